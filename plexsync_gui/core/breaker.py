@@ -1,0 +1,65 @@
+"""Circuit breaker in front of Plex: after repeated connection failures, stop sending jobs and probe instead.
+
+While open, jobs are not claimed, so none is charged an attempt for an outage and Plex is not hammered. A cheap
+`/identity` probe on a jittered, growing schedule decides when to let one job through again (half-open).
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from dataclasses import asdict, dataclass
+
+CLOSED, OPEN, HALF_OPEN = "closed", "open", "half_open"
+
+
+@dataclass
+class CircuitBreaker:
+    threshold: int = 5
+    probe_base: float = 5.0
+    probe_cap: float = 60.0
+    state: str = CLOSED
+    failures: int = 0
+    opened_at: float | None = None
+    next_probe_at: float | None = None
+    probes: int = 0
+
+    def allows_requests(self) -> bool:
+        return self.state != OPEN
+
+    def record_success(self) -> None:
+        self.state, self.failures, self.opened_at, self.next_probe_at, self.probes = CLOSED, 0, None, None, 0
+
+    def record_failure(self, now: float, rng: random.Random | None = None) -> None:
+        self.failures += 1
+        if self.state == HALF_OPEN or self.failures >= self.threshold:
+            self.state = OPEN
+            self.opened_at = self.opened_at or now
+            self.probes = 0
+            self._schedule_probe(now, rng)
+
+    def probe_due(self, now: float) -> bool:
+        return self.state == OPEN and (self.next_probe_at is None or now >= self.next_probe_at)
+
+    def record_probe(self, answered: bool, now: float, rng: random.Random | None = None) -> None:
+        if answered:
+            self.state = HALF_OPEN  # let the next job through; its outcome closes or re-opens the breaker
+        else:
+            self.probes += 1
+            self._schedule_probe(now, rng)
+
+    def _schedule_probe(self, now: float, rng: random.Random | None) -> None:
+        ceiling = min(self.probe_cap, self.probe_base * 2 ** self.probes)
+        self.next_probe_at = now + (rng or random).uniform(ceiling / 2, ceiling)
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self))
+
+    @classmethod
+    def from_json(cls, text: str | None) -> CircuitBreaker:
+        if not text:
+            return cls()
+        try:
+            return cls(**json.loads(text))
+        except (ValueError, TypeError):
+            return cls()

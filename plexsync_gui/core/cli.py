@@ -1,0 +1,318 @@
+"""`plexsync`: the headless command line over the same engine the desktop app uses.
+
+Exit codes: 0 success, 1 unexpected internal error, 2 bad configuration or input, 3 Stash or Plex unreachable or
+refusing our credentials (and `process` when Plex rejected the token). Every failure a user can cause is one line on
+stderr, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import signal
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from plexsync_gui import __version__
+from plexsync_gui.core.breaker import CircuitBreaker
+from plexsync_gui.core.config import Config, ConfigError, load_config
+from plexsync_gui.core.engine import AUTH_PAUSE_KEY, BREAKER_KEY
+from plexsync_gui.core.errors import PermanentError, StashError, SyncError
+from plexsync_gui.core.logs import setup_logging
+from plexsync_gui.core.poller import WATERMARK_KEY
+from plexsync_gui.core.process_lock import ProcessLock, ProcessLockBusy
+from plexsync_gui.core.runner import Runner
+from plexsync_gui.core.secrets import Secrets, resolve_secrets
+from plexsync_gui.core.session import Locations, Session, locate, open_session, open_store
+from plexsync_gui.core.store import Store
+
+log = logging.getLogger("plexsync")
+
+EXIT_OK, EXIT_INTERNAL, EXIT_INPUT, EXIT_UNREACHABLE = 0, 1, 2, 3
+
+
+class CliError(Exception):
+    def __init__(self, message: str, code: int) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="plexsync", description="Keep Plex metadata in step with Stash.")
+    parser.add_argument("--config", metavar="FILE", help="config file (env PLEXSYNC_CONFIG)")
+    parser.add_argument("--data-dir", metavar="DIR", help="database and logs (env PLEXSYNC_DATA_DIR)")
+    parser.add_argument("--demo", action="store_true", help="run against emulated servers with a seeded library")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log progress to the terminal")
+    parser.add_argument("--version", action="version", version=f"plexsync {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    commands.add_parser("check", help="validate the config, reach Stash and Plex, list libraries")
+    sync = commands.add_parser("sync", help="queue scenes for syncing (unchanged ones are skipped)")
+    which = sync.add_mutually_exclusive_group(required=True)
+    which.add_argument("--all", action="store_true", help="every scene")
+    which.add_argument("--recent", type=_positive_float, metavar="HOURS", help="scenes updated in the last HOURS")
+    which.add_argument("--scene", nargs="+", metavar="ID", type=_scene_id, help="these scene ids")
+    sync.add_argument("--force", action="store_true", help="queue unchanged scenes too")
+    commands.add_parser("process", help="process every job that is due now, then exit")
+    commands.add_parser("run", help="poll Stash and process continuously until interrupted")
+    status = commands.add_parser("status", help="queue counts and circuit breaker state")
+    status.add_argument("--json", action="store_true")
+
+    queue = commands.add_parser("queue", help="the live job queue").add_subparsers(dest="action", required=True)
+    queue.add_parser("list").add_argument("--json", action="store_true")
+    _add_id_selection(queue.add_parser("retry-now", help="make waiting jobs due now"))
+
+    dlq = commands.add_parser("dlq", help="dead letters: jobs that failed for good").add_subparsers(
+        dest="action", required=True)
+    dlq.add_parser("list").add_argument("--json", action="store_true")
+    _add_id_selection(dlq.add_parser("retry", help="move dead letters back to the queue"))
+    _add_id_selection(dlq.add_parser("discard", help="delete dead letters"))
+    purge = dlq.add_parser("purge", help="delete dead letters older than DAYS")
+    purge.add_argument("--older-than", type=_positive_float, required=True, metavar="DAYS")
+    return parser
+
+
+def _add_id_selection(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_mutually_exclusive_group(required=True)
+    group.add_argument("ids", nargs="*", type=_row_id, default=[], metavar="ID")
+    group.add_argument("--all", action="store_true")
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
+    return value
+
+
+def _scene_id(text: str) -> str:
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"scene ids are numbers, got {text!r}")
+    return text
+
+
+def _row_id(text: str) -> int:
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"ids are numbers (see the list command), got {text!r}")
+    return int(text)
+
+
+# ---- commands ------------------------------------------------------------------------------------------------------
+
+
+def cmd_check(session: Session, args: argparse.Namespace) -> int:
+    try:
+        info = session.stash.probe()
+    except StashError as exc:
+        detail = "" if session.stash.healthy() else " (and /healthz does not answer: the server is down)"
+        raise CliError(f"stash: {exc}{detail}", EXIT_UNREACHABLE) from None
+    print(f"Stash  {session.config.stash.url}  ok  version {info.version or 'unknown'}, status {info.status}")
+    if info.status != "OK":
+        raise CliError(f"stash: the server is not ready (status {info.status}); finish its setup first",
+                       EXIT_UNREACHABLE)
+    try:
+        sections = session.plex.sections()
+        name = session.plex.server_name()
+    except SyncError as exc:
+        raise CliError(f"plex: {exc}", EXIT_UNREACHABLE) from None
+    print(f"Plex   {session.config.plex.url}  ok  {name}, {len(sections)} libraries")
+    for section in sections:
+        print(f"  [{section.type}] {section.title}: {', '.join(section.locations) or '(no folders)'}")
+    titles = {s.title.strip().lower() for s in sections if s.type in ("movie", "show")}
+    missing = [name for name in session.config.plex.libraries if name.strip().lower() not in titles]
+    if missing:
+        raise CliError(f"config error: plex.libraries: no movie or show library named {missing[0]!r}", EXIT_INPUT)
+    return EXIT_OK
+
+
+def cmd_sync(session: Session, args: argparse.Namespace) -> int:
+    engine = session.engine
+    if args.all:
+        result = engine.sync_all(args.force)
+    elif args.recent is not None:
+        result = engine.sync_recent(args.recent, args.force)
+    else:
+        result = engine.sync_scenes(args.scene, args.force)
+    print(f"queued {result.queued}, unchanged {result.unchanged}, removed {result.deleted}")
+    if result.unknown:
+        raise CliError(f"unknown scene id(s) in Stash: {', '.join(result.unknown)}", EXIT_INPUT)
+    return EXIT_OK
+
+
+def cmd_process(session: Session, args: argparse.Namespace) -> int:
+    engine = session.engine
+    with ProcessLock(session.store.path.parent):
+        session.store.recover_interrupted()
+        if engine.auth_problem and not engine.check_auth_recovered():
+            raise CliError(f"paused: {engine.auth_problem}", EXIT_UNREACHABLE)
+        summary = engine.process_due(on_outcome=_print_outcome)
+    counts = session.store.counts()
+    print(f"synced {summary.synced}, retrying {summary.retried}, failed {summary.failed}; "
+          f"{counts['pending'] + counts['retry_wait']} still queued, {counts['dlq']} dead letters")
+    if engine.auth_problem:
+        raise CliError(f"paused: {engine.auth_problem}", EXIT_UNREACHABLE)
+    if summary.stopped_reason:
+        print(f"warning: stopped early: {summary.stopped_reason}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _print_outcome(outcome: Any) -> None:
+    log.info("scene %s %s: %s %s", outcome.scene_id, outcome.title, outcome.outcome, outcome.detail)
+
+
+def cmd_run(session: Session, args: argparse.Namespace) -> int:
+    stop = threading.Event()
+    with ProcessLock(session.store.path.parent), _stop_on_signals(stop):
+        session.store.recover_interrupted()
+        Runner(session.engine, session.poller, session.config.sync.poll_interval).run(stop)
+    return EXIT_OK
+
+
+@contextmanager
+def _stop_on_signals(stop: threading.Event) -> Iterator[None]:
+    previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def cmd_status(store: Store, args: argparse.Namespace) -> int:
+    status = {**store.counts(), "breaker": CircuitBreaker.from_json(store.get(BREAKER_KEY)).state,
+              "paused": store.get(AUTH_PAUSE_KEY), "stash_cursor": store.get(WATERMARK_KEY)}
+    if args.json:
+        print(json.dumps(status))
+        return EXIT_OK
+    print(f"pending {status['pending']}, retry_wait {status['retry_wait']}, in_progress {status['in_progress']}, "
+          f"dead letters {status['dlq']}, synced {status['synced']}")
+    print(f"circuit breaker {status['breaker']}" + (f"; PAUSED: {status['paused']}" if status["paused"] else ""))
+    return EXIT_OK
+
+
+def cmd_queue(store: Store, args: argparse.Namespace) -> int:
+    if args.action == "list":
+        return _print_rows(store.list_jobs(), args.json, ("id", "scene_id", "status", "attempts", "next_retry_at",
+                                                          "title", "last_error"))
+    ids = None if args.all else _existing(store, args.ids, "jobs")
+    print(f"{store.retry_now(ids)} job(s) due now")
+    return EXIT_OK
+
+
+def cmd_dlq(store: Store, args: argparse.Namespace) -> int:
+    if args.action == "list":
+        return _print_rows(store.list_dead_letters(), args.json, ("id", "scene_id", "error_type", "attempts",
+                                                                  "failed_at", "title", "error"))
+    if args.action == "purge":
+        print(f"purged {store.purge_dead_letters(args.older_than * 86400)} dead letter(s)")
+        return EXIT_OK
+    ids = None if args.all else _existing(store, args.ids, "dead_letters")
+    if args.action == "retry":
+        print(f"{store.retry_dead_letters(ids)} dead letter(s) moved back to the queue")
+    else:
+        print(f"discarded {store.discard_dead_letters(ids)} dead letter(s)")
+    return EXIT_OK
+
+
+def _existing(store: Store, ids: list[int], table: str) -> list[int]:
+    missing = sorted(set(ids) - store.existing_job_ids(ids, table))
+    if missing:
+        raise CliError(f"no such id: {', '.join(map(str, missing))} (see the list command)", EXIT_INPUT)
+    return ids
+
+
+def _print_rows(rows: list[dict[str, Any]], as_json: bool, columns: tuple[str, ...]) -> int:
+    if as_json:
+        print(json.dumps(rows, ensure_ascii=False))
+        return EXIT_OK
+    if not rows:
+        print("(empty)")
+        return EXIT_OK
+    print("\t".join(columns))
+    for row in rows:
+        print("\t".join("" if row[c] is None else str(row[c]).replace("\n", " ")[:120] for c in columns))
+    return EXIT_OK
+
+
+# ---- entry point ---------------------------------------------------------------------------------------------------
+
+NETWORK_COMMANDS: dict[str, Callable[[Session, argparse.Namespace], int]] = {
+    "check": cmd_check, "sync": cmd_sync, "process": cmd_process, "run": cmd_run,
+}
+LOCAL_COMMANDS: dict[str, Callable[[Store, argparse.Namespace], int]] = {
+    "status": cmd_status, "queue": cmd_queue, "dlq": cmd_dlq,
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        with _environment(args) as (locations, config, secrets):
+            setup_logging(locations.log_dir, secrets.values() if secrets else [], args.verbose)
+            return _dispatch(args, locations, config, secrets)
+    except CliError as exc:
+        print(f"plexsync: {exc}", file=sys.stderr)
+        return exc.code
+    except ConfigError as exc:
+        print(f"plexsync: config error: {exc}", file=sys.stderr)
+        return EXIT_INPUT
+    except ProcessLockBusy as exc:
+        print(f"plexsync: {exc}", file=sys.stderr)
+        return EXIT_INPUT
+    except StashError as exc:
+        print(f"plexsync: stash: {exc}", file=sys.stderr)
+        return EXIT_UNREACHABLE
+    except (PermanentError, SyncError) as exc:
+        print(f"plexsync: plex: {exc}", file=sys.stderr)
+        return EXIT_UNREACHABLE
+    except KeyboardInterrupt:
+        return EXIT_OK
+    except Exception as exc:  # the last line of defence: log the details, show one line
+        log.exception("internal error")
+        print(f"plexsync: internal error: {type(exc).__name__}: {exc} (details in the log)", file=sys.stderr)
+        return EXIT_INTERNAL
+
+
+@contextmanager
+def _environment(args: argparse.Namespace) -> Iterator[tuple[Locations, Config | None, Secrets | None]]:
+    """Locations, config and secrets for this invocation; with --demo, emulated servers that live until exit."""
+    if args.demo:
+        from plexsync_gui.emulators.demo import demo_environment
+
+        with demo_environment(args.data_dir) as (locations, config, secrets):
+            yield locations, config, secrets
+        return
+    locations = locate(args.config, args.data_dir)
+    if args.command in LOCAL_COMMANDS:
+        yield locations, None, None
+        return
+    config = load_config(locations.config_file)
+    yield locations, config, resolve_secrets(config)
+
+
+def _dispatch(args: argparse.Namespace, locations: Locations, config: Config | None,
+              secrets: Secrets | None) -> int:
+    store = open_store(locations, config)
+    try:
+        if args.command in LOCAL_COMMANDS:
+            return LOCAL_COMMANDS[args.command](store, args)
+        assert config is not None and secrets is not None
+        session = open_session(config, secrets, store)
+        try:
+            return NETWORK_COMMANDS[args.command](session, args)
+        finally:
+            session.close()
+    finally:
+        store.close()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

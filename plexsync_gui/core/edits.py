@@ -1,0 +1,135 @@
+"""Plan the one PUT that brings a Plex item in line with a scene.
+
+Pure logic over plain values, so every rule is unit-testable: which fields changed, which someone edited in Plex
+(and `preserve_plex_edits` keeps), how tag lists are replaced exactly, and how the studio collection follows the
+studio. See shared/docs/plex-protocol.md §7-§8 for the parameter grammar.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import quote
+
+SCALAR_FIELDS = ("title", "studio", "summary", "originallyAvailableAt", "year", "userRating")
+LIST_FIELDS = ("genre", "actor")
+
+
+@dataclass(frozen=True)
+class PlexItemSnapshot:
+    """The parts of a full (reloaded) Plex item that PlexSync compares against."""
+
+    rating_key: str
+    scalars: dict[str, Any]
+    tags: dict[str, list[str]]  # "genre", "actor", "collection"
+    locks: frozenset[str]
+
+
+@dataclass
+class EditPlan:
+    params: dict[str, Any] = field(default_factory=dict)
+    written: dict[str, Any] = field(default_factory=dict)  # what PlexSync now owns in Plex, per field
+    changed: list[str] = field(default_factory=list)
+    preserved: list[str] = field(default_factory=list)  # skipped because someone edited them in Plex
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        return abs(float(a) - float(b)) < 1e-6
+    return a == b
+
+
+def _empty(value: Any) -> bool:
+    return value is None or value == "" or value == []
+
+
+def _edited_in_plex(current: Any, last: Any, has_record: bool, compare=_same) -> bool:
+    """A non-empty Plex value that differs from what PlexSync last wrote (or that PlexSync never wrote)."""
+    if _empty(current):
+        return False
+    return not has_record or not compare(current, last)
+
+
+def _same_tags(a: list[str] | None, b: list[str] | None) -> bool:
+    return sorted(a or []) == sorted(b or [])
+
+
+def tag_params(tag: str, want: list[str], current: list[str]) -> dict[str, Any]:
+    """Set a tag list to exactly `want`: indexed entries plus a removal of the rest, whatever PMS's semantics.
+
+    Removal names are quoted once here and once more by plexapi, the double encoding PMS expects.
+    """
+    params: dict[str, Any] = {f"{tag}[{i}].tag.tag": name for i, name in enumerate(want)}
+    params[f"{tag}.locked"] = 1
+    wanted = set(want)
+    gone = [name for name in current if name not in wanted]
+    if gone:
+        params[f"{tag}[].tag.tag-"] = ",".join(quote(name, safe="") for name in gone)
+    return params
+
+
+def plan_edit(
+    want: dict[str, Any],
+    item: PlexItemSnapshot,
+    last_written: dict[str, Any] | None,
+    preserve_plex_edits: bool,
+) -> EditPlan:
+    plan = EditPlan()
+    last = last_written or {}
+    for name in SCALAR_FIELDS:
+        if name in want:
+            _plan_scalar(plan, name, want[name], item, last, preserve_plex_edits)
+    for name in LIST_FIELDS:
+        if name in want:
+            _plan_list(plan, name, want[name], item, last, preserve_plex_edits)
+    if "collection" in want:
+        _plan_collection(plan, want["collection"], item, last)
+    return plan
+
+
+def _plan_scalar(plan: EditPlan, name: str, value: Any, item: PlexItemSnapshot, last: dict, preserve: bool) -> None:
+    current = item.scalars.get(name)
+    if _same(current, value) or (_empty(current) and _empty(value)):
+        plan.written[name] = value
+        if name not in item.locks and not _empty(value):
+            plan.params[f"{name}.locked"] = 1
+        return
+    if preserve and _edited_in_plex(current, last.get(name), name in last):
+        plan.preserved.append(name)
+        if name in last:
+            plan.written[name] = last[name]
+        return
+    plan.params[f"{name}.value"] = "" if value is None else value
+    plan.params[f"{name}.locked"] = 1
+    plan.written[name] = value
+    plan.changed.append(name)
+
+
+def _plan_list(plan: EditPlan, name: str, value: list[str], item: PlexItemSnapshot, last: dict, preserve: bool) -> None:
+    current = item.tags.get(name, [])
+    if _same_tags(current, value):
+        plan.written[name] = value
+        if name not in item.locks and value:
+            plan.params[f"{name}.locked"] = 1
+        return
+    if preserve and _edited_in_plex(current, last.get(name), name in last, _same_tags):
+        plan.preserved.append(name)
+        if name in last:
+            plan.written[name] = last[name]
+        return
+    plan.params.update(tag_params(name, value, current))
+    plan.written[name] = value
+    plan.changed.append(name)
+
+
+def _plan_collection(plan: EditPlan, studio: str | None, item: PlexItemSnapshot, last: dict) -> None:
+    """The studio collection follows the studio: the one PlexSync added before is swapped, the user's stay."""
+    current = item.tags.get("collection", [])
+    previous = last.get("collection")
+    keep = [c for c in current if c != previous or c == studio]
+    target = keep + ([studio] if studio and studio not in keep else [])
+    plan.written["collection"] = studio
+    if _same_tags(current, target):
+        return
+    plan.params.update(tag_params("collection", target, current))
+    plan.changed.append("collection")

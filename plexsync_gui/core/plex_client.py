@@ -1,0 +1,271 @@
+"""A thin layer over plexapi: connect, find an item by file path, read it in full, write one PUT, upload a poster.
+
+Its main job is translating failures. plexapi raises BadRequest for 5xx and 429, TypeError for statuses `requests`
+cannot name, ParseError for non-XML bodies, and leaves transport errors unwrapped (shared/docs/plex-protocol.md §11).
+Every call here runs inside `_translated`, which turns all of that into PlexSync's error classes by HTTP status.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+from xml.etree.ElementTree import ParseError
+
+import plexapi
+import requests
+from plexapi.exceptions import PlexApiException
+from plexapi.server import PlexServer
+
+from plexsync_gui import __version__
+from plexsync_gui.core.edits import PlexItemSnapshot
+from plexsync_gui.core.errors import (
+    PermanentError,
+    PlexAuthError,
+    PlexNotFound,
+    PlexPermanentError,
+    PlexTemporaryError,
+)
+from plexsync_gui.core.paths import basename, normalise
+
+log = logging.getLogger(__name__)
+
+_STATUS_IN_MESSAGE = re.compile(r"^\((\d{3})\)")
+SEARCH_TYPES = {"movie": 1, "show": 4}  # items of a show section are episodes
+PROBE_TIMEOUT = 5.0
+
+
+@dataclass(frozen=True)
+class SectionInfo:
+    key: int
+    title: str
+    type: str
+    locations: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Candidate:
+    rating_key: str
+    title: str
+    file: str
+    section: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"rating_key": self.rating_key, "title": self.title, "file": self.file, "section": self.section}
+
+
+def set_client_identity(client_id: str) -> None:
+    """A stable identifier, so Plex does not announce a "new device" on every start."""
+    plexapi.BASE_HEADERS["X-Plex-Client-Identifier"] = client_id
+    plexapi.BASE_HEADERS["X-Plex-Product"] = "PlexSync"
+    plexapi.BASE_HEADERS["X-Plex-Version"] = __version__
+    plexapi.BASE_HEADERS["X-Plex-Device-Name"] = "PlexSync"
+
+
+class PlexClient:
+    def __init__(self, url: str, token: str | None, timeout: float = 30.0, verify: bool | str = True) -> None:
+        self.url = url.rstrip("/")
+        self.timeout = timeout
+        self._token = token
+        self._session = requests.Session()
+        self._session.trust_env = False
+        self._session.verify = verify
+        self._session.hooks["response"].append(self._remember_status)
+        self._last_status = threading.local()
+        self._server: PlexServer | None = None
+
+    def close(self) -> None:
+        self._session.close()
+
+    def _remember_status(self, response: requests.Response, *args: Any, **kwargs: Any) -> None:
+        self._last_status.value = response.status_code
+
+    @contextmanager
+    def _translated(self, action: str) -> Iterator[None]:
+        """Map any failure of a plexapi call to PlexSync's error classes, by HTTP status."""
+        self._last_status.value = None
+        try:
+            yield
+        except PlexApiException as exc:
+            raise self._from_status(_status_of(exc), action, exc) from None
+        except requests.Timeout:
+            raise PlexTemporaryError(f"Plex did not answer within {self.timeout:g} s while {action}") from None
+        except requests.RequestException as exc:
+            raise PlexTemporaryError(f"Plex is unreachable while {action} ({_transport_reason(exc)})") from None
+        except ParseError:
+            raise PlexTemporaryError(f"Plex sent an answer that is not XML while {action}") from None
+        except TypeError:
+            status = getattr(self._last_status, "value", None)
+            if status is None or status < 300:
+                raise  # a genuine bug, not plexapi choking on an unnamed status
+            raise PlexTemporaryError(f"Plex answered HTTP {status} while {action}") from None
+
+    def _from_status(self, status: int | None, action: str, exc: Exception) -> Exception:
+        if status in (401, 403):
+            return PlexAuthError(f"Plex rejected the token (HTTP {status}) while {action}; check plex token")
+        if status == 404:
+            return PlexNotFound(f"Plex answered 404 while {action}")
+        if status is not None and (status == 429 or status >= 500):
+            return PlexTemporaryError(f"Plex answered HTTP {status} while {action}")
+        if status is None:
+            return PlexPermanentError(f"plexapi refused {action}: {str(exc)[:200]}")
+        return PlexPermanentError(f"Plex refused {action} (HTTP {status})")
+
+    # ---- server ------------------------------------------------------------------------------------------------
+
+    @property
+    def server(self) -> PlexServer:
+        if self._server is None:
+            with self._translated("connecting"):
+                server = PlexServer(self.url, self._token, session=self._session, timeout=self.timeout)
+                if not getattr(server, "machineIdentifier", None):
+                    raise ParseError("no machineIdentifier")
+            self._server = server
+        return self._server
+
+    def reconnect(self) -> None:
+        """Forget the cached server object: plexapi caches the section list per object."""
+        self._server = None
+
+    def identity(self) -> bool:
+        """Cheap liveness probe for the circuit breaker (answers without a token, so it does not prove auth)."""
+        try:
+            response = self._session.get(f"{self.url}/identity", timeout=PROBE_TIMEOUT)
+        except requests.RequestException:
+            return False
+        return response.status_code == 200 and b"MediaContainer" in response.content
+
+    def server_name(self) -> str:
+        return str(getattr(self.server, "friendlyName", "") or self.url)
+
+    def sections(self) -> list[SectionInfo]:
+        with self._translated("listing libraries"):
+            found = self.server.library.sections()
+        return [SectionInfo(int(s.key), s.title, s.type, tuple(s.locations)) for s in found]
+
+    def target_sections(self, libraries: list[str]) -> list[Any]:
+        """The configured sections (all movie and show sections when none are named).
+
+        A named library that is missing is looked for once more on a fresh server object before it is declared
+        absent, because plexapi never refreshes its cached section list.
+        """
+        for fresh in (False, True):
+            if fresh:
+                self.reconnect()
+            with self._translated("listing libraries"):
+                sections = [s for s in self.server.library.sections() if s.type in SEARCH_TYPES]
+            if not libraries:
+                return sections
+            by_title = {s.title.strip().lower(): s for s in sections}
+            missing = [name for name in libraries if name.strip().lower() not in by_title]
+            if not missing:
+                return [by_title[name.strip().lower()] for name in libraries]
+        raise PermanentError(
+            f"Plex library {missing[0]!r} not found (movie/show libraries: {', '.join(s.title for s in sections)})"
+        )
+
+    # ---- items -------------------------------------------------------------------------------------------------
+
+    def find_candidates(self, plex_path: str, sections: list[Any]) -> list[Candidate]:
+        """Items whose file is `plex_path`: the `file=` filter by full path, then by basename.
+
+        `file=` is not an exact match, so every hit is re-checked against `Part.file`. A basename query only
+        counts items whose file has the same basename, and then only if no item has the exact path.
+        """
+        ordered = _sections_for_path(plex_path, sections)
+        exact = self._query_files(plex_path, ordered, lambda f: normalise(f) == normalise(plex_path))
+        if exact:
+            return exact
+        name = basename(plex_path)
+        same_name = self._query_files(name, ordered, lambda f: basename(normalise(f)) == basename(normalise(name)))
+        exact = [c for c in same_name if normalise(c.file) == normalise(plex_path)]
+        return exact or same_name
+
+    def _query_files(self, value: str, sections: list[Any], accept) -> list[Candidate]:
+        found: dict[str, Candidate] = {}
+        for section in sections:
+            params = {"type": SEARCH_TYPES[section.type], "file": value}
+            with self._translated(f"looking up {basename(value)!r} in {section.title!r}"):
+                items = section.fetchItems(f"/library/sections/{section.key}/all", params=params)
+            for item in items:
+                for file in item_files(item):
+                    if accept(file) and str(item.ratingKey) not in found:
+                        found[str(item.ratingKey)] = Candidate(str(item.ratingKey), item.title or "", file,
+                                                               section.title)
+        return list(found.values())
+
+    def fetch_full(self, rating_key: str) -> Any | None:
+        """The item with all its tags and locks (the detail view), or None when Plex no longer has it."""
+        try:
+            with self._translated(f"reading item {rating_key}"):
+                item = self.server.fetchItem(int(rating_key))
+        except PlexNotFound:
+            return None
+        item._autoReload = False  # a None attribute must not fire a hidden extra request
+        return item
+
+    def apply(self, item: Any, params: dict[str, Any]) -> None:
+        """One PUT with every changed field, its lock and the tag lists."""
+        with self._translated(f"editing item {item.ratingKey}"):
+            item.edit(**params)
+
+    def upload_poster(self, item: Any, data: bytes) -> None:
+        with self._translated(f"uploading the poster of item {item.ratingKey}"):
+            item.uploadPoster(filepath=data)
+
+
+def snapshot(item: Any) -> PlexItemSnapshot:
+    """The values PlexSync compares, read from a full item."""
+    released = getattr(item, "originallyAvailableAt", None)
+    return PlexItemSnapshot(
+        rating_key=str(item.ratingKey),
+        scalars={
+            "title": item.title or None,
+            "studio": getattr(item, "studio", None) or None,
+            "summary": item.summary or None,
+            "originallyAvailableAt": released.strftime("%Y-%m-%d") if released else None,
+            "year": getattr(item, "year", None),
+            "userRating": getattr(item, "userRating", None),
+        },
+        tags={
+            "genre": [t.tag for t in getattr(item, "genres", [])],
+            "actor": [t.tag for t in getattr(item, "roles", [])],
+            "collection": [t.tag for t in getattr(item, "collections", [])],
+        },
+        locks=frozenset(f.name for f in getattr(item, "fields", []) if f.locked),
+    )
+
+
+def item_files(item: Any) -> list[str]:
+    return [part.file for media in getattr(item, "media", []) for part in media.parts if part.file]
+
+
+def _sections_for_path(plex_path: str, sections: list[Any]) -> list[Any]:
+    """Sections whose location holds the path, longest location first; all sections when none does."""
+    target = normalise(plex_path)
+
+    def best_prefix(section: Any) -> int:
+        lengths = [len(normalise(loc)) for loc in section.locations
+                   if target.startswith(normalise(loc).rstrip("/") + "/")]
+        return max(lengths, default=0)
+
+    matching = sorted((s for s in sections if best_prefix(s)), key=best_prefix, reverse=True)
+    return matching or sections
+
+
+def _status_of(exc: Exception) -> int | None:
+    match = _STATUS_IN_MESSAGE.match(str(exc))
+    return int(match.group(1)) if match else None
+
+
+def _transport_reason(exc: Exception) -> str:
+    text = str(exc)
+    for phrase in ("Connection refused", "reset by peer", "Name or service not known", "No route",
+                   "RemoteDisconnected", "IncompleteRead"):
+        if phrase in text:
+            return phrase.lower()
+    return type(exc).__name__

@@ -1,0 +1,165 @@
+"""What a Stash scene says, cleaned up, and what PlexSync would therefore write to Plex.
+
+Everything here is pure: the same scene and toggles always give the same desired fields and the same hash, which is
+what lets an unchanged scene be skipped without a single Plex request.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import unicodedata
+from dataclasses import asdict, dataclass
+from datetime import date as date_cls
+from typing import Any
+
+from plexsync_gui.core.config import FieldToggles
+from plexsync_gui.core.paths import basename
+
+MAX_TITLE = 255
+MAX_SUMMARY = 10_000  # every field travels in one PUT's query string; keep it well under server URL limits
+MAX_NAME = 255
+MAX_TAGS = 100  # per list (genres, actors): more would bloat the PUT and no Plex view shows them
+
+_PARTIAL_DATE = re.compile(r"^(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?$")
+
+
+@dataclass(frozen=True)
+class SceneMetadata:
+    """A Stash scene reduced to what PlexSync uses; stored as JSON in its queue row."""
+
+    scene_id: str
+    updated_at: str
+    path: str | None
+    title: str | None
+    studio: str | None
+    summary: str | None
+    date: str | None  # YYYY-MM-DD, partial Stash dates padded to the first day
+    rating: float | None  # Plex's 0-10 scale
+    performers: tuple[str, ...]
+    tags: tuple[str, ...]
+    screenshot_url: str | None
+
+    @property
+    def display_title(self) -> str:
+        return self.title or (basename(self.path) if self.path else f"scene {self.scene_id}")
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), ensure_ascii=False, separators=(",", ":"))
+
+    @classmethod
+    def from_json(cls, text: str) -> SceneMetadata:
+        data = json.loads(text)
+        data["performers"] = tuple(data["performers"])
+        data["tags"] = tuple(data["tags"])
+        return cls(**data)
+
+
+def clean_text(value: Any, limit: int, keep_newlines: bool = False) -> str | None:
+    """NFC, no control or format characters, trimmed, at most `limit` characters; empty becomes None."""
+    if not isinstance(value, str):
+        return None
+    text = unicodedata.normalize("NFC", value)
+    allowed = "\n\t" if keep_newlines else ""
+    text = "".join(
+        ch for ch in text if ch in allowed or unicodedata.category(ch) not in ("Cc", "Cf", "Cs", "Co", "Cn")
+    )
+    if keep_newlines:
+        text = "\n".join(line.rstrip() for line in text.replace("\r\n", "\n").split("\n")).strip()
+    else:
+        text = " ".join(text.split())
+    if len(text) > limit:
+        cut = text[:limit]
+        text = cut.rsplit(" ", 1)[0] if " " in cut[limit // 2:] else cut
+    return text or None
+
+
+def clean_names(values: Any) -> tuple[str, ...]:
+    """Names from a list of `{name: …}` objects: cleaned, de-duplicated case-insensitively, capped."""
+    names: list[str] = []
+    seen: set[str] = set()
+    for item in values or []:
+        name = clean_text(item.get("name") if isinstance(item, dict) else None, MAX_NAME)
+        if name and name.casefold() not in seen:
+            seen.add(name.casefold())
+            names.append(name)
+    return tuple(names[:MAX_TAGS])
+
+
+def parse_date(value: Any) -> str | None:
+    """`YYYY`, `YYYY-MM` or `YYYY-MM-DD` as Plex's `YYYY-MM-DD`; anything invalid becomes None."""
+    if not isinstance(value, str):
+        return None
+    match = _PARTIAL_DATE.match(value.strip())
+    if not match:
+        return None
+    year, month, day = (int(g) if g else 1 for g in match.groups())
+    try:
+        return date_cls(year, month, day).isoformat()
+    except ValueError:
+        return None
+
+
+def parse_rating(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 1 <= value <= 100:
+        return None
+    return round(value / 10, 1)
+
+
+def scene_from_stash(raw: dict[str, Any]) -> SceneMetadata:
+    """Map one scene as Stash's GraphQL returns it. Never raises on odd values: they become None or are dropped."""
+    files = [f for f in raw.get("files") or [] if isinstance(f, dict) and isinstance(f.get("path"), str)]
+    studio = raw.get("studio") if isinstance(raw.get("studio"), dict) else {}
+    paths = raw.get("paths") if isinstance(raw.get("paths"), dict) else {}
+    screenshot = paths.get("screenshot")
+    return SceneMetadata(
+        scene_id=str(raw["id"]),
+        updated_at=str(raw.get("updated_at") or ""),
+        path=files[0]["path"] if files else None,
+        title=clean_text(raw.get("title"), MAX_TITLE),
+        studio=clean_text(studio.get("name"), MAX_NAME),
+        summary=clean_text(raw.get("details"), MAX_SUMMARY, keep_newlines=True),
+        date=parse_date(raw.get("date")),
+        rating=parse_rating(raw.get("rating100")),
+        performers=clean_names(raw.get("performers")),
+        tags=clean_names(raw.get("tags")),
+        screenshot_url=screenshot if isinstance(screenshot, str) and screenshot else None,
+    )
+
+
+def desired_fields(scene: SceneMetadata, toggles: FieldToggles) -> dict[str, Any]:
+    """The Plex fields PlexSync owns for this scene, by Plex field name; None means "clear it".
+
+    A missing Stash title is left out entirely (Plex keeps its own): an empty title is never written.
+    """
+    want: dict[str, Any] = {}
+    if toggles.title and scene.title:
+        want["title"] = scene.title
+    if toggles.studio:
+        want["studio"] = scene.studio
+    if toggles.summary:
+        want["summary"] = scene.summary
+    if toggles.date:
+        want["originallyAvailableAt"] = scene.date
+        want["year"] = int(scene.date[:4]) if scene.date else None
+    if toggles.rating:
+        want["userRating"] = scene.rating
+    if toggles.performers:
+        want["actor"] = list(scene.performers)
+    if toggles.tags:
+        want["genre"] = list(scene.tags)
+    if toggles.collection:
+        want["collection"] = scene.studio
+    return want
+
+
+def payload_hash(scene: SceneMetadata, toggles: FieldToggles) -> str:
+    """Fingerprint of everything a sync would push; equal to the stored one means nothing to do."""
+    material = {
+        "fields": desired_fields(scene, toggles),
+        "poster": scene.screenshot_url if toggles.poster else None,
+        "path": scene.path,
+    }
+    encoded = json.dumps(material, sort_keys=True, ensure_ascii=False).encode("utf-8")
+    return hashlib.sha256(encoded).hexdigest()

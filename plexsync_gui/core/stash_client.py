@@ -1,0 +1,214 @@
+"""A small Stash GraphQL client on `requests`: fixed documents, timeouts, no redirects, errors told apart.
+
+Why not stashapp-tools: it introspects the whole schema at start, has no timeouts, no reverse-proxy prefix and one
+exception type for every failure (shared/docs/stash-protocol.md §9). This client sends only the documents in
+stash_queries and classifies every failure as auth, unavailable or query error, so callers can react precisely.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import requests
+
+from plexsync_gui.core import stash_queries as q
+from plexsync_gui.core.errors import StashAuthError, StashQueryError, StashUnavailable
+
+log = logging.getLogger(__name__)
+
+BATCH_SIZE = 100
+CONNECT_TIMEOUT = 5.0
+
+
+@dataclass(frozen=True)
+class StashInfo:
+    version: str | None
+    status: str
+
+
+@dataclass(frozen=True)
+class SceneStamp:
+    """A scene id with its `updated_at` string exactly as the server returned it."""
+
+    scene_id: str
+    updated_at: str
+
+
+class StashClient:
+    def __init__(self, url: str, api_key: str | None, timeout: float = 30.0, verify: bool | str = True) -> None:
+        self.base_url = url.rstrip("/").removesuffix("/graphql")
+        self.timeout = timeout
+        self._session = requests.Session()
+        self._session.trust_env = False
+        self._session.verify = verify
+        self._session.headers.update({"Accept": "application/json", "Content-Type": "application/json"})
+        if api_key:
+            self._session.headers["ApiKey"] = api_key
+        self._schema: tuple[bool, str] | None = None  # (has groups, ids argument name)
+
+    def close(self) -> None:
+        self._session.close()
+
+    # ---- transport ---------------------------------------------------------------------------------------------
+
+    def _request(self, method: str, url: str, **kwargs: Any) -> requests.Response:
+        try:
+            return self._session.request(method, url, timeout=(CONNECT_TIMEOUT, self.timeout),
+                                         allow_redirects=False, **kwargs)
+        except requests.Timeout:
+            raise StashUnavailable(f"Stash at {self.base_url} did not answer within {self.timeout:g} s") from None
+        except requests.RequestException as exc:
+            raise StashUnavailable(f"Stash at {self.base_url} is unreachable ({_reason(exc)})") from None
+
+    def _graphql(self, operation: str, document: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+        body = {"query": document, "operationName": operation, "variables": variables or {}}
+        response = self._request("POST", f"{self.base_url}/graphql", json=body)
+        payload = self._json_or_raise(response)
+        errors = payload.get("errors")
+        if errors:
+            message = "; ".join(str(e.get("message", e)) for e in errors if isinstance(e, dict)) or str(errors)
+            raise StashQueryError(f"Stash reported an error: {message[:300]}")
+        data = payload.get("data")
+        if not isinstance(data, dict):
+            raise StashQueryError("Stash answered without data")
+        return data
+
+    def _json_or_raise(self, response: requests.Response) -> dict[str, Any]:
+        status = response.status_code
+        if status in (401, 403):
+            raise StashAuthError(f"Stash rejected the API key (HTTP {status}); check stash api_key")
+        if 300 <= status < 400:
+            raise StashUnavailable(f"Stash redirected the request (HTTP {status}); check the URL and API key")
+        if status >= 500:
+            raise StashUnavailable(f"Stash answered HTTP {status}")
+        content_type = response.headers.get("Content-Type", "")
+        if "json" not in content_type:
+            raise StashUnavailable(f"{self.base_url} is not a Stash GraphQL endpoint (got {content_type or 'no type'})")
+        try:
+            payload = response.json()
+        except ValueError:
+            raise StashUnavailable("Stash sent a malformed JSON answer") from None
+        if status >= 400 and not payload.get("errors"):
+            raise StashQueryError(f"Stash refused the query (HTTP {status})")
+        return payload if isinstance(payload, dict) else {}
+
+    # ---- server ------------------------------------------------------------------------------------------------
+
+    def healthy(self) -> bool:
+        """True when the server answers /healthz, which needs no key: tells "down" from "bad key"."""
+        try:
+            return self._request("GET", f"{self.base_url}/healthz").status_code == 200
+        except StashUnavailable:
+            return False
+
+    def probe(self) -> StashInfo:
+        data = self._graphql("Probe", q.PROBE)
+        version = (data.get("version") or {}).get("version")
+        status = (data.get("systemStatus") or {}).get("status") or "UNKNOWN"
+        return StashInfo(version=version, status=status)
+
+    def _schema_choice(self) -> tuple[bool, str]:
+        """Probe once which documents this server takes: `groups` (v0.27+) and `ids` (v0.25+)."""
+        if self._schema is None:
+            data = self._graphql("SchemaProbe", q.SCHEMA_PROBE)
+            scene_fields = {f["name"] for f in (data.get("scene") or {}).get("fields") or []}
+            query_fields = {f["name"]: {a["name"] for a in f.get("args") or []}
+                            for f in (data.get("query") or {}).get("fields") or []}
+            ids_argument = "ids" if "ids" in query_fields.get("findScenes", set()) else "scene_ids"
+            self._schema = ("groups" in scene_fields, ids_argument)
+            log.info("Stash schema: groups=%s, batch argument=%s", *self._schema)
+        return self._schema
+
+    # ---- scenes ------------------------------------------------------------------------------------------------
+
+    def changed_since(self, cursor: str) -> list[SceneStamp]:
+        """Scenes whose `updated_at` text is greater than `cursor` (Stash compares as text), oldest first."""
+        variables = {
+            "scene_filter": {"updated_at": {"value": cursor, "modifier": "GREATER_THAN"}},
+            "filter": {"page": 1, "per_page": -1, "sort": "updated_at", "direction": "ASC"},
+        }
+        return _stamps(self._graphql("ChangedSceneIds", q.CHANGED_SCENE_IDS, variables))
+
+    def all_scenes(self) -> list[SceneStamp]:
+        variables = {"filter": {"page": 1, "per_page": -1, "sort": "id", "direction": "ASC"}}
+        return _stamps(self._graphql("AllSceneIds", q.ALL_SCENE_IDS, variables))
+
+    def newest_updated_at(self) -> str | None:
+        variables = {"filter": {"page": 1, "per_page": 1, "sort": "updated_at", "direction": "DESC"}}
+        stamps = _stamps(self._graphql("AllSceneIds", q.ALL_SCENE_IDS, variables))
+        return stamps[0].updated_at if stamps else None
+
+    def scenes_by_ids(self, ids: Iterable[str]) -> dict[str, dict[str, Any] | None]:
+        """Full scenes in batches; None for a scene that no longer exists."""
+        wanted = [str(i) for i in ids]
+        found: dict[str, dict[str, Any] | None] = {}
+        for start in range(0, len(wanted), BATCH_SIZE):
+            found.update(self._batch(wanted[start:start + BATCH_SIZE]))
+        return found
+
+    def _batch(self, ids: list[str]) -> dict[str, dict[str, Any] | None]:
+        has_groups, ids_argument = self._schema_choice()
+        values: list[Any] = ids if ids_argument == "ids" else [int(i) for i in ids if i.isdigit()]
+        try:
+            data = self._graphql("FindScenesByIds", q.find_scenes_by_ids(has_groups, ids_argument), {"ids": values})
+        except StashQueryError as exc:
+            if "not found" not in str(exc):
+                raise
+            # One missing id fails the whole batch: ask one by one, a missing scene answers null.
+            return {scene_id: self.scene(scene_id) for scene_id in ids}
+        scenes = (data.get("findScenes") or {}).get("scenes") or []
+        by_id = {str(s["id"]): s for s in scenes if isinstance(s, dict) and "id" in s}
+        return {scene_id: by_id.get(scene_id) for scene_id in ids}
+
+    def scene(self, scene_id: str) -> dict[str, Any] | None:
+        if not scene_id.isdigit():
+            return None
+        has_groups, _ = self._schema_choice()
+        data = self._graphql("FindScene", q.find_scene(has_groups), {"id": scene_id})
+        scene = data.get("findScene")
+        return scene if isinstance(scene, dict) else None
+
+    # ---- images ------------------------------------------------------------------------------------------------
+
+    def download_image(self, url: str) -> bytes | None:
+        """The image bytes, fetched with the key through the configured base URL; None for Stash's placeholders
+        (an SVG for a scene without a cover, `default=true` performer images), which must not become posters."""
+        if "default=true" in url:
+            return None
+        response = self._request("GET", self._rebase(url))
+        if response.status_code == 404:
+            return None
+        content_type = response.headers.get("Content-Type", "")
+        if response.status_code in (302, 401, 403):
+            raise StashAuthError(f"Stash refused the image (HTTP {response.status_code}); check stash api_key")
+        if response.status_code != 200 or not content_type.startswith("image/"):
+            raise StashUnavailable(f"Stash image download failed (HTTP {response.status_code}, {content_type})")
+        if content_type.startswith("image/svg"):
+            return None
+        return response.content
+
+    def _rebase(self, url: str) -> str:
+        """Stash builds image URLs from its own idea of its host; keep path and query, use our base URL."""
+        base = urlsplit(self.base_url)
+        parts = urlsplit(url)
+        path = parts.path
+        if base.path and not path.startswith(base.path):
+            path = base.path.rstrip("/") + path
+        return urlunsplit((base.scheme, base.netloc, path, parts.query, ""))
+
+
+def _stamps(data: dict[str, Any]) -> list[SceneStamp]:
+    scenes = (data.get("findScenes") or {}).get("scenes") or []
+    return [SceneStamp(str(s["id"]), str(s["updated_at"])) for s in scenes if s.get("updated_at")]
+
+
+def _reason(exc: Exception) -> str:
+    text = str(exc)
+    for phrase in ("Connection refused", "Name or service not known", "timed out", "reset by peer", "No route"):
+        if phrase in text:
+            return phrase.lower()
+    return type(exc).__name__

@@ -1,0 +1,465 @@
+"""The persistent state: job queue, dead letters, per-scene sync state, small settings, recent activity.
+
+One SQLite database in WAL mode, typed columns, JSON (never pickles) for the scene payload. Every change is one
+transaction, so a crash at any moment leaves either the old or the new state. Rules that keep it bounded:
+one live job per scene (a new change updates the row), one dead letter per scene, one sync-state row per scene,
+finished jobs deleted, activity capped.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+SCHEMA_VERSION = 1
+ACTIVITY_LIMIT = 2000
+LIVE_STATUSES = ("pending", "retry_wait", "in_progress")
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS jobs (
+    id              INTEGER PRIMARY KEY AUTOINCREMENT,
+    scene_id        TEXT    NOT NULL UNIQUE,
+    title           TEXT    NOT NULL,
+    path            TEXT,
+    status          TEXT    NOT NULL CHECK (status IN ('pending', 'retry_wait', 'in_progress')),
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    max_attempts    INTEGER NOT NULL,
+    next_retry_at   REAL,
+    last_error_type TEXT,
+    last_error      TEXT,
+    force           INTEGER NOT NULL DEFAULT 0,
+    payload         TEXT    NOT NULL,
+    payload_hash    TEXT    NOT NULL,
+    revision        INTEGER NOT NULL DEFAULT 1,
+    enqueued_at     REAL    NOT NULL
+);
+CREATE INDEX IF NOT EXISTS jobs_due ON jobs (status, next_retry_at);
+
+CREATE TABLE IF NOT EXISTS dead_letters (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    scene_id    TEXT    NOT NULL UNIQUE,
+    title       TEXT    NOT NULL,
+    path        TEXT,
+    error_type  TEXT    NOT NULL,
+    error       TEXT    NOT NULL,
+    attempts    INTEGER NOT NULL,
+    failed_at   REAL    NOT NULL,
+    payload     TEXT    NOT NULL,
+    payload_hash TEXT   NOT NULL,
+    candidates  TEXT
+);
+CREATE INDEX IF NOT EXISTS dead_letters_failed_at ON dead_letters (failed_at);
+
+CREATE TABLE IF NOT EXISTS sync_state (
+    scene_id        TEXT PRIMARY KEY,
+    rating_key      TEXT,
+    pushed_hash     TEXT,
+    written         TEXT,
+    poster_sha1     TEXT,
+    seen_updated_at TEXT,
+    synced_at       REAL
+);
+
+CREATE TABLE IF NOT EXISTS kv (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS activity (
+    id       INTEGER PRIMARY KEY AUTOINCREMENT,
+    at       REAL NOT NULL,
+    scene_id TEXT NOT NULL,
+    title    TEXT NOT NULL,
+    outcome  TEXT NOT NULL,
+    detail   TEXT NOT NULL
+);
+"""
+
+
+@dataclass(frozen=True)
+class NewJob:
+    scene_id: str
+    title: str
+    path: str | None
+    payload: str
+    payload_hash: str
+    force: bool = False
+
+
+@dataclass(frozen=True)
+class Job:
+    id: int
+    scene_id: str
+    title: str
+    path: str | None
+    status: str
+    attempts: int
+    max_attempts: int
+    next_retry_at: float | None
+    last_error_type: str | None
+    last_error: str | None
+    force: bool
+    payload: str
+    payload_hash: str
+    revision: int
+
+
+@dataclass(frozen=True)
+class SyncState:
+    scene_id: str
+    rating_key: str | None
+    pushed_hash: str | None
+    written: dict[str, Any] | None
+    poster_sha1: str | None
+    seen_updated_at: str | None
+    synced_at: float | None
+
+
+def iso_utc(epoch: float | None) -> str | None:
+    if epoch is None:
+        return None
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch))
+
+
+class Store:
+    """All database access. Not shared between threads: each thread opens its own Store on the same file."""
+
+    def __init__(self, path: Path | str, max_attempts: int = 5) -> None:
+        self.path = Path(path)
+        self.default_max_attempts = max_attempts
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(self.path, isolation_level=None, timeout=30)
+        self._db.row_factory = sqlite3.Row
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.execute("PRAGMA foreign_keys=ON")
+        self._db.executescript(_SCHEMA)
+        self._db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+
+    def close(self) -> None:
+        self._db.close()
+
+    @contextmanager
+    def _tx(self) -> Iterator[sqlite3.Connection]:
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self._db
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
+    # ---- queue -------------------------------------------------------------------------------------------------
+
+    def recover_interrupted(self) -> int:
+        """Jobs a crashed process left in progress go back to pending (their attempt was never charged)."""
+        with self._tx() as db:
+            return db.execute("UPDATE jobs SET status='pending' WHERE status='in_progress'").rowcount
+
+    def enqueue(self, jobs: Iterable[NewJob], now: float | None = None) -> int:
+        """Upsert one job per scene in one transaction. A newer change replaces the payload and is due now;
+        a scene sitting in the dead letters comes back to the queue, because new data is a new chance."""
+        now = time.time() if now is None else now
+        rows = [(j.scene_id, j.title, j.path, j.payload, j.payload_hash, int(j.force)) for j in jobs]
+        if not rows:
+            return 0
+        with self._tx() as db:
+            db.executemany(
+                """
+                INSERT INTO jobs (scene_id, title, path, status, max_attempts, payload, payload_hash, force,
+                                  enqueued_at)
+                VALUES (?1, ?2, ?3, 'pending', ?7, ?4, ?5, ?6, ?8)
+                ON CONFLICT (scene_id) DO UPDATE SET
+                    title = excluded.title, path = excluded.path, payload = excluded.payload,
+                    payload_hash = excluded.payload_hash, force = MAX(force, excluded.force),
+                    revision = revision + 1, next_retry_at = NULL,
+                    status = CASE status WHEN 'in_progress' THEN 'in_progress' ELSE 'pending' END
+                WHERE payload_hash != excluded.payload_hash OR excluded.force > force
+                """,
+                [row + (self.default_max_attempts, now) for row in rows],
+            )
+            db.executemany("DELETE FROM dead_letters WHERE scene_id = ?", [(row[0],) for row in rows])
+        return len(rows)
+
+    def claim_next(self, now: float | None = None) -> Job | None:
+        """Take the oldest due job and mark it in progress."""
+        now = time.time() if now is None else now
+        with self._tx() as db:
+            row = db.execute(
+                """
+                SELECT * FROM jobs
+                WHERE status = 'pending' OR (status = 'retry_wait' AND next_retry_at <= ?)
+                ORDER BY COALESCE(next_retry_at, enqueued_at), id LIMIT 1
+                """,
+                (now,),
+            ).fetchone()
+            if row is None:
+                return None
+            db.execute("UPDATE jobs SET status = 'in_progress' WHERE id = ?", (row["id"],))
+        return _job(row, status="in_progress")
+
+    def finish(self, job: Job, state: dict[str, Any], activity: tuple[str, str] | None) -> None:
+        """Record a successful sync. If the scene changed meanwhile, its newer data stays queued."""
+        with self._tx() as db:
+            db.execute("DELETE FROM jobs WHERE id = ? AND revision = ?", (job.id, job.revision))
+            db.execute("UPDATE jobs SET status = 'pending' WHERE id = ? AND status = 'in_progress'", (job.id,))
+            self._upsert_state(db, job.scene_id, state)
+            if activity:
+                self._add_activity(db, job, *activity)
+
+    def reschedule(self, job: Job, error_type: str, message: str, attempts: int, max_attempts: int,
+                   next_retry_at: float) -> None:
+        with self._tx() as db:
+            db.execute(
+                """UPDATE jobs SET status = 'retry_wait', attempts = ?, max_attempts = ?, next_retry_at = ?,
+                       last_error_type = ?, last_error = ? WHERE id = ?""",
+                (attempts, max_attempts, next_retry_at, error_type, message, job.id),
+            )
+
+    def release(self, job: Job) -> None:
+        """Put a claimed job back untouched: it was not its fault (breaker open, token rejected, shutdown)."""
+        with self._tx() as db:
+            db.execute("UPDATE jobs SET status = 'pending' WHERE id = ? AND status = 'in_progress'", (job.id,))
+
+    def dead_letter(self, job: Job, error_type: str, message: str, attempts: int,
+                    candidates: list[dict] | None = None, now: float | None = None) -> None:
+        """Move a job to the dead letters (one entry per scene), unless newer data arrived while it ran."""
+        now = time.time() if now is None else now
+        with self._tx() as db:
+            gone = db.execute("DELETE FROM jobs WHERE id = ? AND revision = ?", (job.id, job.revision)).rowcount
+            if not gone:
+                db.execute("UPDATE jobs SET status = 'pending', attempts = 0 WHERE id = ?", (job.id,))
+                return
+            db.execute(
+                """
+                INSERT INTO dead_letters (scene_id, title, path, error_type, error, attempts, failed_at, payload,
+                                          payload_hash, candidates)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (scene_id) DO UPDATE SET title = excluded.title, path = excluded.path,
+                    error_type = excluded.error_type, error = excluded.error, attempts = excluded.attempts,
+                    failed_at = excluded.failed_at, payload = excluded.payload,
+                    payload_hash = excluded.payload_hash, candidates = excluded.candidates
+                """,
+                (job.scene_id, job.title, job.path, error_type, message, attempts, now, job.payload,
+                 job.payload_hash, json.dumps(candidates) if candidates else None),
+            )
+            self._add_activity(db, job, "failed", f"{error_type}: {message}")
+
+    def drop_scene(self, scene_id: str) -> None:
+        """A scene deleted in Stash: nothing left to sync, nothing to retry."""
+        with self._tx() as db:
+            for table in ("jobs", "dead_letters", "sync_state"):
+                db.execute(f"DELETE FROM {table} WHERE scene_id = ?", (scene_id,))
+
+    def list_jobs(self) -> list[dict[str, Any]]:
+        rows = self._db.execute("SELECT * FROM jobs ORDER BY COALESCE(next_retry_at, enqueued_at), id").fetchall()
+        return [_job_row(r) for r in rows]
+
+    def retry_now(self, job_ids: list[int] | None) -> int:
+        """Make waiting jobs due now (all when `job_ids` is None); attempts so far still count."""
+        with self._tx() as db:
+            where, args = _ids_clause(job_ids)
+            return db.execute(
+                f"UPDATE jobs SET status = 'pending', next_retry_at = NULL WHERE status = 'retry_wait' {where}", args
+            ).rowcount
+
+    def remove_jobs(self, job_ids: list[int]) -> int:
+        with self._tx() as db:
+            where, args = _ids_clause(job_ids)
+            return db.execute(f"DELETE FROM jobs WHERE status != 'in_progress' {where}", args).rowcount
+
+    def next_due_at(self) -> float | None:
+        """When the next job becomes due: 0 when one is due now, None when the queue is empty or all in progress."""
+        row = self._db.execute(
+            "SELECT MIN(CASE status WHEN 'pending' THEN 0 ELSE next_retry_at END) FROM jobs "
+            "WHERE status != 'in_progress'"
+        ).fetchone()
+        return row[0]
+
+    def existing_job_ids(self, ids: list[int], table: str) -> set[int]:
+        marks = ",".join("?" * len(ids))
+        return {r[0] for r in self._db.execute(f"SELECT id FROM {table} WHERE id IN ({marks})", ids)}
+
+    # ---- dead letters ------------------------------------------------------------------------------------------
+
+    def list_dead_letters(self) -> list[dict[str, Any]]:
+        rows = self._db.execute("SELECT * FROM dead_letters ORDER BY failed_at DESC, id DESC").fetchall()
+        return [_dead_letter_row(r) for r in rows]
+
+    def dead_letter_detail(self, dead_letter_id: int) -> dict[str, Any] | None:
+        row = self._db.execute("SELECT * FROM dead_letters WHERE id = ?", (dead_letter_id,)).fetchone()
+        if row is None:
+            return None
+        detail = _dead_letter_row(row)
+        detail["payload"] = json.loads(row["payload"])
+        detail["candidates"] = json.loads(row["candidates"]) if row["candidates"] else []
+        return detail
+
+    def retry_dead_letters(self, ids: list[int] | None, now: float | None = None) -> int:
+        """Move dead letters back to the queue, due now with attempts reset, and out of the dead letters."""
+        now = time.time() if now is None else now
+        with self._tx() as db:
+            where, args = _ids_clause(ids, "WHERE")
+            rows = db.execute(f"SELECT * FROM dead_letters {where}", args).fetchall()
+            for row in rows:
+                db.execute(
+                    """INSERT INTO jobs (scene_id, title, path, status, max_attempts, payload, payload_hash, force,
+                                         enqueued_at)
+                       VALUES (?, ?, ?, 'pending', ?, ?, ?, 1, ?)
+                       ON CONFLICT (scene_id) DO NOTHING""",
+                    (row["scene_id"], row["title"], row["path"], self.default_max_attempts, row["payload"],
+                     row["payload_hash"], now),
+                )
+                db.execute("DELETE FROM dead_letters WHERE id = ?", (row["id"],))
+            return len(rows)
+
+    def discard_dead_letters(self, ids: list[int] | None) -> int:
+        with self._tx() as db:
+            where, args = _ids_clause(ids, "WHERE")
+            return db.execute(f"DELETE FROM dead_letters {where}", args).rowcount
+
+    def purge_dead_letters(self, older_than_seconds: float, now: float | None = None) -> int:
+        now = time.time() if now is None else now
+        with self._tx() as db:
+            return db.execute("DELETE FROM dead_letters WHERE failed_at < ?", (now - older_than_seconds,)).rowcount
+
+    # ---- per-scene sync state ----------------------------------------------------------------------------------
+
+    def sync_state(self, scene_id: str) -> SyncState | None:
+        row = self._db.execute("SELECT * FROM sync_state WHERE scene_id = ?", (scene_id,)).fetchone()
+        if row is None:
+            return None
+        return SyncState(
+            scene_id=row["scene_id"], rating_key=row["rating_key"], pushed_hash=row["pushed_hash"],
+            written=json.loads(row["written"]) if row["written"] else None, poster_sha1=row["poster_sha1"],
+            seen_updated_at=row["seen_updated_at"], synced_at=row["synced_at"],
+        )
+
+    def known_hashes(self, scene_ids: list[str]) -> dict[str, set[str]]:
+        """Payload hashes already pushed, queued or dead-lettered per scene: enqueueing one of them again would
+        add no information, only load (this is what stops a re-run of "sync all" from recycling dead letters)."""
+        found: dict[str, set[str]] = {}
+        queries = (
+            "SELECT scene_id, pushed_hash FROM sync_state WHERE scene_id IN ({}) AND pushed_hash IS NOT NULL",
+            "SELECT scene_id, payload_hash FROM jobs WHERE scene_id IN ({})",
+            "SELECT scene_id, payload_hash FROM dead_letters WHERE scene_id IN ({})",
+        )
+        for chunk in _chunks(scene_ids, 500):
+            marks = ",".join("?" * len(chunk))
+            for query in queries:
+                for scene_id, digest in self._db.execute(query.format(marks), chunk):
+                    found.setdefault(scene_id, set()).add(digest)
+        return found
+
+    def update_state(self, scene_id: str, **values: Any) -> None:
+        with self._tx() as db:
+            self._upsert_state(db, scene_id, values)
+
+    def seen_updated_at(self) -> dict[str, str]:
+        """The `updated_at` string last seen per scene, the poller's memory of what it already queued."""
+        rows = self._db.execute("SELECT scene_id, seen_updated_at FROM sync_state WHERE seen_updated_at IS NOT NULL")
+        return {r[0]: r[1] for r in rows}
+
+    def mark_seen(self, pairs: Iterable[tuple[str, str]]) -> None:
+        with self._tx() as db:
+            db.executemany(
+                """INSERT INTO sync_state (scene_id, seen_updated_at) VALUES (?, ?)
+                   ON CONFLICT (scene_id) DO UPDATE SET seen_updated_at = excluded.seen_updated_at""",
+                list(pairs),
+            )
+
+    @staticmethod
+    def _upsert_state(db: sqlite3.Connection, scene_id: str, values: dict[str, Any]) -> None:
+        if "written" in values and values["written"] is not None:
+            values = {**values, "written": json.dumps(values["written"], ensure_ascii=False)}
+        columns = list(values)
+        names = ", ".join(["scene_id", *columns])
+        marks = ", ".join("?" * (len(columns) + 1))
+        updates = ", ".join(f"{c} = excluded.{c}" for c in columns) or "scene_id = scene_id"
+        db.execute(
+            f"INSERT INTO sync_state ({names}) VALUES ({marks}) ON CONFLICT (scene_id) DO UPDATE SET {updates}",
+            [scene_id, *values.values()],
+        )
+
+    # ---- key/value and activity --------------------------------------------------------------------------------
+
+    def get(self, key: str, default: str | None = None) -> str | None:
+        row = self._db.execute("SELECT value FROM kv WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else default
+
+    def set(self, key: str, value: str | None) -> None:
+        with self._tx() as db:
+            if value is None:
+                db.execute("DELETE FROM kv WHERE key = ?", (key,))
+            else:
+                db.execute("INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = ?",
+                           (key, value, value))
+
+    def record_activity(self, scene_id: str, title: str, outcome: str, detail: str) -> None:
+        with self._tx() as db:
+            db.execute("INSERT INTO activity (at, scene_id, title, outcome, detail) VALUES (?, ?, ?, ?, ?)",
+                       (time.time(), scene_id, title, outcome, detail))
+
+    def recent_activity(self, limit: int = 200) -> list[dict[str, Any]]:
+        rows = self._db.execute("SELECT * FROM activity ORDER BY id DESC LIMIT ?", (limit,)).fetchall()
+        return [{"at": iso_utc(r["at"]), "scene_id": r["scene_id"], "title": r["title"], "outcome": r["outcome"],
+                 "detail": r["detail"]} for r in rows]
+
+    def _add_activity(self, db: sqlite3.Connection, job: Job, outcome: str, detail: str) -> None:
+        cursor = db.execute("INSERT INTO activity (at, scene_id, title, outcome, detail) VALUES (?, ?, ?, ?, ?)",
+                            (time.time(), job.scene_id, job.title, outcome, detail))
+        db.execute("DELETE FROM activity WHERE id <= ?", (cursor.lastrowid - ACTIVITY_LIMIT,))
+
+    def counts(self) -> dict[str, int]:
+        counts = {status: 0 for status in LIVE_STATUSES}
+        for status, n in self._db.execute("SELECT status, COUNT(*) FROM jobs GROUP BY status"):
+            counts[status] = n
+        counts["dlq"] = self._db.execute("SELECT COUNT(*) FROM dead_letters").fetchone()[0]
+        counts["synced"] = self._db.execute("SELECT COUNT(*) FROM sync_state WHERE synced_at IS NOT NULL").fetchone()[0]
+        return counts
+
+    def integrity_ok(self) -> bool:
+        return self._db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def _ids_clause(ids: list[int] | None, keyword: str = "AND") -> tuple[str, list[int]]:
+    if ids is None:
+        return "", []
+    return f"{keyword} id IN ({','.join('?' * len(ids))})", list(ids)
+
+
+def _chunks(items: list[str], size: int) -> Iterator[list[str]]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def _job(row: sqlite3.Row, status: str | None = None) -> Job:
+    return Job(
+        id=row["id"], scene_id=row["scene_id"], title=row["title"], path=row["path"],
+        status=status or row["status"], attempts=row["attempts"], max_attempts=row["max_attempts"],
+        next_retry_at=row["next_retry_at"], last_error_type=row["last_error_type"], last_error=row["last_error"],
+        force=bool(row["force"]), payload=row["payload"], payload_hash=row["payload_hash"], revision=row["revision"],
+    )
+
+
+def _job_row(row: sqlite3.Row) -> dict[str, Any]:
+    return {
+        "id": row["id"], "scene_id": row["scene_id"], "title": row["title"], "path": row["path"],
+        "status": row["status"], "attempts": row["attempts"], "max_attempts": row["max_attempts"],
+        "next_retry_at": iso_utc(row["next_retry_at"]), "last_error_type": row["last_error_type"],
+        "last_error": row["last_error"],
+    }
+
+
+def _dead_letter_row(row: sqlite3.Row) -> dict[str, Any]:
+    return {
+        "id": row["id"], "scene_id": row["scene_id"], "title": row["title"], "path": row["path"],
+        "error_type": row["error_type"], "error": row["error"], "attempts": row["attempts"],
+        "failed_at": iso_utc(row["failed_at"]),
+    }

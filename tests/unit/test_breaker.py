@@ -1,0 +1,49 @@
+import random
+
+from plexsync_gui.core.breaker import CLOSED, HALF_OPEN, OPEN, CircuitBreaker
+
+
+def test_opens_after_five_consecutive_failures():
+    breaker = CircuitBreaker()
+    for _ in range(4):
+        breaker.record_failure(0)
+    assert breaker.state == CLOSED
+    breaker.record_failure(0)
+    assert breaker.state == OPEN and not breaker.allows_requests()
+
+
+def test_a_success_resets_the_count():
+    breaker = CircuitBreaker()
+    for _ in range(4):
+        breaker.record_failure(0)
+    breaker.record_success()
+    breaker.record_failure(0)
+    assert breaker.state == CLOSED
+
+
+def test_probe_schedule_grows_and_half_opens_on_answer():
+    rng = random.Random(1)
+    breaker = CircuitBreaker()
+    for _ in range(5):
+        breaker.record_failure(100, rng)
+    assert not breaker.probe_due(100)
+    first = breaker.next_probe_at
+    assert 102.5 <= first <= 105
+    breaker.record_probe(False, first, rng)
+    assert breaker.next_probe_at - first >= 5  # the second wait is at least half of 10 s
+    breaker.record_probe(True, breaker.next_probe_at, rng)
+    assert breaker.state == HALF_OPEN and breaker.allows_requests()
+
+
+def test_failure_while_half_open_reopens_at_once():
+    breaker = CircuitBreaker(state=HALF_OPEN)
+    breaker.record_failure(0)
+    assert breaker.state == OPEN
+
+
+def test_round_trips_through_json_and_survives_garbage():
+    breaker = CircuitBreaker()
+    for _ in range(5):
+        breaker.record_failure(7)
+    assert CircuitBreaker.from_json(breaker.to_json()) == breaker
+    assert CircuitBreaker.from_json("{not json").state == CLOSED

@@ -1,0 +1,89 @@
+from urllib.parse import unquote
+
+from plexsync_gui.core.edits import PlexItemSnapshot, plan_edit, tag_params
+
+
+def item(scalars=None, tags=None, locks=()):
+    return PlexItemSnapshot("100", scalars or {}, tags or {}, frozenset(locks))
+
+
+def test_changed_scalars_are_written_with_their_lock():
+    plan = plan_edit({"title": "New", "summary": "S"}, item({"title": "Old", "summary": "S"}, locks={"summary"}),
+                     None, False)
+    assert plan.params == {"title.value": "New", "title.locked": 1}
+    assert plan.changed == ["title"]
+
+
+def test_unlocked_equal_value_only_gets_locked():
+    plan = plan_edit({"title": "Same"}, item({"title": "Same"}), None, False)
+    assert plan.params == {"title.locked": 1}
+    assert plan.changed == []
+
+
+def test_nothing_to_do_sends_nothing():
+    plan = plan_edit({"title": "T", "genre": ["A"]}, item({"title": "T"}, {"genre": ["A"]}, {"title", "genre"}),
+                     None, False)
+    assert plan.params == {}
+
+
+def test_empty_value_clears():
+    plan = plan_edit({"studio": None}, item({"studio": "Old"}), None, False)
+    assert plan.params == {"studio.value": "", "studio.locked": 1}
+
+
+def test_tag_lists_are_replaced_exactly():
+    plan = plan_edit({"genre": ["B", "C"]}, item(tags={"genre": ["A", "B"]}), None, False)
+    assert plan.params["genre[0].tag.tag"] == "B"
+    assert plan.params["genre[1].tag.tag"] == "C"
+    assert plan.params["genre[].tag.tag-"] == "A"
+    assert plan.params["genre.locked"] == 1
+
+
+def test_removal_names_are_quoted_once_here():
+    params = tag_params("actor", [], ["A, B", "C D"])
+    value = params["actor[].tag.tag-"]
+    assert value == "A%2C%20B,C%20D"
+    assert [unquote(v) for v in value.split(",")] == ["A, B", "C D"]
+    assert not any(k.startswith("actor[0]") for k in params)
+
+
+def test_preserve_keeps_a_value_edited_in_plex():
+    last = {"title": "Stash Title"}
+    plan = plan_edit({"title": "New Stash Title"}, item({"title": "Hand Edited"}), last, True)
+    assert plan.params == {}
+    assert plan.preserved == ["title"]
+    assert plan.written["title"] == "Stash Title"
+
+
+def test_preserve_overwrites_a_value_plexsync_wrote_itself():
+    last = {"title": "Stash Title"}
+    plan = plan_edit({"title": "New Stash Title"}, item({"title": "Stash Title"}), last, True)
+    assert plan.params["title.value"] == "New Stash Title"
+
+
+def test_preserve_without_record_treats_non_empty_as_edit_but_fills_empty():
+    plan = plan_edit({"title": "T", "summary": "S"}, item({"title": "Agent Title"}), None, True)
+    assert "title.value" not in plan.params
+    assert plan.params["summary.value"] == "S"
+
+
+def test_preserve_applies_to_tag_lists():
+    plan = plan_edit({"genre": ["X"]}, item(tags={"genre": ["Mine"]}), {"genre": ["Old"]}, True)
+    assert plan.preserved == ["genre"]
+    plan = plan_edit({"genre": ["X"]}, item(tags={"genre": ["Old"]}), {"genre": ["Old"]}, True)
+    assert plan.params["genre[0].tag.tag"] == "X"
+
+
+def test_studio_collection_follows_the_studio_and_keeps_user_collections():
+    plan = plan_edit({"collection": "New Studio"}, item(tags={"collection": ["Old Studio", "Favourites"]}),
+                     {"collection": "Old Studio"}, False)
+    entries = {v for k, v in plan.params.items() if k.startswith("collection[") and k.endswith("].tag.tag")}
+    assert entries == {"Favourites", "New Studio"}
+    assert plan.params["collection[].tag.tag-"] == "Old%20Studio"
+    assert plan.written["collection"] == "New Studio"
+
+
+def test_numbers_compare_by_value():
+    plan = plan_edit({"userRating": 8.0, "year": 2024}, item({"userRating": 8, "year": 2024},
+                                                             locks={"userRating", "year"}), None, False)
+    assert plan.params == {}

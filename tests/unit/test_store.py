@@ -1,0 +1,125 @@
+import pytest
+
+from plexsync_gui.core.store import NewJob, Store
+
+
+@pytest.fixture
+def store(tmp_path):
+    s = Store(tmp_path / "db.sqlite")
+    yield s
+    s.close()
+
+
+def job(scene_id="1", digest="h1", force=False):
+    return NewJob(scene_id, f"title {scene_id}", f"/p/{scene_id}.mp4", '{"x": 1}', digest, force)
+
+
+def test_one_live_row_per_scene_newest_data_wins(store):
+    store.enqueue([job("1", "h1")])
+    store.enqueue([job("1", "h2")])
+    rows = store.list_jobs()
+    assert len(rows) == 1
+    assert store.claim_next().payload_hash == "h2"
+
+
+def test_same_payload_again_changes_nothing(store):
+    store.enqueue([job("1", "h1")])
+    claimed = store.claim_next()
+    store.enqueue([job("1", "h1")])
+    assert store.claim_next() is None  # still in progress, not duplicated
+    assert claimed.revision == 1
+
+
+def test_a_change_while_in_progress_survives_the_finish(store):
+    store.enqueue([job("1", "h1")])
+    claimed = store.claim_next()
+    store.enqueue([job("1", "h2")])
+    store.finish(claimed, {"pushed_hash": "h1"}, ("synced", "x"))
+    again = store.claim_next()
+    assert again is not None and again.payload_hash == "h2"
+
+
+def test_crash_recovery_returns_in_progress_jobs(store, tmp_path):
+    store.enqueue([job("1")])
+    store.claim_next()
+    store.close()
+    reopened = Store(tmp_path / "db.sqlite")
+    assert reopened.recover_interrupted() == 1
+    assert reopened.claim_next() is not None
+    reopened.close()
+
+
+def test_retry_wait_is_not_due_until_its_time(store):
+    store.enqueue([job("1")], now=100)
+    claimed = store.claim_next(now=100)
+    store.reschedule(claimed, "PlexTemporaryError", "boom", 1, 5, next_retry_at=200)
+    assert store.claim_next(now=150) is None
+    assert store.next_due_at() == 200
+    assert store.claim_next(now=200).attempts == 1
+
+
+def test_retry_now_makes_waiting_jobs_due(store):
+    store.enqueue([job("1")], now=100)
+    store.reschedule(store.claim_next(now=100), "PlexNotFound", "none", 1, 12, next_retry_at=10_000)
+    assert store.retry_now(None) == 1
+    assert store.claim_next(now=101) is not None
+
+
+def test_dead_letter_then_retry_moves_back_with_attempts_reset(store):
+    store.enqueue([job("1")])
+    claimed = store.claim_next()
+    store.dead_letter(claimed, "PermanentError", "no file", 1)
+    assert store.list_jobs() == []
+    [dead] = store.list_dead_letters()
+    assert dead["error_type"] == "PermanentError" and dead["attempts"] == 1
+    assert store.retry_dead_letters([dead["id"]]) == 1
+    assert store.list_dead_letters() == []
+    [row] = store.list_jobs()
+    assert row["attempts"] == 0 and row["status"] == "pending"
+
+
+def test_one_dead_letter_per_scene(store):
+    for _ in range(3):
+        store.enqueue([job("1", digest=str(_))])
+        store.dead_letter(store.claim_next(), "PlexNotFound", "none", 12)
+    assert len(store.list_dead_letters()) == 1
+
+
+def test_new_data_brings_a_scene_back_from_the_dead_letters(store):
+    store.enqueue([job("1", "h1")])
+    store.dead_letter(store.claim_next(), "PlexNotFound", "none", 12)
+    assert store.known_hashes(["1"]) == {"1": {"h1"}}
+    store.enqueue([job("1", "h2")])
+    assert store.list_dead_letters() == [] and len(store.list_jobs()) == 1
+
+
+def test_discard_and_purge(store):
+    for scene in ("1", "2", "3"):
+        store.enqueue([job(scene)])
+        store.dead_letter(store.claim_next(), "PermanentError", "x", 1, now=1000 * int(scene))
+    first = store.list_dead_letters()[-1]["id"]
+    assert store.discard_dead_letters([first]) == 1
+    assert store.purge_dead_letters(older_than_seconds=500, now=3000) == 1  # scene 2 failed at 2000
+    assert [d["scene_id"] for d in store.list_dead_letters()] == ["3"]
+
+
+def test_counts(store):
+    store.enqueue([job("1"), job("2"), job("3")])
+    store.finish(store.claim_next(), {"pushed_hash": "h", "synced_at": 1.0}, None)
+    store.claim_next()
+    assert store.counts() == {"pending": 1, "retry_wait": 0, "in_progress": 1, "dlq": 0, "synced": 1}
+
+
+def test_enqueue_of_a_hundred_thousand_is_one_transaction(store):
+    jobs = [job(str(i)) for i in range(100_000)]
+    assert store.enqueue(jobs) == 100_000
+    assert store.counts()["pending"] == 100_000
+    assert store.integrity_ok()
+
+
+def test_activity_is_capped(store, monkeypatch):
+    monkeypatch.setattr("plexsync_gui.core.store.ACTIVITY_LIMIT", 5)
+    for i in range(12):
+        store.enqueue([job(str(i))])
+        store.finish(store.claim_next(), {}, ("synced", "x"))
+    assert len(store.recent_activity(100)) == 5
