@@ -153,7 +153,7 @@ def cmd_process(session: Session, args: argparse.Namespace) -> int:
         session.store.recover_interrupted()
         if engine.auth_problem and not engine.check_auth_recovered():
             raise CliError(f"paused: {engine.auth_problem}", EXIT_UNREACHABLE)
-        summary = engine.process_due(on_outcome=_print_outcome)
+        summary = engine.process_due()
     counts = session.store.counts()
     print(f"synced {summary.synced}, retrying {summary.retried}, failed {summary.failed}; "
           f"{counts['pending'] + counts['retry_wait']} still queued, {counts['dlq']} dead letters")
@@ -162,10 +162,6 @@ def cmd_process(session: Session, args: argparse.Namespace) -> int:
     if summary.stopped_reason:
         print(f"warning: stopped early: {summary.stopped_reason}", file=sys.stderr)
     return EXIT_OK
-
-
-def _print_outcome(outcome: Any) -> None:
-    log.info("scene %s %s: %s %s", outcome.scene_id, outcome.title, outcome.outcome, outcome.detail)
 
 
 def cmd_run(session: Session, args: argparse.Namespace) -> int:

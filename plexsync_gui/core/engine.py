@@ -164,6 +164,7 @@ class SyncEngine:
             outcome = self.process_next()
             if outcome is None:
                 break
+            log.info("scene %s %r: %s %s", outcome.scene_id, outcome.title, outcome.outcome, outcome.detail)
             summary.synced += outcome.outcome in ("synced", "unchanged")
             summary.retried += outcome.outcome == "retry"
             summary.failed += outcome.outcome == "failed"

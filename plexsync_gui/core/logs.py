@@ -42,6 +42,7 @@ def setup_logging(log_dir: Path | None, secrets: list[str], verbose: bool = Fals
     root = logging.getLogger()
     for handler in list(root.handlers):
         root.removeHandler(handler)
+        handler.close()
     root.setLevel(logging.DEBUG if verbose else logging.INFO)
     redacting = RedactingFilter(secrets)
     console = logging.StreamHandler()

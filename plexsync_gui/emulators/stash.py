@@ -11,11 +11,9 @@ from __future__ import annotations
 import json
 import re
 import threading
-import traceback
 import urllib.parse
 from dataclasses import dataclass
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any, Callable
 
@@ -23,9 +21,8 @@ from plexsync_gui.emulators.stash_graphql import (
     Field, GraphQLError, Operation, ResolverError, Var, expand, object_types, parse, project, query_fields,
     resolve, scene_fields, validate,
 )
-from plexsync_gui.emulators.stash_images import (
-    PERFORMER_PLACEHOLDER_PNG, SCENE_PLACEHOLDER_SVG, etag, sniff_content_type,
-)
+from plexsync_gui.emulators.stash_http import QuietServer, Request, Response, image_response, json_response
+from plexsync_gui.emulators.stash_images import PERFORMER_PLACEHOLDER_PNG, SCENE_PLACEHOLDER_SVG, sniff_content_type
 from plexsync_gui.emulators.stash_store import DATE_MODIFIERS, Clock, SceneStore, atoi
 
 _VERSIONS = {24: "v0.24.3", 25: "v0.25.1", 26: "v0.26.2", 27: "v0.27.2", 28: "v0.28.1", 29: "v0.29.3",
@@ -33,6 +30,8 @@ _VERSIONS = {24: "v0.24.3", 25: "v0.25.1", 26: "v0.26.2", 27: "v0.27.2", 28: "v0
 _SCHEMA_VERSIONS = {24: 55, 25: 60, 26: 64, 27: 67, 28: 70, 29: 73, 30: 75}  # appSchema per release (approx.)
 _CRITERION_MODIFIERS = DATE_MODIFIERS + ("INCLUDES_ALL", "INCLUDES", "EXCLUDES", "MATCHES_REGEX",
                                          "NOT_MATCHES_REGEX")
+_DEPRECATION_REASONS = {"url": "Use urls", "movies": "Use groups"}
+_FILTERABLE = {"updated_at", "created_at"}  # scene_filter keys the emulator evaluates; others fail loudly
 _NON_NULL_ROOTS = {"findScenes", "version", "systemStatus"}  # a resolver error there nulls the whole `data`
 # The PlexScene fragment of protocol §3, used to shape `StashEmulator.scene()` like a real response.
 _PLEX_SCENE = """
@@ -78,35 +77,6 @@ class _Fault:
         return path.startswith(self.path)
 
 
-@dataclass
-class _Request:
-    method: str
-    target: str
-    headers: dict[str, str]  # lower-cased names, for lookups
-    raw_headers: dict[str, str]  # as sent, for the request log
-    body: bytes
-
-    @property
-    def path(self) -> str:
-        return urllib.parse.urlsplit(self.target).path
-
-    @property
-    def query(self) -> dict[str, str]:
-        return dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(self.target).query))
-
-
-@dataclass
-class _Response:
-    status: int
-    body: bytes = b""
-    content_type: str | None = None
-    headers: tuple[tuple[str, str], ...] = ()
-
-
-def _json_response(status: int, payload: dict[str, Any], content_type: str = "application/json") -> _Response:
-    return _Response(status, json.dumps(payload).encode(), content_type, (("Cache-Control", "no-store"),))
-
-
 def _error_payload(message: str, **extra: Any) -> dict[str, Any]:
     return {"errors": [{"message": message, **extra}], "data": None}
 
@@ -136,8 +106,7 @@ class StashEmulator:
         self._faults: list[_Fault] = []
         self._graphql_errors: list[str] = []
         self._status = "OK"
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
+        self._server: QuietServer | None = None
         self._stopping = threading.Event()
 
     # ------------------------------------------------------------------------------------------------ lifecycle
@@ -174,22 +143,15 @@ class StashEmulator:
         self.stop()
 
     def _listen(self) -> None:
-        if self._server is not None:
-            return
-        server = _Server((self._host, self._port), self)
-        self._port = server.server_address[1]
-        self._server = server
-        self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
-                                        name=f"stash-emulator-{self._port}", daemon=True)
-        self._thread.start()
+        if self._server is None:
+            self._server = QuietServer((self._host, self._port), self._handle)
+            self._port = self._server.server_address[1]
+            self._server.start()
 
     def _close(self) -> None:
-        server, thread, self._server, self._thread = self._server, self._thread, None, None
+        server, self._server = self._server, None
         if server is not None:
-            server.shutdown()
-            server.server_close()
-        if thread is not None:
-            thread.join(timeout=5)
+            server.close()
 
     # ---------------------------------------------------------------------------------------------------- clock
     def advance(self, seconds: float) -> None:
@@ -227,7 +189,7 @@ class StashEmulator:
 
     def delete_scene(self, scene_id: str) -> None:
         with self._lock:
-            del self._store.scenes[self._store.get(scene_id).id]
+            self._store.delete(scene_id)
 
     def set_cover(self, scene_id: str, data: bytes | None) -> None:
         """New cover bytes (None → the SVG placeholder); bumps `updated_at` as Stash's cover mutation does."""
@@ -314,7 +276,7 @@ class StashEmulator:
         return None
 
     # ------------------------------------------------------------------------------------------------- routing
-    def _handle(self, request: _Request) -> _Response:
+    def _handle(self, request: Request) -> Response:
         """Serve one HTTP request and log it (before the client can see the answer, so asserts never race)."""
         delay = self._take_fault(request.path, delays=True)
         if delay is not None:
@@ -327,7 +289,7 @@ class StashEmulator:
         return response
 
     @staticmethod
-    def _peek_body(request: _Request) -> tuple[str | None, dict[str, Any] | None]:
+    def _peek_body(request: Request) -> tuple[str | None, dict[str, Any] | None]:
         try:
             body = json.loads(request.body or b"null")
         except ValueError:
@@ -337,15 +299,15 @@ class StashEmulator:
         variables = body.get("variables")
         return body.get("operationName"), variables if isinstance(variables, dict) else None
 
-    def _route(self, request: _Request) -> _Response:
+    def _route(self, request: Request) -> Response:
         path = request.path
         fault = self._take_fault(path, delays=False)
         if fault is not None:
             return self._fault_response(fault)
         if path == "/healthz":
-            return _Response(200, b".", "text/plain; charset=utf-8")
+            return Response(200, b".", "text/plain; charset=utf-8")
         if path == "/login" or path.startswith("/login/"):
-            return _Response(200, _LOGIN_PAGE, "text/html; charset=utf-8")
+            return Response(200, _LOGIN_PAGE, "text/html; charset=utf-8")
         denied = self._authenticate(request)
         if denied is not None:
             return denied
@@ -355,23 +317,26 @@ class StashEmulator:
             return self._screenshot(request, match.group(1))
         if match := re.fullmatch(r"/performer/([^/]+)/image", path):
             return self._performer_image(request, match.group(1))
-        return _Response(200, _UI_PAGE, "text/html; charset=utf-8")  # Stash's UI answers every other path
+        return Response(200, _UI_PAGE, "text/html; charset=utf-8")  # Stash's UI answers every other path
 
     @staticmethod
-    def _fault_response(fault: _Fault) -> _Response:
+    def _fault_response(fault: _Fault) -> Response:
         if fault.kind == "unauthorized":
-            return _Response(401, headers=(("WWW-Authenticate", "FormBased"),))
+            return Response(401, headers=(("WWW-Authenticate", "FormBased"),))
         if fault.kind == "html":
-            return _Response(200, _PROXY_LOGIN_PAGE, "text/html; charset=utf-8")
-        phrase = HTTPStatus(fault.status).phrase if fault.status in HTTPStatus._value2member_map_ else "Error"
+            return Response(200, _PROXY_LOGIN_PAGE, "text/html; charset=utf-8")
+        try:
+            phrase = HTTPStatus(fault.status).phrase
+        except ValueError:
+            phrase = "Error"
         page = (f"<html><head><title>{fault.status} {phrase}</title></head><body><center><h1>{fault.status} "
                 f"{phrase}</h1></center><hr><center>nginx</center></body></html>")
-        return _Response(fault.status, page.encode(), "text/html")
+        return Response(fault.status, page.encode(), "text/html")
 
-    def _authenticate(self, request: _Request) -> _Response | None:
+    def _authenticate(self, request: Request) -> Response | None:
         """Stash's middleware order: a presented key must match; no key on a keyed server → 401 or 302."""
         key = request.headers.get("apikey") or request.query.get("apikey")
-        unauthorized = _Response(401, headers=(("WWW-Authenticate", "FormBased"),))
+        unauthorized = Response(401, headers=(("WWW-Authenticate", "FormBased"),))
         if key:
             return None if key == self._api_key else unauthorized
         if self._api_key is None:
@@ -381,32 +346,35 @@ class StashEmulator:
             return unauthorized
         location = "/login?" + urllib.parse.urlencode({"returnURL": request.target})
         body = f'<a href="{location}">Found</a>.\n\n'.encode()
-        return _Response(302, body, "text/html; charset=utf-8", (("Location", location),))
+        return Response(401, body, "text/html; charset=utf-8", (("Location", location),))
 
     # ------------------------------------------------------------------------------------------------- graphql
-    def _graphql(self, request: _Request) -> _Response:
+    def _graphql(self, request: Request) -> Response:
         """gqlgen's POST transport: JSON only, 422 (or 400) before execution, 200 once anything ran."""
         content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
         if request.method != "POST" or content_type != "application/json":
-            return _json_response(400, _error_payload("transport not supported"))
+            return json_response(400, _error_payload("transport not supported"))
         try:
             body = json.loads(request.body)
             if not isinstance(body, dict):
                 raise ValueError(f"cannot unmarshal {type(body).__name__} into a request")
         except ValueError as exc:
             text = request.body.decode("utf-8", "replace")
-            return _json_response(400, _error_payload(f"json request body could not be decoded: {exc} body:{text}"))
-        modern_accept = self._minor < 29 or "application/json" in request.headers.get("accept", "")
+            return json_response(400, _error_payload(f"json request body could not be decoded: {exc} body:{text}"))
+        # From v0.29 a client that does not ask for application/json gets the graphql-response+json media type,
+        # whose rules turn the 422 of a failed validation into 400.
+        legacy_json = self._minor < 29 or "application/json" in request.headers.get("accept", "")
+        content_type = "application/json" if legacy_json else "application/graphql-response+json"
         try:
             operation = self._prepare(body)
-        except GraphQLError as exc:  # v0.29+ answers 400 unless the client asked for application/json
-            return _json_response(422 if modern_accept else 400, {"errors": [exc.to_json()], "data": None})
+        except GraphQLError as exc:
+            return json_response(422 if legacy_json else 400, {"errors": [exc.to_json()], "data": None},
+                                 content_type)
         data, errors = self._execute(operation, self._base_url(request))
         payload = {"errors": errors, "data": data} if errors else {"data": data}
-        return _json_response(200, payload, "application/json" if modern_accept
-                              else "application/graphql-response+json")
+        return json_response(200, payload, content_type)
 
-    def _base_url(self, request: _Request) -> str:
+    def _base_url(self, request: Request) -> str:
         """Stash builds image URLs from the request's scheme and Host."""
         host = request.headers.get("host")
         return f"http://{host}" if host else self.url
@@ -458,6 +426,8 @@ class StashEmulator:
             return
         raw_filter, raw_find = root.args.get("scene_filter"), root.args.get("filter")
         scene_filter = resolve(raw_filter, variables) or {}
+        if isinstance(scene_filter, dict) and "files_filter" in scene_filter and self._minor < 30:
+            raise GraphQLError("unknown field", path=_input_path(raw_filter, "scene_filter") + ["files_filter"])
         for column in ("updated_at", "created_at"):
             criterion = scene_filter.get(column) if isinstance(scene_filter, dict) else None
             if isinstance(criterion, dict):
@@ -504,6 +474,9 @@ class StashEmulator:
             records = self._store.find_many(ids)
             count = len(records)
         else:
+            unsupported = sorted(set(args.get("scene_filter") or {}) - _FILTERABLE)
+            if unsupported:  # better a loud error than a silently unfiltered result
+                raise ResolverError(f"the emulated Stash cannot filter scenes on {', '.join(unsupported)}")
             count, records = self._store.query(args.get("scene_filter"), args.get("filter"))
         scenes = [self._store.view(record, base, self._api_key) for record in records]
         return {"count": count, "scenes": scenes}
@@ -513,7 +486,7 @@ class StashEmulator:
         return None if record is None else self._store.view(record, base, self._api_key)
 
     def _version(self, args: dict[str, Any], base: str) -> dict[str, Any]:
-        return {"version": _VERSIONS[self._minor], "hash": f"e{self._minor:02d}c0ffee",
+        return {"version": _VERSIONS[self._minor], "hash": f"{self._minor:02d}c0ffee",
                 "build_time": "2025-12-01 10:00:00"}
 
     def _system_status(self, args: dict[str, Any], base: str) -> dict[str, Any]:
@@ -526,12 +499,13 @@ class StashEmulator:
         """`__type(name:)` for the modelled types; `fields(includeDeprecated:)` filters deprecated ones."""
         name = args.get("name")
         if name == "Scene":
-            fields = [_field_info(field, deprecated) for field, deprecated in scene_fields(self._minor)]
+            fields = [_field_info(field, _DEPRECATION_REASONS[field] if deprecated else None)
+                      for field, deprecated in scene_fields(self._minor)]
         elif name == "Query":
-            fields = [_field_info(field, False, args_) for field, args_ in self._query_args.items()
+            fields = [_field_info(field, None, args_) for field, args_ in self._query_args.items()
                       if not field.startswith("__")]
         elif name in self._types:
-            fields = [_field_info(field, False) for field in self._types[name]]
+            fields = [_field_info(field, None) for field in self._types[name]]
         else:
             return None
 
@@ -541,38 +515,31 @@ class StashEmulator:
         return {"name": name, "kind": "OBJECT", "description": None, "fields": visible}
 
     # -------------------------------------------------------------------------------------------------- images
-    def _screenshot(self, request: _Request, scene_id: str) -> _Response:
+    def _screenshot(self, request: Request, scene_id: str) -> Response:
         if not scene_id.isdigit():
-            return _Response(400, f'strconv.Atoi: parsing "{scene_id}": invalid syntax\n'.encode(), "text/plain")
+            return Response(400, f'strconv.Atoi: parsing "{scene_id}": invalid syntax\n'.encode(), "text/plain")
         with self._lock:
             record = self._store.scenes.get(int(scene_id))
             cover = None if record is None else record.cover
         if record is None:
-            return _Response(404, b"404 page not found\n", "text/plain; charset=utf-8")
+            return Response(404, b"404 page not found\n", "text/plain; charset=utf-8")
         data = SCENE_PLACEHOLDER_SVG if cover is None else cover
-        return _image_response(request, data, "image/svg+xml" if cover is None else sniff_content_type(data))
+        return image_response(request, data, "image/svg+xml" if cover is None else sniff_content_type(data))
 
-    def _performer_image(self, request: _Request, performer_id: str) -> _Response:
+    def _performer_image(self, request: Request, performer_id: str) -> Response:
         """Seeded performers have no image, so Stash answers with its default PNG, `default=true` or not."""
         if not performer_id.isdigit():
-            return _Response(400, f'strconv.Atoi: parsing "{performer_id}": invalid syntax\n'.encode(), "text/plain")
+            return Response(400, f'strconv.Atoi: parsing "{performer_id}": invalid syntax\n'.encode(), "text/plain")
         with self._lock:
             known = int(performer_id) in self._store.performers.names
         if not known:
-            return _Response(404, b"404 page not found\n", "text/plain; charset=utf-8")
-        return _image_response(request, PERFORMER_PLACEHOLDER_PNG, "image/png")
+            return Response(404, b"404 page not found\n", "text/plain; charset=utf-8")
+        return image_response(request, PERFORMER_PLACEHOLDER_PNG, "image/png")
 
 
-def _image_response(request: _Request, data: bytes, content_type: str) -> _Response:
-    """Stash's ServeImage: MD5 ETag; an If-None-Match containing it → 304 without a body."""
-    tag = etag(data)
-    if tag in request.headers.get("if-none-match", ""):
-        return _Response(304, headers=(("ETag", tag),))
-    return _Response(200, data, content_type, (("ETag", tag),))
-
-
-def _field_info(name: str, deprecated: bool, args: list[str] | tuple[str, ...] = ()) -> dict[str, Any]:
-    return {"name": name, "isDeprecated": deprecated, "deprecationReason": "Use groups" if deprecated else None,
+def _field_info(name: str, deprecation: str | None, args: list[str] | tuple[str, ...] = ()) -> dict[str, Any]:
+    """An introspection `__Field`; `deprecation` is the reason, None when the field is current."""
+    return {"name": name, "isDeprecated": deprecation is not None, "deprecationReason": deprecation,
             "description": None, "args": [{"name": arg, "description": None, "defaultValue": None} for arg in args]}
 
 
@@ -594,51 +561,3 @@ def _bind(selections: list[Field], variables: dict[str, Any]) -> None:
     for sel in selections:
         sel.args = resolve(sel.args, variables)
         _bind(sel.selections, variables)
-
-
-class _Server(ThreadingHTTPServer):
-    """Quiet threaded server: daemon handler threads, address reuse for refuse()/resume() on one port."""
-
-    daemon_threads = True
-    allow_reuse_address = True
-
-    def __init__(self, address: tuple[str, int], emulator: StashEmulator) -> None:
-        self.emulator = emulator
-        super().__init__(address, _Handler)
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        """Client disconnects and timeouts are normal in fault tests; never print tracebacks."""
-
-
-class _Handler(BaseHTTPRequestHandler):
-    """Adapts http.server to StashEmulator.handle; one request per connection so refuse() takes effect at once."""
-
-    protocol_version = "HTTP/1.1"
-    timeout = 30
-    server: _Server
-
-    def _serve(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length > 0 else b""
-        raw_headers = dict(self.headers.items())
-        request = _Request(self.command, self.path, {k.lower(): v for k, v in raw_headers.items()}, raw_headers,
-                           body)
-        try:
-            response = self.server.emulator._handle(request)
-        except Exception:  # an emulator bug: show it to the test instead of hanging up
-            response = _Response(500, traceback.format_exc().encode(), "text/plain; charset=utf-8")
-        self.send_response(response.status)
-        for name, value in response.headers:
-            self.send_header(name, value)
-        if response.content_type:
-            self.send_header("Content-Type", response.content_type)
-        self.send_header("Content-Length", str(len(response.body)))
-        self.send_header("Connection", "close")
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(response.body)
-
-    do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = do_PATCH = do_OPTIONS = _serve
-
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - http.server's signature
-        """Silent: test output should show test failures, not access logs."""

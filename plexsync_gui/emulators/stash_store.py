@@ -164,6 +164,10 @@ class SceneStore:
         record.updated_at = self.clock.stamp()
         return record.updated_at
 
+    def delete(self, scene_id: str) -> None:
+        """Remove a scene; Stash keeps no tombstones, so only a full id list reveals it."""
+        del self.scenes[self.get(scene_id).id]
+
     def get(self, scene_id: str | int) -> SceneRecord:
         record = self.scenes.get(int(scene_id))
         if record is None:

@@ -508,6 +508,8 @@ def test_upload_poster_bytes(emu: PlexEmulator, session: requests.Session) -> No
         (f"upload://posters/{sha_second}", True),
     ]
     assert raw(emu, session, "GET", state["thumb"]).content == b"second"
+    item.unlockPoster()
+    assert "thumb" not in emu.item_state(rk)["locks"]
 
 
 def test_poster_by_url_is_recorded_and_can_be_reselected_or_deleted(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import struct
+import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -22,11 +23,10 @@ def emu() -> Iterator[StashEmulator]:
 
 
 def post(emu: StashEmulator, query: str, operation: str | None, variables: dict[str, Any] | None = None,
-         key: str | None = None, accept: str = "application/json", **kwargs: Any) -> requests.Response:
+         key: str | None = None, accept: str = "application/json", timeout: float = 5) -> requests.Response:
     headers = {"Accept": accept, **({"ApiKey": key} if key else {})}
     body = {"query": query, "operationName": operation, "variables": variables or {}}
-    return requests.post(emu.url + "/graphql", json=body, headers=headers, allow_redirects=False, timeout=5,
-                         **kwargs)
+    return requests.post(emu.url + "/graphql", json=body, headers=headers, allow_redirects=False, timeout=timeout)
 
 
 def changed(emu: StashEmulator, value: str, modifier: str = "GREATER_THAN", value2: str | None = None,
@@ -218,6 +218,27 @@ def test_unsupported_and_invalid_modifiers(emu: StashEmulator) -> None:
     assert error["path"] == ["variable", "scene_filter", "updated_at", "modifier"]
 
 
+def test_required_variables_and_filters_the_profile_lacks() -> None:
+    with StashEmulator(profile="v0.27") as emu:
+        missing = post(emu, q.CHANGED_SCENE_IDS, "ChangedSceneIds", {"filter": {}})
+        assert missing.status_code == 422
+        error = missing.json()["errors"][0]
+        assert (error["message"], error["path"]) == ("must be defined", ["variable", "scene_filter"])
+        files_filter = {"files_filter": {"updated_at": {"value": "x", "modifier": "GREATER_THAN"}}}
+        old = post(emu, q.CHANGED_SCENE_IDS, "ChangedSceneIds", {"scene_filter": files_filter, "filter": {}})
+        assert old.status_code == 422
+        assert old.json()["errors"][0]["path"] == ["variable", "scene_filter", "files_filter"]
+
+
+def test_scene_filters_the_emulator_does_not_model_fail_loudly(emu: StashEmulator) -> None:
+    emu.add_scene()
+    response = post(emu, q.CHANGED_SCENE_IDS, "ChangedSceneIds",
+                    {"scene_filter": {"tags": {"value": ["1"], "modifier": "INCLUDES"}}, "filter": {}})
+    body = response.json()
+    assert body["data"] is None
+    assert "tags" in body["errors"][0]["message"]
+
+
 def test_paging_defaults_all_and_count_only(emu: StashEmulator) -> None:
     for index in range(30):
         emu.add_scene(title=f"scene {index}")
@@ -278,6 +299,13 @@ def test_scene_shape_matches_the_fragment(emu: StashEmulator) -> None:
     assert [f["basename"] for f in scene["files"]] == ["a.mp4", "b.mkv"]
     assert scene["groups"] == [{"scene_index": None, "group": {"id": "1", "name": "Group"}}]
     assert scene["paths"]["screenshot"] == f"{emu.url}/scene/{scene_id}/screenshot?t=1767268800"
+
+
+def test_bare_scene_has_nulls_and_empty_lists(emu: StashEmulator) -> None:
+    scene = emu.scene(emu.add_scene())
+    assert (scene["title"], scene["studio"], scene["date"], scene["rating100"]) == (None, None, None, None)
+    assert (scene["files"], scene["performers"], scene["tags"], scene["groups"], scene["urls"]) == ([],) * 5
+    assert scene["organized"] is False
 
 
 def test_find_scene_unknown_is_null_and_non_numeric_is_an_error(emu: StashEmulator) -> None:
@@ -441,13 +469,35 @@ def test_unauthorized_next_spares_healthz(emu: StashEmulator) -> None:
 def test_refuse_and_resume_on_the_same_port(emu: StashEmulator) -> None:
     scene_id = emu.add_scene(title="kept")
     url = emu.url
-    emu.refuse()
-    with pytest.raises(requests.exceptions.ConnectionError):
-        requests.get(url + "/healthz", timeout=2)
-    emu.resume()
-    assert emu.url == url
-    assert get(emu, "/healthz").status_code == 200
+    with requests.Session() as session:  # a pooled connection must not outlive refuse()
+        assert session.get(url + "/healthz", timeout=2).status_code == 200
+        emu.refuse()
+        with pytest.raises(requests.exceptions.ConnectionError):
+            session.get(url + "/healthz", timeout=2)
+        emu.resume()
+        assert emu.url == url
+        assert session.get(url + "/healthz", timeout=2).status_code == 200
     assert ids_of(all_ids(emu, per_page=-1)) == [scene_id]
+
+
+def test_concurrent_polls_while_seeding(emu: StashEmulator) -> None:
+    failures: list[str] = []
+
+    def poll() -> None:
+        for _ in range(10):
+            response = post(emu, q.ALL_SCENE_IDS, "AllSceneIds", {"filter": {"per_page": -1, "sort": "id"}})
+            if response.status_code != 200 or "errors" in response.json():
+                failures.append(response.text)
+
+    workers = [threading.Thread(target=poll) for _ in range(4)]
+    for worker in workers:
+        worker.start()
+    for index in range(100):
+        emu.add_scene(title=f"s{index}")
+    for worker in workers:
+        worker.join()
+    assert failures == []
+    assert all_ids(emu, per_page=0)["data"]["findScenes"]["count"] == 100
 
 
 # ------------------------------------------------------------------------------------------------ clock and log

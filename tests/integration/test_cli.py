@@ -1,0 +1,160 @@
+"""The `plexsync` command-line contract: commands, exit codes, JSON shapes, one-line errors."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from plexsync_gui.core.cli import main
+from tests.integration.conftest import PLEX_TOKEN, STASH_KEY
+
+pytestmark = pytest.mark.integration
+
+QUEUE_KEYS = {"id", "scene_id", "title", "path", "status", "attempts", "max_attempts", "next_retry_at",
+              "last_error_type", "last_error"}
+DLQ_KEYS = {"id", "scene_id", "title", "path", "error_type", "error", "attempts", "failed_at"}
+STATUS_KEYS = {"pending", "retry_wait", "in_progress", "dlq", "synced", "breaker"}
+
+
+@pytest.fixture
+def cli(tmp_path, stash, plex, movies, monkeypatch, capsys):
+    config_file = tmp_path / "config.toml"
+    config_file.write_text(
+        f'[stash]\nurl = "{stash.url}"\ntimeout = 2\n'
+        f'[plex]\nurl = "{plex.url}"\nlibraries = ["Movies"]\ntimeout = 1\n'
+        '[sync]\nstrict_matching = true\n'
+        '[[path_map]]\nstash = "/data/"\nplex = "/media/"\n'
+    )
+    monkeypatch.setenv("PLEXSYNC_CONFIG", str(config_file))
+    monkeypatch.setenv("PLEXSYNC_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("PLEXSYNC_PLEX_TOKEN", PLEX_TOKEN)
+    monkeypatch.setenv("PLEXSYNC_STASH_API_KEY", STASH_KEY)
+
+    def run(*argv: str) -> tuple[int, str, str]:
+        code = main(list(argv))
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    run.config_file = config_file
+    return run
+
+
+def test_check_lists_libraries(cli):
+    code, out, err = cli("check")
+    assert code == 0, err
+    assert "Movies" in out and "/media/movies" in out
+
+
+def test_check_with_bad_config_exits_2_with_one_line(cli):
+    cli.config_file.write_text('[plex]\nurl = "nope"\n')
+    code, out, err = cli("check")
+    assert code == 2
+    assert err.strip().count("\n") == 0 and "plex.url" in err
+
+
+def test_check_with_unreachable_plex_exits_3(cli, plex):
+    plex.refuse()
+    code, _, err = cli("check")
+    assert code == 3 and "unreachable" in err and "Traceback" not in err
+
+
+def test_check_with_wrong_token_exits_3_without_the_token(cli, monkeypatch):
+    monkeypatch.setenv("PLEXSYNC_PLEX_TOKEN", "wrong-token-123")
+    code, _, err = cli("check")
+    assert code == 3 and "token" in err and "wrong-token-123" not in err
+
+
+def test_check_with_wrong_stash_key_exits_3(cli, monkeypatch):
+    monkeypatch.setenv("PLEXSYNC_STASH_API_KEY", "bad")
+    code, _, err = cli("check")
+    assert code == 3 and "API key" in err
+
+
+def test_check_with_absent_library_exits_2(cli):
+    cli.config_file.write_text(cli.config_file.read_text().replace('["Movies"]', '["Films"]'))
+    code, _, err = cli("check")
+    assert code == 2 and "Films" in err
+
+
+def test_sync_process_status_round_trip(cli, library):
+    for i in range(3):
+        library.add(title=f"Scene {i}")
+    library.add(title="Not in Plex", in_plex=False)
+    assert cli("sync", "--all")[0] == 0
+    code, out, _ = cli("status", "--json")
+    status = json.loads(out)
+    assert STATUS_KEYS <= set(status) and status["pending"] == 4
+    assert cli("process")[0] == 0
+    status = json.loads(cli("status", "--json")[1])
+    assert (status["synced"], status["retry_wait"], status["breaker"]) == (3, 1, "closed")
+    code, out, _ = cli("queue", "list", "--json")
+    [row] = json.loads(out)
+    assert set(row) == QUEUE_KEYS
+    assert row["status"] == "retry_wait" and row["last_error_type"] == "PlexNotFound"
+    assert row["next_retry_at"].endswith("Z")
+    assert cli("sync", "--all")[1].startswith("queued 0, unchanged 4")
+
+
+def test_queue_retry_now_makes_a_job_due(cli, library, plex, movies):
+    library.add(title="Late", in_plex=False, name="late.mp4")
+    cli("sync", "--all")
+    cli("process")
+    [row] = json.loads(cli("queue", "list", "--json")[1])
+    plex.add_item(movies, "/media/movies/late.mp4")
+    assert cli("queue", "retry-now", str(row["id"]))[0] == 0
+    cli("process")
+    assert json.loads(cli("queue", "list", "--json")[1]) == []
+
+
+def test_dlq_list_retry_discard_purge(cli, stash):
+    for i in range(3):
+        stash.add_scene(title=f"No file {i}")
+    cli("sync", "--all")
+    cli("process")
+    rows = json.loads(cli("dlq", "list", "--json")[1])
+    assert len(rows) == 3 and set(rows[0]) == DLQ_KEYS
+    assert cli("dlq", "retry", str(rows[0]["id"]))[0] == 0
+    assert len(json.loads(cli("queue", "list", "--json")[1])) == 1
+    assert cli("dlq", "discard", str(rows[1]["id"]))[0] == 0
+    assert [r["id"] for r in json.loads(cli("dlq", "list", "--json")[1])] == [rows[2]["id"]]
+    assert cli("dlq", "purge", "--older-than", "1")[1].startswith("purged 0")
+    assert cli("dlq", "discard", "--all")[0] == 0
+    assert json.loads(cli("dlq", "list", "--json")[1]) == []
+
+
+def test_unknown_ids_and_bad_flags(cli, library):
+    library.add(title="x")
+    code, _, err = cli("dlq", "retry", "12345")
+    assert code == 2 and "no such id: 12345" in err
+    code, _, err = cli("sync", "--scene", "99999")
+    assert code == 2 and "99999" in err
+    with pytest.raises(SystemExit) as exit_info:
+        main(["sync", "--scene", "abc"])
+    assert exit_info.value.code == 2
+
+
+def test_process_exits_3_when_plex_rejects_the_token(cli, library, monkeypatch):
+    library.add(title="x")
+    library.add(title="y")
+    cli("sync", "--all")
+    monkeypatch.setenv("PLEXSYNC_PLEX_TOKEN", "revoked")
+    code, _, err = cli("process")
+    assert code == 3 and "paused" in err
+    status = json.loads(cli("status", "--json")[1])
+    assert status["dlq"] == 1 and status["pending"] == 1 and status["paused"]
+    monkeypatch.setenv("PLEXSYNC_PLEX_TOKEN", PLEX_TOKEN)
+    assert cli("process")[0] == 0
+    assert json.loads(cli("status", "--json")[1])["synced"] == 1
+
+
+def test_secrets_never_reach_logs_or_the_database(cli, library, tmp_path, plex):
+    library.add(title="x")
+    cli("-v", "sync", "--all")
+    plex.fail_next(401)
+    cli("-v", "process")
+    cli("-v", "check")
+    for path in (tmp_path / "data").rglob("*"):
+        if path.is_file():
+            data = path.read_bytes()
+            assert PLEX_TOKEN.encode() not in data and STASH_KEY.encode() not in data, path
