@@ -346,7 +346,7 @@ class StashEmulator:
             return unauthorized
         location = "/login?" + urllib.parse.urlencode({"returnURL": request.target})
         body = f'<a href="{location}">Found</a>.\n\n'.encode()
-        return Response(401, body, "text/html; charset=utf-8", (("Location", location),))
+        return Response(302, body, "text/html; charset=utf-8", (("Location", location),))
 
     # ------------------------------------------------------------------------------------------------- graphql
     def _graphql(self, request: Request) -> Response:
