@@ -53,7 +53,7 @@ def json_response(status: int, payload: dict[str, Any], content_type: str = "app
 def image_response(request: Request, data: bytes, content_type: str) -> Response:
     """Stash's ServeImage: MD5 ETag; an If-None-Match containing it → 304 without a body."""
     tag = etag(data)
-    if False:
+    if tag in request.headers.get("if-none-match", ""):
         return Response(304, headers=(("ETag", tag),))
     return Response(200, data, content_type, (("ETag", tag),))
 

@@ -287,3 +287,23 @@ def test_unknown_scene_ids_are_reported(session, library):
     scene_id, _ = full_scene(library)
     result = session.engine.sync_scenes([scene_id, "99999"])
     assert result.queued == 1 and result.unknown == ["99999"]
+
+
+@pytest.mark.parametrize("profile", ["v0.24", "v0.26", "v0.30"])
+def test_older_stash_versions_and_a_non_utc_server(make_session, config, plex, movies, profile):
+    from plexsync_gui.emulators.stash import StashEmulator
+    from tests.integration.conftest import STASH_KEY
+
+    with StashEmulator(api_key=STASH_KEY, profile=profile, utc_offset="+02:00") as old_stash:
+        config.stash.url = old_stash.url
+        session = make_session()
+        scene_id = old_stash.add_scene(title="From an older Stash", files=["/data/movies/old.mp4"],
+                                       performers=["Ada Lane"])
+        rating_key = plex.add_item(movies, "/media/movies/old.mp4")
+        assert session.poller.poll().enqueued.queued == 1
+        assert session.engine.process_due().synced == 1
+        assert plex.item_state(rating_key)["title"] == "From an older Stash"
+        assert session.store.get("stash_watermark").endswith("+02:00")
+        session.poller.poll()
+        cursor = [r for r in old_stash.requests if r.operation == "ChangedSceneIds"][-1]
+        assert cursor.variables["scene_filter"]["updated_at"]["value"].endswith("+02:00")
