@@ -178,10 +178,9 @@ class SceneStore:
         unknown = set(fields) - set(SCENE_FIELDS)
         if unknown:
             raise TypeError(f"unknown scene fields: {sorted(unknown)}")
+        self._check_date(fields.get("date"))  # before any change, so a bad date leaves the scene untouched
         stamp = self.clock.stamp()
         for name, value in fields.items():
-            if name == "date":
-                self._check_date(value)
             if name in ("title", "details", "date", "rating100", "code", "director", "organized"):
                 setattr(record, name, value)
             elif name == "urls":
@@ -212,11 +211,13 @@ class SceneStore:
 
     def _check_date(self, date: str | None) -> None:
         """Full `YYYY-MM-DD` always; `YYYY` and `YYYY-MM` only where Stash has date precision (v0.30+)."""
-        if date is None or _FULL_DATE_RE.fullmatch(date):
-            if date is not None:
-                datetime.strptime(date, "%Y-%m-%d")
+        if date is None:
             return
-        if not (self.partial_dates and _PARTIAL_DATE_RE.fullmatch(date)):
+        if _FULL_DATE_RE.fullmatch(date):
+            datetime.strptime(date, "%Y-%m-%d")  # ValueError for 2024-13-01
+        elif self.partial_dates and _PARTIAL_DATE_RE.fullmatch(date):
+            datetime.strptime(date, "%Y-%m" if "-" in date else "%Y")
+        else:
             raise ValueError(f"date {date!r} is not valid for this Stash version")
 
     # ---------------------------------------------------------------------------------------------------- views

@@ -348,6 +348,10 @@ def test_partial_dates_only_from_v030() -> None:
         old.add_scene(date="2024-05")
     with pytest.raises(ValueError):
         old.add_scene(date="2024-13-01")
+    scene_id = old.add_scene(title="kept", date="2024-05-01")
+    with pytest.raises(ValueError):
+        old.update_scene(scene_id, title="changed", date="2024")
+    assert (old.scene(scene_id)["title"], old.scene(scene_id)["date"]) == ("kept", "2024-05-01")
 
 
 # --------------------------------------------------------------------------------------------------------- images
