@@ -66,12 +66,23 @@ class FieldToggles:
 
 
 @dataclass
+class DesktopSettings:
+    """Read only by the tray app; the CLI accepts and ignores them. Launch at login lives in the OS, not here."""
+
+    notify_failures: bool = True
+    notify_connection: bool = True
+    notify_success: bool = False
+    start_hidden: bool = False
+
+
+@dataclass
 class Config:
     stash: StashSettings = field(default_factory=StashSettings)
     plex: PlexSettings = field(default_factory=PlexSettings)
     sync: SyncSettings = field(default_factory=SyncSettings)
     fields: FieldToggles = field(default_factory=FieldToggles)
     path_map: list[PathRule] = field(default_factory=list)
+    desktop: DesktopSettings = field(default_factory=DesktopSettings)
 
 
 _SECTIONS: dict[str, type] = {
@@ -79,6 +90,7 @@ _SECTIONS: dict[str, type] = {
     "plex": PlexSettings,
     "sync": SyncSettings,
     "fields": FieldToggles,
+    "desktop": DesktopSettings,
 }
 _LIMITS: dict[str, tuple[float, float]] = {
     "stash.timeout": (1, 600),
@@ -113,7 +125,7 @@ def config_from_dict(data: dict[str, Any]) -> Config:
                 raise ConfigError(f"{name}: must be a table ([{name}])")
             setattr(config, name, _section(name, _SECTIONS[name], value))
         else:
-            raise ConfigError(f"{name}: unknown section (expected stash, plex, sync, fields or path_map)")
+            raise ConfigError(f"{name}: unknown section (expected stash, plex, sync, fields, desktop or path_map)")
     _check_urls(config)
     return config
 

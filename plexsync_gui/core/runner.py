@@ -10,9 +10,10 @@ import logging
 import random
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from plexsync_gui.core.engine import SyncEngine
+from plexsync_gui.core.engine import JobOutcome, SyncEngine
 from plexsync_gui.core.errors import StashError
 from plexsync_gui.core.poller import ChangePoller
 
@@ -34,19 +35,31 @@ class Runner:
         self.poller = poller
         self.poll_interval = poll_interval
         self.status = RunnerStatus()
+        self.on_outcome: Callable[[JobOutcome], None] | None = None
         self._next_poll = 0.0
 
     def run(self, stop: threading.Event) -> None:
         log.info("running: polling Stash every %g s", self.poll_interval)
         while not stop.is_set():
-            now = time.time()
-            if now >= self._next_poll or abs(now - self._next_poll) > 10 * self.poll_interval:
-                self._poll(now)
-                if self.engine.auth_problem:
-                    self.engine.check_auth_recovered()
-            self.engine.process_due(stop.is_set)
-            stop.wait(self._wait_seconds())
+            stop.wait(self.step(stop.is_set))
         log.info("stopped")
+
+    def step(self, should_stop: Callable[[], bool]) -> float:
+        """One round: poll Stash when due, process the due jobs; returns how long to wait before the next round.
+
+        The desktop worker calls this from a timer, the headless loop from `run`; both share one schedule.
+        """
+        now = time.time()
+        if now >= self._next_poll or abs(now - self._next_poll) > 10 * self.poll_interval:
+            self._poll(now)
+            if self.engine.auth_problem:
+                self.engine.check_auth_recovered()
+        self.engine.process_due(should_stop, self.on_outcome)
+        return self._wait_seconds()
+
+    def poll_soon(self) -> None:
+        """Make the next round poll Stash ("Sync now", a resume, a changed poll interval)."""
+        self._next_poll = 0.0
 
     def _poll(self, now: float) -> None:
         try:
