@@ -9,3 +9,5 @@ os.environ["PLEXAPI_CONFIG_PATH"] = os.path.join(os.path.dirname(__file__), "no-
 os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.null.Keyring"
 for _var in ("PLEXSYNC_PLEX_TOKEN", "PLEXSYNC_STASH_API_KEY", "PLEXSYNC_CONFIG", "PLEXSYNC_DATA_DIR"):
     os.environ.pop(_var, None)
+
+pytest_plugins = ["tests.servers"]

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from plexsync_gui.core.cli import main
-from tests.integration.conftest import PLEX_TOKEN, STASH_KEY
+from tests.servers import PLEX_TOKEN, STASH_KEY
 
 pytestmark = pytest.mark.integration
 

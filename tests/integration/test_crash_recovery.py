@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.conftest import PLEX_TOKEN, STASH_KEY
+from tests.servers import PLEX_TOKEN, STASH_KEY
 
 pytestmark = pytest.mark.integration
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.integration.conftest import sha1
+from tests.servers import sha1
 
 pytestmark = pytest.mark.integration
 
@@ -292,7 +292,7 @@ def test_unknown_scene_ids_are_reported(session, library):
 @pytest.mark.parametrize("profile", ["v0.24", "v0.26", "v0.30"])
 def test_older_stash_versions_and_a_non_utc_server(make_session, config, plex, movies, profile):
     from plexsync_gui.emulators.stash import StashEmulator
-    from tests.integration.conftest import STASH_KEY
+    from tests.servers import STASH_KEY
 
     with StashEmulator(api_key=STASH_KEY, profile=profile, utc_offset="+02:00") as old_stash:
         config.stash.url = old_stash.url

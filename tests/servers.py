@@ -1,4 +1,4 @@
-"""Fixtures that run the real code path against the emulated servers over HTTP on 127.0.0.1."""
+"""Fixtures that run the real code path against the emulated servers over HTTP on 127.0.0.1 (loaded by tests/conftest.py for every suite)."""
 
 from __future__ import annotations
 
@@ -17,8 +17,6 @@ from plexsync_gui.emulators.stash import StashEmulator
 
 PLEX_TOKEN = "plex-token-5f1c9a77e2"
 STASH_KEY = "stash-key-b8e4d2c0aa"
-
-pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
