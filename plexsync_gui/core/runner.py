@@ -27,6 +27,7 @@ class RunnerStatus:
     stash_error: str | None = None
     stash_failures: int = 0
     last_poll_at: float | None = None
+    last_enqueued: int = 0  # jobs queued or dropped by the last poll: the desktop app reloads its queue view then
 
 
 class Runner:
@@ -63,7 +64,7 @@ class Runner:
 
     def _poll(self, now: float) -> None:
         try:
-            self.poller.poll()
+            result = self.poller.poll()
         except StashError as exc:
             self.status.stash_failures += 1
             self.status.stash_error = str(exc)
@@ -71,7 +72,8 @@ class Runner:
             self._next_poll = now + random.uniform(delay / 2, delay)
             log.warning("Stash poll failed (%s); next try in %.0f s", exc, self._next_poll - now)
             return
-        self.status = RunnerStatus(last_poll_at=now)
+        enqueued = result.enqueued
+        self.status = RunnerStatus(last_poll_at=now, last_enqueued=enqueued.queued + enqueued.deleted)
         self._next_poll = now + self.poll_interval
 
     def _wait_seconds(self) -> float:

@@ -257,8 +257,11 @@ class Store:
             for table in ("jobs", "dead_letters", "sync_state"):
                 db.execute(f"DELETE FROM {table} WHERE scene_id = ?", (scene_id,))
 
-    def list_jobs(self) -> list[dict[str, Any]]:
-        rows = self._db.execute("SELECT * FROM jobs ORDER BY COALESCE(next_retry_at, enqueued_at), id").fetchall()
+    def list_jobs(self, ids: list[int] | None = None) -> list[dict[str, Any]]:
+        """The live queue in processing order, or only the given jobs (the desktop app refreshes rows by id)."""
+        where, args = _ids_clause(ids, "WHERE")
+        rows = self._db.execute(f"SELECT * FROM jobs {where} ORDER BY COALESCE(next_retry_at, enqueued_at), id",
+                                args).fetchall()
         return [_job_row(r) for r in rows]
 
     def retry_now(self, job_ids: list[int] | None) -> int:
@@ -288,8 +291,14 @@ class Store:
 
     # ---- dead letters ------------------------------------------------------------------------------------------
 
-    def list_dead_letters(self) -> list[dict[str, Any]]:
-        rows = self._db.execute("SELECT * FROM dead_letters ORDER BY failed_at DESC, id DESC").fetchall()
+    def list_dead_letters(self, scene_ids: list[str] | None = None) -> list[dict[str, Any]]:
+        """Newest first; or only the given scenes' entries (what a batch of failed jobs just produced)."""
+        if scene_ids is None:
+            where, args = "", []
+        else:
+            where, args = f"WHERE scene_id IN ({','.join('?' * len(scene_ids))})", list(scene_ids)
+        rows = self._db.execute(f"SELECT * FROM dead_letters {where} ORDER BY failed_at DESC, id DESC",
+                                args).fetchall()
         return [_dead_letter_row(r) for r in rows]
 
     def dead_letter_detail(self, dead_letter_id: int) -> dict[str, Any] | None:
@@ -408,7 +417,7 @@ class Store:
 
     def recent_activity(self, limit: int = 200) -> list[dict[str, Any]]:
         rows = self._db.execute("SELECT * FROM activity ORDER BY id DESC LIMIT ?", (limit,)).fetchall()
-        return [{"at": iso_utc(r["at"]), "scene_id": r["scene_id"], "title": r["title"], "outcome": r["outcome"],
+        return [{"id": r["id"], "at": iso_utc(r["at"]), "scene_id": r["scene_id"], "title": r["title"], "outcome": r["outcome"],
                  "detail": r["detail"]} for r in rows]
 
     def _add_activity(self, db: sqlite3.Connection, job: Job, outcome: str, detail: str) -> None:
@@ -423,6 +432,9 @@ class Store:
         counts["dlq"] = self._db.execute("SELECT COUNT(*) FROM dead_letters").fetchone()[0]
         counts["synced"] = self._db.execute("SELECT COUNT(*) FROM sync_state WHERE synced_at IS NOT NULL").fetchone()[0]
         return counts
+
+    def last_synced_at(self) -> float | None:
+        return self._db.execute("SELECT MAX(synced_at) FROM sync_state").fetchone()[0]
 
     def integrity_ok(self) -> bool:
         return self._db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"

@@ -1,11 +1,43 @@
-"""`plexsync-gui`: command-line options and the composition root of the desktop app."""
+"""`plexsync-gui`: command-line options and the composition root of the desktop app.
+
+`PlexSyncApp` wires the pieces together and owns their lifetimes: the sync service (worker thread), the main
+window, the tray controller, the notification policy and the settings dialog. Everything else only knows the
+objects it is handed, so tests build exactly the parts they need.
+"""
 
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QTimer, QUrl, Slot
+from PySide6.QtGui import QDesktopServices, QIcon
+from PySide6.QtWidgets import QApplication, QMessageBox, QSystemTrayIcon
 
 from plexsync_gui import __version__
+from plexsync_gui.core.autostart import Autostart, autostart_for_platform, launch_command
+from plexsync_gui.core.config import Config, ConfigError, load_config
+from plexsync_gui.core.logs import setup_logging
+from plexsync_gui.core.secrets import Secrets, resolve_secrets
+from plexsync_gui.core.session import Locations, locate
+from plexsync_gui.ui.crash import install_crash_handler, install_signal_handlers
+from plexsync_gui.ui.main_window import MainWindow
+from plexsync_gui.ui.notifications import NotificationPolicy
+from plexsync_gui.ui.resources import icon
+from plexsync_gui.ui.service import SyncService
+from plexsync_gui.ui.settings_dialog import SettingsDialog
+from plexsync_gui.ui.single_instance import SingleInstance
+from plexsync_gui.ui.tray import TrayController
+
+log = logging.getLogger(__name__)
+
+TRAY_WAIT_MS = 30_000  # at login the panel may come up after us
+TRAY_POLL_MS = 500
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -15,11 +47,243 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--demo", action="store_true", help="run against emulated servers with a seeded library")
     parser.add_argument("--background", action="store_true", help="start hidden in the tray (used at login)")
     parser.add_argument("-v", "--verbose", action="store_true", help="also log to the terminal")
+    parser.add_argument("--self-check", action="store_true", help="check the installation and exit")
     parser.add_argument("--version", action="version", version=f"plexsync-gui {__version__}")
     return parser.parse_args(argv)
 
 
+@dataclass
+class Startup:
+    """What the app starts with; `notice` is one line to show the user (a config that could not be read)."""
+
+    locations: Locations
+    config: Config
+    secrets: Secrets
+    first_run: bool = False
+    notice: str | None = None
+    demo: bool = False
+
+
+@contextmanager
+def startup_environment(args: argparse.Namespace) -> Iterator[Startup]:
+    """The same --config/--data-dir/env rules as the CLI; with --demo, seeded emulators that live until exit."""
+    if args.demo:
+        from plexsync_gui.emulators.demo import demo_environment
+
+        with demo_environment(args.data_dir) as (locations, config, secrets):
+            yield Startup(locations, config, secrets, demo=True)
+        return
+    locations = locate(args.config, args.data_dir)
+    if not locations.config_file.exists():
+        yield Startup(locations, Config(), resolve_secrets(Config()), first_run=True)
+        return
+    try:
+        config = load_config(locations.config_file)
+    except ConfigError as exc:
+        yield Startup(locations, Config(), resolve_secrets(Config()), first_run=True,
+                      notice=f"{exc}. Starting with default settings; saving them replaces the file.")
+        return
+    yield Startup(locations, config, resolve_secrets(config))
+
+
+class PlexSyncApp(QObject):
+    """The composition root: builds, connects and shuts down the app's parts."""
+
+    def __init__(self, startup: Startup, background: bool = False,
+                 tray_factory: Callable[[], QSystemTrayIcon] = QSystemTrayIcon,
+                 tray_available: Callable[[], bool] = QSystemTrayIcon.isSystemTrayAvailable,
+                 autostart: Autostart | None = None, icons: Callable[[str], QIcon] = icon) -> None:
+        super().__init__()
+        self.startup = startup
+        self.config, self.secrets = startup.config, startup.secrets
+        self.background = background or startup.config.desktop.start_hidden
+        self.autostart = autostart
+        self._tray_available = tray_available
+        self.service = SyncService(startup.locations, startup.config, startup.secrets, self)
+        self.window = MainWindow(self.service)
+        self.window.setWindowIcon(icons("plexsync"))
+        self.tray = TrayController(icons, tray_factory, self)
+        self.notifications = NotificationPolicy(self.tray, startup.config.desktop, self)
+        self.settings: SettingsDialog | None = None
+        self._started = False
+        self._tray_waited = 0
+        self._tray_timer = QTimer(self)
+        self._tray_timer.setInterval(TRAY_POLL_MS)
+        self._tray_timer.timeout.connect(self._check_tray)
+        self._connect()
+
+    def _connect(self) -> None:
+        service, tray, window = self.service, self.tray, self.window
+        service.status_changed.connect(tray.show_status)
+        service.status_changed.connect(self.notifications.on_status)
+        service.failures_added.connect(self.notifications.on_failures)
+        service.problem.connect(self.show_problem)
+        tray.open_requested.connect(window.raise_and_show)
+        tray.toggle_requested.connect(self.toggle_window)
+        tray.settings_requested.connect(self.open_settings)
+        tray.sync_requested.connect(service.sync_now)
+        tray.pause_toggled.connect(self.set_paused)
+        tray.quit_requested.connect(self.quit)
+        tray.message_clicked.connect(window.show_failed_tab)
+        window.settings_requested.connect(self.open_settings)
+        window.quit_requested.connect(self.quit)
+        window.open_logs_requested.connect(self.open_log_folder)
+        window.pause_toggled.connect(self.set_paused)
+        window.ask_on_close = self._ask_on_close
+
+    # ---- start and stop ----------------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        self.tray.show()  # Qt shows it as soon as a tray host exists, even one that appears later
+        if self._tray_available():
+            self._use_tray()
+        elif self.background:
+            self._tray_timer.start()  # wait for the panel before deciding to show the window
+        else:
+            self._tray_timer.start()
+            self.window.raise_and_show()
+        if not self.startup.first_run:
+            self._start_syncing()
+        if self.startup.notice:
+            self.show_problem(self.startup.notice)
+        if self.startup.first_run:
+            QTimer.singleShot(0, self.open_settings)
+
+    def _start_syncing(self) -> None:
+        if not self._started:
+            self._started = True
+            self.service.start()
+
+    @Slot()
+    def quit(self) -> None:
+        QApplication.quit()
+
+    def shutdown(self) -> None:
+        """Runs on aboutToQuit: the worker finishes its job and closes the database before the process ends."""
+        self._tray_timer.stop()
+        self.service.shutdown()
+        self.tray.hide()
+
+    # ---- tray availability -------------------------------------------------------------------------------------
+
+    @Slot()
+    def _check_tray(self) -> None:
+        self._tray_waited += TRAY_POLL_MS
+        if self._tray_available():
+            self._tray_timer.stop()
+            self._use_tray()
+        elif self._tray_waited >= TRAY_WAIT_MS:
+            self._tray_timer.stop()
+            log.warning("no system tray after %d s; running with the window only", TRAY_WAIT_MS // 1000)
+            if not self.window.isVisible():
+                self.window.raise_and_show()
+
+    def _use_tray(self) -> None:
+        self.window.close_to_tray = True
+        QApplication.setQuitOnLastWindowClosed(False)
+        if not self.background:
+            self.window.raise_and_show()
+
+    def _ask_on_close(self) -> str:
+        box = QMessageBox(QMessageBox.Icon.Question, "PlexSync",
+                          "There is no tray icon on this desktop. Keep PlexSync syncing in the background?\n"
+                          "Start PlexSync again to bring this window back.", parent=self.window)
+        keep = box.addButton("Keep running", QMessageBox.ButtonRole.AcceptRole)
+        quit_button = box.addButton("Quit", QMessageBox.ButtonRole.DestructiveRole)
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.exec()
+        return {keep: "hide", quit_button: "quit"}.get(box.clickedButton(), "cancel")
+
+    @Slot()
+    def toggle_window(self) -> None:
+        if self.window.isVisible() and not self.window.isMinimized():
+            self.window.hide()
+        else:
+            self.window.raise_and_show()
+
+    # ---- user actions ------------------------------------------------------------------------------------------
+
+    @Slot(bool)
+    def set_paused(self, paused: bool) -> None:
+        self.service.set_paused(paused)
+
+    @Slot()
+    def open_settings(self) -> None:
+        if self.settings is not None:
+            self.settings.raise_()
+            self.settings.activateWindow()
+            return
+        self.settings = SettingsDialog(self.config, self.secrets, self.startup.locations.config_file,
+                                       self.autostart, self.window)
+        self.settings.saved.connect(self.apply_settings)
+        self.settings.finished.connect(self._settings_closed)
+        self.settings.show()
+
+    @Slot()
+    def _settings_closed(self) -> None:
+        if self.settings is not None:
+            self.settings.deleteLater()
+            self.settings = None
+
+    @Slot(object)
+    def apply_settings(self, config: Config) -> None:
+        """Saved settings apply at once: new secrets for redaction and the worker, new notification choices."""
+        self.config = config
+        self.secrets = resolve_secrets(config) if not self.startup.demo else self.secrets
+        self.startup.first_run = False
+        setup_logging(self.startup.locations.log_dir, self.secrets.values(), verbose=False)
+        self.notifications.settings = config.desktop
+        self.service.apply_config(config, self.secrets)
+        self._start_syncing()
+
+    @Slot(str)
+    def show_problem(self, message: str) -> None:
+        log.warning("%s", message)
+        self.window.raise_and_show()
+        QMessageBox.warning(self.window, "PlexSync", message)
+
+    @Slot()
+    def open_log_folder(self) -> None:
+        folder = self.startup.locations.log_dir
+        folder.mkdir(parents=True, exist_ok=True)
+        QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder)))
+
+
+def _autostart(args: argparse.Namespace) -> Autostart | None:
+    """The login entry starts the app with the same explicit config and data folder as this launch."""
+    if args.demo:
+        return None
+    extra: list[str] = []
+    if args.config:
+        extra += ["--config", str(Path(args.config).expanduser().resolve())]
+    if args.data_dir:
+        extra += ["--data-dir", str(Path(args.data_dir).expanduser().resolve())]
+    return autostart_for_platform(launch_command(extra))
+
+
 def main(argv: list[str] | None = None) -> int:
-    parse_args(argv)
-    print("plexsync-gui: the desktop app is not built yet", file=sys.stderr)
-    return 1
+    args = parse_args(argv)
+    if args.self_check:
+        from plexsync_gui.ui.self_check import run_self_check
+
+        return run_self_check()
+    app = QApplication(sys.argv[:1])
+    app.setApplicationName("PlexSync")
+    app.setApplicationVersion(__version__)
+    app.setDesktopFileName("plexsync")
+    app.setWindowIcon(icon("plexsync"))
+    with startup_environment(args) as startup:
+        setup_logging(startup.locations.log_dir, startup.secrets.values(), args.verbose)
+        instance = SingleInstance(str(startup.locations.config_file))
+        if instance.handover():
+            log.info("PlexSync is already running; asked it to show its window")
+            return 0
+        instance.listen()
+        install_crash_handler(startup.locations.log_dir)
+        install_signal_handlers(app)
+        plexsync = PlexSyncApp(startup, background=args.background, autostart=_autostart(args))
+        instance.show_requested.connect(plexsync.window.raise_and_show)
+        app.aboutToQuit.connect(plexsync.shutdown)
+        plexsync.start()
+        log.info("PlexSync %s started (data in %s)", __version__, startup.locations.data_dir)
+        return app.exec()

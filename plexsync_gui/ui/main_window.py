@@ -1,0 +1,364 @@
+"""The main window: the live queue, the failed scenes with their details, recent activity and connection state.
+
+Every action works on the current selection (one row or many) and resolves it to ids through the proxy, so sorting
+and filtering never retarget a click. All changes go through the SyncService; the window only reads models.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QModelIndex, Qt, Signal, Slot
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QMessageBox,
+    QPushButton,
+    QSplitter,
+    QStackedWidget,
+    QTableView,
+    QTabWidget,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
+
+from plexsync_gui.ui.models import KeyedTableModel, TableProxy
+from plexsync_gui.ui.service import SyncService
+from plexsync_gui.ui.worker import status_summary
+
+Confirm = Callable[[str, str], bool]
+
+
+def ask(parent: QWidget) -> Confirm:
+    def confirm(title: str, question: str) -> bool:
+        answer = QMessageBox.question(parent, title, question)
+        return answer == QMessageBox.StandardButton.Yes
+    return confirm
+
+
+class TablePage(QWidget):
+    """A filterable table with an empty-state message and a row of action buttons above it."""
+
+    def __init__(self, model: KeyedTableModel, empty_text: str, filter_hint: str,
+                 details: QWidget | None = None) -> None:
+        super().__init__()
+        self.model = model
+        self._needs_selection: list[QPushButton | QAction] = []
+        self.proxy = TableProxy(model, self)
+        self.view = QTableView()
+        self.view.setModel(self.proxy)
+        self.view.setSortingEnabled(True)
+        self.view.horizontalHeader().setSortIndicatorShown(False)
+        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
+        self.view.verticalHeader().setVisible(False)
+        self.view.verticalHeader().setDefaultSectionSize(24)
+        self.view.setWordWrap(False)
+        self.view.setAlternatingRowColors(True)
+        header = self.view.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(True)
+        self.empty = QLabel(empty_text)
+        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty.setWordWrap(True)
+        self.empty.setStyleSheet("color: palette(mid); font-size: 14px; padding: 24px;")
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.empty)
+        self.stack.addWidget(self.view)
+        self.buttons = QHBoxLayout()
+        self.filter = QLineEdit()
+        self.filter.setPlaceholderText(filter_hint)
+        self.filter.setClearButtonEnabled(True)
+        self.filter.textChanged.connect(self.proxy.setFilterFixedString)
+        self.buttons.addWidget(self.filter, 1)
+        layout = QVBoxLayout(self)
+        layout.addLayout(self.buttons)
+        if details is None:
+            layout.addWidget(self.stack, 1)
+        else:
+            splitter = QSplitter(Qt.Orientation.Vertical)
+            splitter.addWidget(self.stack)
+            splitter.addWidget(details)
+            splitter.setStretchFactor(0, 3)
+            splitter.setStretchFactor(1, 2)
+            layout.addWidget(splitter, 1)
+        self.view.selectionModel().selectionChanged.connect(self._selection_changed)
+        for signal in (model.rowsInserted, model.rowsRemoved, model.modelReset):
+            signal.connect(self._update_empty_state)
+        self._update_empty_state()
+
+    def add_button(self, text: str, handler: Callable[[], None], needs_selection: bool = True,
+                   shortcut: QKeySequence | None = None) -> QPushButton:
+        button = QPushButton(text)
+        button.clicked.connect(handler)
+        self.buttons.addWidget(button)
+        action = QAction(text, self.view)
+        action.triggered.connect(handler)
+        if shortcut is not None:
+            action.setShortcut(shortcut)
+        if needs_selection:
+            self.view.addAction(action)
+            self._needs_selection += [button, action]
+            self._selection_changed()
+        return button
+
+    @Slot()
+    def _selection_changed(self) -> None:
+        has = self.view.selectionModel().hasSelection()
+        for widget in self._needs_selection:
+            widget.setEnabled(has)
+
+    def selected_ids(self) -> list[int]:
+        return self.proxy.ids(index.row() for index in self.view.selectionModel().selectedRows())
+
+    @Slot()
+    def _update_empty_state(self) -> None:
+        self.stack.setCurrentWidget(self.view if self.model.rowCount() else self.empty)
+
+
+class MainWindow(QMainWindow):
+    settings_requested = Signal()
+    quit_requested = Signal()
+    open_logs_requested = Signal()
+    pause_toggled = Signal(bool)
+
+    def __init__(self, service: SyncService, confirm: Confirm | None = None) -> None:
+        super().__init__()
+        self.service = service
+        self.confirm = confirm or ask(self)
+        self.close_to_tray = False  # set by the app when a tray icon exists
+        self.ask_on_close: Callable[[], str] | None = None  # "hide", "quit" or "cancel" when there is no tray
+        self.setWindowTitle("PlexSync")
+        self.resize(1100, 640)
+        self.tabs = QTabWidget()
+        self.queue_page = self._queue_page()
+        self.failed_page, self.details = self._failed_page()
+        self.activity_page = TablePage(service.activity_model, "No syncs yet. Changes made in Stash show up here.",
+                                       "Filter activity")
+        self.tabs.addTab(self.queue_page, "")
+        self.tabs.addTab(self.failed_page, "")
+        self.tabs.addTab(self.activity_page, "")
+        self.setCentralWidget(self.tabs)
+        self._build_menu()
+        self._build_status_bar()
+        for model in (service.queue_model, service.failed_model, service.activity_model):
+            for signal in (model.rowsInserted, model.rowsRemoved, model.modelReset):
+                signal.connect(self._update_tab_titles)
+        service.status_changed.connect(self.show_status)
+        service.detail_ready.connect(self.details.show_detail)
+        self._update_tab_titles()
+        self.show_status(service.status)
+
+    # ---- pages -------------------------------------------------------------------------------------------------
+
+    def _queue_page(self) -> TablePage:
+        page = TablePage(self.service.queue_model, "The queue is empty: every change in Stash has reached Plex.",
+                         "Filter by scene, title, path or error")
+        page.add_button("Retry now", self.retry_selected_jobs)
+        page.add_button("Remove", self.remove_selected_jobs, shortcut=QKeySequence.StandardKey.Delete)
+        return page
+
+    def _failed_page(self) -> tuple[TablePage, DetailsPane]:
+        details = DetailsPane(self.service)
+        page = TablePage(self.service.failed_model, "Nothing failed.", "Filter by scene, title or error", details)
+        page.add_button("Retry", self.retry_selected_failed)
+        page.add_button("Discard", self.discard_selected_failed, shortcut=QKeySequence.StandardKey.Delete)
+        page.add_button("Retry all", self.retry_all_failed, needs_selection=False)
+        page.add_button("Discard all", self.discard_all_failed, needs_selection=False)
+        page.view.selectionModel().currentRowChanged.connect(self._show_failed_detail)
+        return page, details
+
+    def _build_menu(self) -> None:
+        menu = self.menuBar().addMenu("&PlexSync")
+        self.sync_action = menu.addAction("Sync now")
+        self.sync_action.triggered.connect(self.service.sync_now)
+        self.pause_action = menu.addAction("Pause syncing")
+        self.pause_action.setCheckable(True)
+        self.pause_action.toggled.connect(self.pause_toggled)
+        menu.addSeparator()
+        menu.addAction("Settings…").triggered.connect(self.settings_requested)
+        menu.addAction("Open log folder").triggered.connect(self.open_logs_requested)
+        menu.addSeparator()
+        quit_action = menu.addAction("Quit")
+        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        quit_action.triggered.connect(self.quit_requested)
+
+    def _build_status_bar(self) -> None:
+        self.stash_label = QLabel()
+        self.plex_label = QLabel()
+        self.breaker_label = QLabel()
+        self.summary_label = QLabel()
+        bar = self.statusBar()
+        for label in (self.stash_label, self.plex_label, self.breaker_label):
+            bar.addWidget(label)
+        bar.addPermanentWidget(self.summary_label)
+
+    # ---- status ------------------------------------------------------------------------------------------------
+
+    @Slot(dict)
+    def show_status(self, status: dict[str, Any]) -> None:
+        if not status:
+            self.stash_label.setText("Starting…")
+            return
+        self.stash_label.setText(_connection_text("Stash", status.get("stash_error"), status.get("last_poll_at")))
+        self.stash_label.setToolTip(status.get("stash_error") or "")
+        self.plex_label.setText(_connection_text("Plex", status.get("plex_error"), True))
+        self.plex_label.setToolTip(status.get("plex_error") or "")
+        self.breaker_label.setText(f"Circuit breaker: {status.get('breaker', 'closed').replace('_', '-')}")
+        summary = status_summary(status)
+        self.summary_label.setText(("Paused · " if status.get("paused") else "") + summary)
+        self.pause_action.blockSignals(True)
+        self.pause_action.setChecked(bool(status.get("paused")))
+        self.pause_action.blockSignals(False)
+
+    @Slot()
+    def _update_tab_titles(self) -> None:
+        for page, name in ((self.queue_page, "Queue"), (self.failed_page, "Failed"), (self.activity_page, "Activity")):
+            count = page.model.rowCount()
+            self.tabs.setTabText(self.tabs.indexOf(page), f"{name} ({count:,})" if count else name)
+
+    # ---- actions -----------------------------------------------------------------------------------------------
+
+    @Slot()
+    def retry_selected_jobs(self) -> None:
+        self.service.retry_jobs(self.queue_page.selected_ids())
+
+    @Slot()
+    def remove_selected_jobs(self) -> None:
+        ids = self.queue_page.selected_ids()
+        if ids and self.confirm("Remove from queue",
+                                f"Remove {_scenes(len(ids))} from the queue? They sync again when they change in Stash."):
+            self.service.remove_jobs(ids)
+
+    @Slot()
+    def retry_selected_failed(self) -> None:
+        self.service.retry_failed(self.failed_page.selected_ids())
+
+    @Slot()
+    def discard_selected_failed(self) -> None:
+        ids = self.failed_page.selected_ids()
+        if ids and self.confirm("Discard", f"Discard {_scenes(len(ids))}? They sync again when they change in Stash."):
+            self.service.discard_failed(ids)
+
+    @Slot()
+    def retry_all_failed(self) -> None:
+        if self.service.failed_model.rowCount():
+            self.service.retry_failed(None)
+
+    @Slot()
+    def discard_all_failed(self) -> None:
+        count = self.service.failed_model.rowCount()
+        if count and self.confirm("Discard all", f"Discard all {_scenes(count)} that failed?"):
+            self.service.discard_failed(None)
+
+    @Slot(QModelIndex, QModelIndex)
+    def _show_failed_detail(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        if current.isValid():
+            [dead_letter_id] = self.failed_page.proxy.ids([current.row()])
+            self.service.fetch_detail(dead_letter_id)
+        else:
+            self.details.clear()
+
+    def show_failed_tab(self) -> None:
+        self.tabs.setCurrentWidget(self.failed_page)
+        self.raise_and_show()
+
+    def raise_and_show(self) -> None:
+        self.show()
+        self.setWindowState(self.windowState() & ~Qt.WindowState.WindowMinimized)
+        self.raise_()
+        self.activateWindow()
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
+        """Closing hides to the tray when there is one; without one, ask rather than strand the user."""
+        choice = "hide" if self.close_to_tray else (self.ask_on_close() if self.ask_on_close else "quit")
+        if choice == "quit":
+            event.accept()
+            self.quit_requested.emit()
+        elif choice == "hide":
+            event.ignore()
+            self.hide()
+        else:
+            event.ignore()
+
+
+class DetailsPane(QWidget):
+    """The full error and the job's data for one failed scene; for an ambiguous match, the candidates to pick from."""
+
+    def __init__(self, service: SyncService) -> None:
+        super().__init__()
+        self.service = service
+        self.dead_letter_id: int | None = None
+        self.text = QTextBrowser()
+        self.text.setOpenLinks(False)
+        self.candidates = QListWidget()
+        self.choose_button = QPushButton("Use this Plex item and retry")
+        self.choose_button.clicked.connect(self.choose)
+        self.choose_button.setEnabled(False)
+        self.candidates.currentItemChanged.connect(self._candidate_changed)
+        self.candidate_box = QWidget()
+        box = QVBoxLayout(self.candidate_box)
+        box.setContentsMargins(0, 0, 0, 0)
+        box.addWidget(QLabel("Several Plex items have this file. Pick the right one; PlexSync remembers it:"))
+        box.addWidget(self.candidates)
+        box.addWidget(self.choose_button, 0, Qt.AlignmentFlag.AlignRight)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.text, 3)
+        layout.addWidget(self.candidate_box, 2)
+        self.clear()
+
+    def clear(self) -> None:
+        self.dead_letter_id = None
+        self.text.setPlainText("Select a failed scene to see the full error and the data PlexSync tried to write.")
+        self.candidates.clear()
+        self.candidate_box.hide()
+
+    @Slot(dict)
+    def show_detail(self, detail: dict[str, Any]) -> None:
+        if "scene_id" not in detail:
+            self.clear()
+            return
+        self.dead_letter_id = detail["id"]
+        lines = [f"Scene {detail['scene_id']}: {detail['title']}", f"File: {detail.get('path') or '(none)'}",
+                 f"{detail['error_type']} after {detail['attempts']} attempt(s), {detail['failed_at']}", "",
+                 detail["error"], "", "Data from Stash:", json.dumps(detail.get("payload"), indent=2, ensure_ascii=False)]
+        self.text.setPlainText("\n".join(lines))
+        self.candidates.clear()
+        for candidate in detail.get("candidates") or []:
+            item = QListWidgetItem(f"{candidate.get('title')} — item {candidate['rating_key']} — {candidate.get('file')}")
+            item.setData(Qt.ItemDataRole.UserRole, candidate["rating_key"])
+            self.candidates.addItem(item)
+        self.candidate_box.setVisible(self.candidates.count() > 0)
+
+    @Slot()
+    def _candidate_changed(self) -> None:
+        self.choose_button.setEnabled(self.candidates.currentItem() is not None)
+
+    @Slot()
+    def choose(self) -> None:
+        item = self.candidates.currentItem()
+        if item is not None and self.dead_letter_id is not None:
+            self.service.choose_candidate(self.dead_letter_id, item.data(Qt.ItemDataRole.UserRole))
+            self.clear()
+
+
+def _scenes(count: int) -> str:
+    return f"{count:,} scene{'s' if count != 1 else ''}"
+
+
+def _connection_text(server: str, error: str | None, reached: Any) -> str:
+    if error:
+        return f"● {server}: unreachable"
+    return f"● {server}: connected" if reached else f"● {server}: connecting…"

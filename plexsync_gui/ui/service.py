@@ -1,0 +1,214 @@
+"""The GUI-thread face of the sync worker: owns its thread, queues requests into it, coalesces what it reports.
+
+Views talk only to this object. Requests become signals connected to the worker's slots, so they run in the worker
+thread between jobs. Worker reports arrive in bound methods of this GUI-thread object (PySide6 runs lambdas
+connected to a moved worker in the worker thread, see desktop-conventions.md §2) and are buffered by row id; a
+single-shot timer applies them to the table models at most every FLUSH_MS, so a burst of thousands of outcomes
+costs the GUI thread a handful of model updates.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
+
+from plexsync_gui.core.config import Config
+from plexsync_gui.core.secrets import Secrets
+from plexsync_gui.core.session import Locations
+from plexsync_gui.ui.models import ACTIVITY_COLUMNS, FAILED_COLUMNS, QUEUE_COLUMNS, KeyedTableModel
+from plexsync_gui.ui.worker import SyncWorker
+
+log = logging.getLogger(__name__)
+
+FLUSH_MS = 150
+SHUTDOWN_WAIT_MS = 10_000
+
+
+@dataclass
+class _PendingRows:
+    """Updates for one table since the last flush; a whole-table snapshot supersedes everything before it."""
+
+    snapshot: list[dict[str, Any]] | None = None
+    upserts: dict[int, dict[str, Any]] = field(default_factory=dict)
+    removed: set[int] = field(default_factory=set)
+
+    def add(self, rows: list[dict[str, Any]], removed: list[int], whole: bool) -> None:
+        if whole:
+            self.snapshot, self.upserts, self.removed = list(rows), {}, set()
+            return
+        for row in rows:
+            self.upserts[row["id"]] = row
+            self.removed.discard(row["id"])
+        for row_id in removed:
+            self.upserts.pop(row_id, None)
+            self.removed.add(row_id)
+
+    def apply_to(self, model: KeyedTableModel) -> None:
+        if self.snapshot is not None:
+            merged = {row["id"]: row for row in self.snapshot}
+            merged.update(self.upserts)
+            model.replace_all([row for row_id, row in merged.items() if row_id not in self.removed])
+        else:
+            model.remove(self.removed)
+            model.upsert(self.upserts.values())
+
+
+class SyncService(QObject):
+    status_changed = Signal(dict)
+    failures_added = Signal(list)
+    detail_ready = Signal(dict)
+    problem = Signal(str)
+    stopped = Signal()
+
+    _req_start = Signal()
+    _req_stop = Signal()
+    _req_pause = Signal(bool)
+    _req_sync_now = Signal()
+    _req_config = Signal(object, object)
+    _req_retry_jobs = Signal(list)
+    _req_remove_jobs = Signal(list)
+    _req_retry_failed = Signal(object)
+    _req_discard_failed = Signal(object)
+    _req_choose = Signal(int, str)
+    _req_detail = Signal(int)
+
+    def __init__(self, locations: Locations, config: Config, secrets: Secrets, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.queue_model = KeyedTableModel(QUEUE_COLUMNS, self)
+        self.failed_model = KeyedTableModel(FAILED_COLUMNS, self)
+        self.activity_model = KeyedTableModel(ACTIVITY_COLUMNS, self)
+        self.status: dict[str, Any] = {}
+        self.paused = False
+        self._stop_event = threading.Event()
+        self._thread = QThread()
+        self._thread.setObjectName("sync-worker")
+        self._worker = SyncWorker(locations, config, secrets, self._stop_event)
+        self._worker.moveToThread(self._thread)
+        self._pending = {"queue": _PendingRows(), "failed": _PendingRows()}
+        self._activity: list[dict[str, Any]] | None = None
+        self._flush_timer = QTimer(self)
+        self._flush_timer.setSingleShot(True)
+        self._flush_timer.setInterval(FLUSH_MS)
+        self._flush_timer.timeout.connect(self.flush)
+        self._connect()
+
+    def _connect(self) -> None:
+        worker = self._worker
+        for request, slot in (
+            (self._req_start, worker.start), (self._req_stop, worker.stop), (self._req_pause, worker.set_paused),
+            (self._req_sync_now, worker.sync_now), (self._req_config, worker.set_config),
+            (self._req_retry_jobs, worker.retry_jobs), (self._req_remove_jobs, worker.remove_jobs),
+            (self._req_retry_failed, worker.retry_failed), (self._req_discard_failed, worker.discard_failed),
+            (self._req_choose, worker.choose_candidate), (self._req_detail, worker.fetch_detail),
+        ):
+            request.connect(slot)
+        worker.status_changed.connect(self._on_status)
+        worker.queue_changed.connect(self._on_queue)
+        worker.failed_changed.connect(self._on_failed)
+        worker.activity_changed.connect(self._on_activity)
+        worker.failures_added.connect(self._on_failures_added)
+        worker.detail_ready.connect(self._on_detail)
+        worker.problem.connect(self._on_problem)
+        worker.stopped.connect(self._on_stopped)
+        self._thread.finished.connect(worker.deleteLater)
+
+    # ---- requests (GUI thread -> worker thread) ----------------------------------------------------------------
+
+    def start(self) -> None:
+        self._thread.start()
+        self._req_start.emit()
+
+    def shutdown(self) -> None:
+        """Ordered stop: the current job finishes, the worker closes its database, the thread ends. Never hangs."""
+        if not self._thread.isRunning():
+            return
+        self._stop_event.set()
+        self._req_stop.emit()
+        self._thread.quit()  # from the GUI thread, never via worker.finished (desktop-conventions.md §2.3)
+        if not self._thread.wait(SHUTDOWN_WAIT_MS):
+            log.warning("the sync worker is still busy; its job is re-queued at the next start")
+        self.flush()
+
+    def set_paused(self, paused: bool) -> None:
+        self.paused = paused
+        self._req_pause.emit(paused)
+
+    def sync_now(self) -> None:
+        self._req_sync_now.emit()
+
+    def apply_config(self, config: Config, secrets: Secrets) -> None:
+        self._req_config.emit(config, secrets)
+
+    def retry_jobs(self, job_ids: list[int]) -> None:
+        self._req_retry_jobs.emit(list(job_ids))
+
+    def remove_jobs(self, job_ids: list[int]) -> None:
+        self._req_remove_jobs.emit(list(job_ids))
+
+    def retry_failed(self, ids: list[int] | None) -> None:
+        self._req_retry_failed.emit(None if ids is None else list(ids))
+
+    def discard_failed(self, ids: list[int] | None) -> None:
+        self._req_discard_failed.emit(None if ids is None else list(ids))
+
+    def choose_candidate(self, dead_letter_id: int, rating_key: str) -> None:
+        self._req_choose.emit(dead_letter_id, rating_key)
+
+    def fetch_detail(self, dead_letter_id: int) -> None:
+        self._req_detail.emit(dead_letter_id)
+
+    # ---- reports (worker thread -> here, queued) ---------------------------------------------------------------
+
+    @Slot(dict)
+    def _on_status(self, status: dict[str, Any]) -> None:
+        self.status = status
+        self.status_changed.emit(status)
+
+    @Slot(list, list, bool)
+    def _on_queue(self, rows: list[dict[str, Any]], removed: list[int], whole: bool) -> None:
+        self._pending["queue"].add(rows, removed, whole)
+        self._schedule_flush()
+
+    @Slot(list, list, bool)
+    def _on_failed(self, rows: list[dict[str, Any]], removed: list[int], whole: bool) -> None:
+        self._pending["failed"].add(rows, removed, whole)
+        self._schedule_flush()
+
+    @Slot(list)
+    def _on_activity(self, rows: list[dict[str, Any]]) -> None:
+        self._activity = rows
+        self._schedule_flush()
+
+    @Slot(list)
+    def _on_failures_added(self, titles: list[str]) -> None:
+        self.failures_added.emit(titles)
+
+    @Slot(dict)
+    def _on_detail(self, detail: dict[str, Any]) -> None:
+        self.detail_ready.emit(detail)
+
+    @Slot(str)
+    def _on_problem(self, message: str) -> None:
+        self.problem.emit(message)
+
+    @Slot()
+    def _on_stopped(self) -> None:
+        self.stopped.emit()
+
+    def _schedule_flush(self) -> None:
+        if not self._flush_timer.isActive():
+            self._flush_timer.start()
+
+    @Slot()
+    def flush(self) -> None:
+        """Apply everything buffered since the last flush to the models."""
+        pending, self._pending = self._pending, {"queue": _PendingRows(), "failed": _PendingRows()}
+        pending["queue"].apply_to(self.queue_model)
+        pending["failed"].apply_to(self.failed_model)
+        if self._activity is not None:
+            self.activity_model.replace_all(self._activity)
+            self._activity = None

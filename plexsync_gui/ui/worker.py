@@ -1,0 +1,280 @@
+"""The sync worker: the core engine driven by a timer in its own QThread, reporting plain data.
+
+It owns its own Store (SQLite connection) and network clients, all created in `start` inside the worker thread.
+Each timer round runs `Runner.step` under a time budget, so pause, stop and the user's table actions (queued slots)
+are handled between jobs rather than after a whole batch. It never touches a widget: everything it reports is a
+dict or a list of dicts, and job failures are data, never exceptions escaping a slot.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+import threading
+import time
+from typing import Any
+
+from PySide6.QtCore import QObject, QTimer, Signal, Slot
+
+from plexsync_gui.core.config import Config
+from plexsync_gui.core.engine import JobOutcome
+from plexsync_gui.core.process_lock import ProcessLock, ProcessLockBusy
+from plexsync_gui.core.runner import Runner
+from plexsync_gui.core.secrets import Secrets
+from plexsync_gui.core.session import Locations, Session, open_session, open_store
+from plexsync_gui.core.store import Store
+
+log = logging.getLogger(__name__)
+
+ROUND_BUDGET = 0.25  # seconds of syncing before the worker returns to its event loop
+ACTIVITY_ROWS = 500
+
+
+class SyncWorker(QObject):
+    status_changed = Signal(dict)
+    queue_changed = Signal(list, list, bool)  # rows to insert or update, ids removed, rows are the whole table
+    failed_changed = Signal(list, list, bool)
+    activity_changed = Signal(list)  # the most recent activity, newest first
+    failures_added = Signal(list)  # titles of scenes that just reached the dead letters
+    detail_ready = Signal(dict)  # one dead letter with its payload and candidates
+    problem = Signal(str)  # the worker cannot run (database or config trouble), one line
+    stopped = Signal()
+
+    def __init__(self, locations: Locations, config: Config, secrets: Secrets, stop_event: threading.Event) -> None:
+        super().__init__()
+        self._locations = locations
+        self._config = config
+        self._secrets = secrets
+        self._stop_event = stop_event
+        self._paused = False
+        self._lock: ProcessLock | None = None
+        self._store: Store | None = None
+        self._session: Session | None = None
+        self._runner: Runner | None = None
+        self._timer: QTimer | None = None
+        self._outcomes: list[JobOutcome] = []
+        self._last_synced_at: float | None = None
+        self._round_started = 0.0
+
+    # ---- lifecycle (slots run in the worker thread) ------------------------------------------------------------
+
+    @Slot()
+    def start(self) -> None:
+        try:
+            self._lock = ProcessLock(self._locations.data_dir).__enter__()
+        except ProcessLockBusy as exc:
+            self.problem.emit(f"{exc} (a `plexsync run`?); stop it to sync from the app")
+            return
+        try:
+            self._store = open_store(self._locations, self._config)
+            self._store.recover_interrupted()
+            self._open_session()
+        except Exception as exc:  # noqa: BLE001 - reported as data, never a dead thread
+            log.exception("the sync worker could not start")
+            self.problem.emit(f"PlexSync cannot start syncing: {exc}")
+            return
+        self._last_synced_at = self._store.last_synced_at()
+        self._timer = QTimer()
+        self._timer.setSingleShot(True)
+        self._timer.timeout.connect(self._round)
+        self._publish_tables()
+        self._schedule(0)
+
+    @Slot()
+    def stop(self) -> None:
+        """Runs after the current round: the job in progress has finished or been released by then."""
+        if self._timer is not None:
+            self._timer.stop()
+        if self._session is not None:
+            self._session.close()
+        if self._store is not None:
+            self._store.close()
+        if self._lock is not None:
+            self._lock.__exit__(None, None, None)
+        self._session = self._store = self._runner = self._lock = None
+        self.stopped.emit()
+
+    @Slot(bool)
+    def set_paused(self, paused: bool) -> None:
+        self._paused = paused
+        self._publish_status()
+        if not paused:
+            self._schedule(0)
+
+    @Slot()
+    def sync_now(self) -> None:
+        """Poll Stash now and make waiting retries due now."""
+        if self._runner is None or self._store is None:
+            return
+        self._runner.poll_soon()
+        self._store.retry_now(None)
+        self._publish_queue()
+        self._schedule(0)
+
+    @Slot(object, object)
+    def set_config(self, config: Config, secrets: Secrets) -> None:
+        """Settings saved: reconnect with the new values between jobs; the queue is untouched."""
+        self._config, self._secrets = config, secrets
+        if self._store is None:
+            return
+        self._store.default_max_attempts = config.sync.max_retries
+        if self._session is not None:
+            self._session.close()
+        self._open_session()
+        self._schedule(0)
+
+    # ---- user actions on rows ----------------------------------------------------------------------------------
+
+    @Slot(list)
+    def retry_jobs(self, job_ids: list[int]) -> None:
+        if self._store is not None:
+            self._store.retry_now(job_ids)
+            self._publish_rows(job_ids)
+            self._schedule(0)
+
+    @Slot(list)
+    def remove_jobs(self, job_ids: list[int]) -> None:
+        if self._store is not None:
+            self._store.remove_jobs(job_ids)
+            self._publish_rows(job_ids)
+            self._publish_status()
+
+    @Slot(object)
+    def retry_failed(self, ids: list[int] | None) -> None:
+        """Back to the queue, due now with fresh attempts (all of them when `ids` is None)."""
+        if self._store is not None:
+            self._store.retry_dead_letters(ids)
+            self._publish_tables()
+            self._schedule(0)
+
+    @Slot(object)
+    def discard_failed(self, ids: list[int] | None) -> None:
+        if self._store is not None:
+            self._store.discard_dead_letters(ids)
+            self._publish_failed(full=True)
+            self._publish_status()
+
+    @Slot(int, str)
+    def choose_candidate(self, dead_letter_id: int, rating_key: str) -> None:
+        """Remember the user's pick for an ambiguous match, then retry that scene."""
+        if self._store is None:
+            return
+        detail = self._store.dead_letter_detail(dead_letter_id)
+        if detail is None:
+            return
+        self._store.update_state(detail["scene_id"], rating_key=rating_key)
+        log.info("scene %s: the user chose Plex item %s", detail["scene_id"], rating_key)
+        self.retry_failed([dead_letter_id])
+
+    @Slot(int)
+    def fetch_detail(self, dead_letter_id: int) -> None:
+        if self._store is not None:
+            self.detail_ready.emit(self._store.dead_letter_detail(dead_letter_id) or {"id": dead_letter_id})
+
+    # ---- the sync round ----------------------------------------------------------------------------------------
+
+    def _open_session(self) -> None:
+        assert self._store is not None
+        self._session = open_session(self._config, self._secrets, self._store)
+        self._runner = Runner(self._session.engine, self._session.poller, self._config.sync.poll_interval)
+        self._runner.on_outcome = self._collect
+
+    def _collect(self, outcome: JobOutcome) -> None:
+        self._outcomes.append(outcome)
+
+    def _should_stop(self) -> bool:
+        return (self._stop_event.is_set() or self._paused
+                or time.monotonic() - self._round_started > ROUND_BUDGET)
+
+    @Slot()
+    def _round(self) -> None:
+        if self._runner is None or self._paused or self._stop_event.is_set():
+            return
+        self._round_started = time.monotonic()
+        try:
+            wait = self._runner.step(self._should_stop)
+        except Exception:  # noqa: BLE001 - a bug costs one round, never the worker
+            log.exception("unexpected error in a sync round")
+            wait = self._config.sync.poll_interval
+        budget_spent = time.monotonic() - self._round_started > ROUND_BUDGET
+        self._report_round()
+        self._schedule(0 if budget_spent else wait)
+
+    def _report_round(self) -> None:
+        outcomes, self._outcomes = self._outcomes, []
+        assert self._runner is not None
+        if self._runner.status.last_enqueued:
+            self._runner.status.last_enqueued = 0
+            self._publish_queue()
+        elif outcomes:
+            self._publish_rows([o.job_id for o in outcomes])
+        failed = [o for o in outcomes if o.outcome == "failed"]
+        if failed:
+            self._publish_failed(scene_ids=[o.scene_id for o in failed])
+            self.failures_added.emit([o.title for o in failed])
+        if any(o.outcome == "synced" for o in outcomes):
+            self._last_synced_at = time.time()
+        if outcomes:
+            self._publish_activity()
+        self._publish_status()
+
+    def _schedule(self, seconds: float) -> None:
+        if self._timer is not None and not self._stop_event.is_set():
+            self._timer.start(int(max(0.0, seconds) * 1000))
+
+    # ---- reporting ---------------------------------------------------------------------------------------------
+
+    def _publish_tables(self) -> None:
+        self._publish_queue()
+        self._publish_failed(full=True)
+        self._publish_activity()
+        self._publish_status()
+
+    def _publish_queue(self) -> None:
+        assert self._store is not None
+        self.queue_changed.emit(self._store.list_jobs(), [], True)
+
+    def _publish_rows(self, job_ids: list[int]) -> None:
+        """The current rows of these jobs; the ones that are gone (synced, failed, removed) are reported removed."""
+        assert self._store is not None
+        rows = self._store.list_jobs(job_ids)
+        present = {row["id"] for row in rows}
+        self.queue_changed.emit(rows, [i for i in job_ids if i not in present], False)
+
+    def _publish_failed(self, full: bool = False, scene_ids: list[str] | None = None) -> None:
+        assert self._store is not None
+        self.failed_changed.emit(self._store.list_dead_letters(None if full else scene_ids), [], full)
+
+    def _publish_activity(self) -> None:
+        assert self._store is not None
+        self.activity_changed.emit(self._store.recent_activity(ACTIVITY_ROWS))
+
+    def _publish_status(self) -> None:
+        if self._store is None or self._session is None or self._runner is None:
+            return
+        engine = self._session.engine
+        counts = self._store.counts()
+        self.status_changed.emit(copy.deepcopy({
+            "pending": counts["pending"] + counts["retry_wait"] + counts["in_progress"],
+            "due": counts["pending"],
+            "failed": counts["dlq"],
+            "synced": counts["synced"],
+            "paused": self._paused,
+            "syncing": not self._paused and counts["pending"] + counts["in_progress"] > 0,
+            "breaker": engine.breaker.state,
+            "plex_error": engine.auth_problem or _breaker_text(engine.breaker.state),
+            "stash_error": self._runner.status.stash_error,
+            "last_synced_at": self._last_synced_at,
+            "last_poll_at": self._runner.status.last_poll_at,
+        }))
+
+
+def _breaker_text(state: str) -> str | None:
+    return None if state == "closed" else f"Plex is unreachable (circuit breaker {state.replace('_', '-')})"
+
+
+def status_summary(status: dict[str, Any]) -> str:
+    """One line for the tooltip and the status bar: pending, failed, last successful sync."""
+    last = status.get("last_synced_at")
+    when = time.strftime("%H:%M", time.localtime(last)) if last else "never"
+    return f"{status.get('pending', 0)} pending · {status.get('failed', 0)} failed · last sync {when}"
