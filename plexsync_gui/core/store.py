@@ -260,8 +260,8 @@ class Store:
     def list_jobs(self, ids: list[int] | None = None) -> list[dict[str, Any]]:
         """The live queue in processing order, or only the given jobs (the desktop app refreshes rows by id)."""
         where, args = _ids_clause(ids, "WHERE")
-        rows = self._db.execute(f"SELECT * FROM jobs {where} ORDER BY COALESCE(next_retry_at, enqueued_at), id",
-                                args).fetchall()
+        rows = self._db.execute(f"SELECT {_JOB_ROW_COLUMNS} FROM jobs {where} "
+                                "ORDER BY COALESCE(next_retry_at, enqueued_at), id", args).fetchall()
         return [_job_row(r) for r in rows]
 
     def retry_now(self, job_ids: list[int] | None) -> int:
@@ -297,8 +297,8 @@ class Store:
             where, args = "", []
         else:
             where, args = f"WHERE scene_id IN ({','.join('?' * len(scene_ids))})", list(scene_ids)
-        rows = self._db.execute(f"SELECT * FROM dead_letters {where} ORDER BY failed_at DESC, id DESC",
-                                args).fetchall()
+        rows = self._db.execute(f"SELECT {_DEAD_LETTER_ROW_COLUMNS} FROM dead_letters {where} "
+                                "ORDER BY failed_at DESC, id DESC", args).fetchall()
         return [_dead_letter_row(r) for r in rows]
 
     def dead_letter_detail(self, dead_letter_id: int) -> dict[str, Any] | None:
@@ -458,6 +458,11 @@ def _job(row: sqlite3.Row, status: str | None = None) -> Job:
         next_retry_at=row["next_retry_at"], last_error_type=row["last_error_type"], last_error=row["last_error"],
         force=bool(row["force"]), payload=row["payload"], payload_hash=row["payload_hash"], revision=row["revision"],
     )
+
+
+# Listings leave out the payload: it is most of a row's bytes and only the details view needs it.
+_JOB_ROW_COLUMNS = "id, scene_id, title, path, status, attempts, max_attempts, next_retry_at, last_error_type, last_error"
+_DEAD_LETTER_ROW_COLUMNS = "id, scene_id, title, path, error_type, error, attempts, failed_at"
 
 
 def _job_row(row: sqlite3.Row) -> dict[str, Any]:
