@@ -133,3 +133,13 @@ def _plan_collection(plan: EditPlan, studio: str | None, item: PlexItemSnapshot,
         return
     plan.params.update(tag_params("collection", target, current))
     plan.changed.append("collection")
+
+
+_FIELD_WORDS = {"originallyAvailableAt": "date", "year": "date", "summary": "description", "genre": "tags",
+                "actor": "performers", "userRating": "rating"}
+
+
+def describe_fields(names: list[str]) -> str:
+    """Plex field names in the words a Stash user knows ("genre" is where tags go), each once, in order."""
+    words = [_FIELD_WORDS.get(name, name) for name in names]
+    return ", ".join(dict.fromkeys(words))

@@ -16,7 +16,7 @@ from typing import Any
 
 from plexsync_gui.core.breaker import CLOSED, CircuitBreaker
 from plexsync_gui.core.config import Config
-from plexsync_gui.core.edits import plan_edit
+from plexsync_gui.core.edits import describe_fields, plan_edit
 from plexsync_gui.core.errors import (
     PermanentError,
     PlexAuthError,
@@ -202,9 +202,9 @@ class SyncEngine:
             self.plex.apply(item, plan.params)
         poster_sha1 = self._sync_poster(scene, item, state.poster_sha1 if state else None)
         changed = plan.changed + (["poster"] if poster_sha1 != (state.poster_sha1 if state else None) else [])
-        detail = ", ".join(changed) + " changed" if changed else "no change"
+        detail = describe_fields(changed) + " changed" if changed else "no change"
         if plan.preserved:
-            detail += f"; kept Plex edits to {', '.join(plan.preserved)}"
+            detail += f"; kept Plex edits to {describe_fields(plan.preserved)}"
         self.store.finish(job, {
             "rating_key": str(item.ratingKey), "pushed_hash": job.payload_hash, "written": plan.written,
             "poster_sha1": poster_sha1, "synced_at": self.clock(),

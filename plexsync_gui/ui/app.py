@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QTimer, QUrl, Slot
 from PySide6.QtGui import QDesktopServices, QIcon
@@ -30,9 +31,11 @@ from plexsync_gui.ui.main_window import MainWindow
 from plexsync_gui.ui.notifications import NotificationPolicy
 from plexsync_gui.ui.resources import icon
 from plexsync_gui.ui.service import SyncService
-from plexsync_gui.ui.settings_dialog import SettingsDialog
 from plexsync_gui.ui.single_instance import SingleInstance
 from plexsync_gui.ui.tray import TrayController
+
+if TYPE_CHECKING:
+    from plexsync_gui.ui.settings_dialog import SettingsDialog
 
 log = logging.getLogger(__name__)
 
@@ -213,6 +216,8 @@ class PlexSyncApp(QObject):
             self.settings.raise_()
             self.settings.activateWindow()
             return
+        from plexsync_gui.ui.settings_dialog import SettingsDialog  # built on first use: most runs never open it
+
         self.settings = SettingsDialog(self.config, self.secrets, self.startup.locations.config_file,
                                        self.autostart, self.window)
         self.settings.saved.connect(self.apply_settings)

@@ -69,6 +69,8 @@ class TablePage(QWidget):
         header = self.view.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
+        for number, column in enumerate(model.columns):
+            header.resizeSection(number, column.width)
         self.empty = QLabel(empty_text)
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty.setWordWrap(True)
@@ -359,6 +361,9 @@ def _scenes(count: int) -> str:
 
 
 def _connection_text(server: str, error: str | None, reached: Any) -> str:
+    """A coloured dot and a word; the full error is in the label's tooltip."""
     if error:
-        return f"● {server}: unreachable"
-    return f"● {server}: connected" if reached else f"● {server}: connecting…"
+        return f"<span style='color:#c62828'>●</span> {server}: unreachable"
+    if reached:
+        return f"<span style='color:#2e7d32'>●</span> {server}: connected"
+    return f"<span style='color:#9e9e9e'>●</span> {server}: connecting…"

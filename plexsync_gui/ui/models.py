@@ -37,6 +37,7 @@ class Column:
     title: str
     key: str
     show: Callable[[dict[str, Any]], str] | None = None
+    width: int = 120  # starting width in pixels; measuring contents would cost a pass over every row
 
     def text(self, row: dict[str, Any]) -> str:
         if self.show is not None:
@@ -63,28 +64,28 @@ def _status(row: dict[str, Any]) -> str:
 
 
 QUEUE_COLUMNS = (
-    Column("Scene", "scene_id"),
-    Column("Title", "title"),
-    Column("Path", "path"),
-    Column("Status", "status", _status),
-    Column("Attempts", "attempts", _attempts),
-    Column("Next retry", "next_retry_at", lambda r: local_time(r.get("next_retry_at"))),
-    Column("Last error", "last_error"),
+    Column("Scene", "scene_id", width=70),
+    Column("Title", "title", width=220),
+    Column("Path", "path", width=260),
+    Column("Status", "status", _status, width=90),
+    Column("Attempts", "attempts", _attempts, width=80),
+    Column("Next retry", "next_retry_at", lambda r: local_time(r.get("next_retry_at")), width=150),
+    Column("Last error", "last_error", width=300),
 )
 FAILED_COLUMNS = (
-    Column("Scene", "scene_id"),
-    Column("Title", "title"),
-    Column("Error type", "error_type"),
-    Column("Message", "error"),
-    Column("Attempts", "attempts"),
-    Column("Failed at", "failed_at", lambda r: local_time(r.get("failed_at"))),
+    Column("Scene", "scene_id", width=70),
+    Column("Title", "title", width=220),
+    Column("Error type", "error_type", width=140),
+    Column("Message", "error", width=380),
+    Column("Attempts", "attempts", width=70),
+    Column("Failed at", "failed_at", lambda r: local_time(r.get("failed_at")), width=150),
 )
 ACTIVITY_COLUMNS = (
-    Column("Time", "at", lambda r: local_time(r.get("at"))),
-    Column("Scene", "scene_id"),
-    Column("Title", "title"),
-    Column("What changed", "detail"),
-    Column("Outcome", "outcome"),
+    Column("Time", "at", lambda r: local_time(r.get("at")), width=150),
+    Column("Scene", "scene_id", width=70),
+    Column("Title", "title", width=220),
+    Column("Outcome", "outcome", width=80),
+    Column("What changed", "detail", width=400),
 )
 
 

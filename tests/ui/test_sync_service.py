@@ -20,7 +20,7 @@ def test_worker_syncs_library_and_models_follow(qtbot, make_service, library, pl
     assert service.queue_model.rowCount() == 0
     assert service.failed_model.rowCount() == 1
     assert service.failed_model.index(0, 1).data() == "No file"
-    outcomes = {service.activity_model.index(r, 4).data() for r in range(service.activity_model.rowCount())}
+    outcomes = {service.activity_model.index(r, 3).data() for r in range(service.activity_model.rowCount())}
     assert outcomes == {"synced", "failed"}
     assert service.status["failed"] == 1 and service.status["pending"] == 0
 

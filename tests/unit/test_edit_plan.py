@@ -87,3 +87,10 @@ def test_numbers_compare_by_value():
     plan = plan_edit({"userRating": 8.0, "year": 2024}, item({"userRating": 8, "year": 2024},
                                                              locks={"userRating", "year"}), None, False)
     assert plan.params == {}
+
+
+def test_field_names_are_described_in_stash_words() -> None:
+    from plexsync_gui.core.edits import describe_fields
+
+    assert describe_fields(["title", "originallyAvailableAt", "year", "genre", "actor", "poster"]) == \
+        "title, date, tags, performers, poster"
