@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, QTimer, QUrl, Slot
+from PySide6.QtCore import QObject, Qt, QTimer, QUrl, Slot
 from PySide6.QtGui import QDesktopServices, QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox, QSystemTrayIcon
 
@@ -108,6 +108,7 @@ class PlexSyncApp(QObject):
         self.tray = TrayController(icons, tray_factory, self)
         self.notifications = NotificationPolicy(self.tray, startup.config.desktop, self)
         self.settings: SettingsDialog | None = None
+        self.problem_box: QMessageBox | None = None
         self._started = False
         self._tray_waited = 0
         self._tray_timer = QTimer(self)
@@ -159,6 +160,8 @@ class PlexSyncApp(QObject):
 
     @Slot()
     def quit(self) -> None:
+        """Quit for real: Qt closes the windows first, and the window must not offer to hide instead."""
+        self.window.quitting = True
         QApplication.quit()
 
     def shutdown(self) -> None:
@@ -243,9 +246,13 @@ class PlexSyncApp(QObject):
 
     @Slot(str)
     def show_problem(self, message: str) -> None:
+        """Non-modal, so the tray, the worker and other windows keep going while the message is up."""
         log.warning("%s", message)
         self.window.raise_and_show()
-        QMessageBox.warning(self.window, "PlexSync", message)
+        box = QMessageBox(QMessageBox.Icon.Warning, "PlexSync", message, QMessageBox.StandardButton.Ok, self.window)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
+        self.problem_box = box
 
     @Slot()
     def open_log_folder(self) -> None:
@@ -285,8 +292,8 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         instance.listen()
         install_crash_handler(startup.locations.log_dir)
-        install_signal_handlers(app)
         plexsync = PlexSyncApp(startup, background=args.background, autostart=_autostart(args))
+        install_signal_handlers(app, plexsync.quit)
         instance.show_requested.connect(plexsync.window.raise_and_show)
         app.aboutToQuit.connect(plexsync.shutdown)
         plexsync.start()

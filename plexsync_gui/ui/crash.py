@@ -14,6 +14,7 @@ import signal
 import socket
 import sys
 import traceback
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 from typing import IO
@@ -28,6 +29,7 @@ log = logging.getLogger(__name__)
 
 _fault_file: IO[str] | None = None
 _wakeup_sockets: tuple[socket.socket, socket.socket] | None = None
+_quit_app: Callable[[], None] = QCoreApplication.quit
 
 
 def crash_report(exc_type: type[BaseException], exc: BaseException, tb: TracebackType | None) -> str:
@@ -63,9 +65,10 @@ def _excepthook(exc_type: type[BaseException], exc: BaseException, tb: Traceback
         QApplication.clipboard().setText(report)
 
 
-def install_signal_handlers(app: QCoreApplication) -> None:
+def install_signal_handlers(app: QCoreApplication, quit_app: Callable[[], None]) -> None:
     """SIGINT/SIGTERM wake the event loop through a socket, so `aboutToQuit` and the ordered shutdown run."""
-    global _wakeup_sockets
+    global _wakeup_sockets, _quit_app
+    _quit_app = quit_app
     reader, writer = socket.socketpair()
     reader.setblocking(False)
     writer.setblocking(False)
@@ -87,4 +90,4 @@ def _drain_wakeup() -> None:
 
 def _quit_on_signal(signum: int, _frame: object) -> None:
     log.info("signal %d: quitting", signum)
-    QCoreApplication.quit()
+    _quit_app()

@@ -141,6 +141,7 @@ class MainWindow(QMainWindow):
         self.confirm = confirm or ask(self)
         self.close_to_tray = False  # set by the app when a tray icon exists
         self.ask_on_close: Callable[[], str] | None = None  # "hide", "quit" or "cancel" when there is no tray
+        self.quitting = False  # set when the app quits: closing must not hide or ask then
         self.setWindowTitle("PlexSync")
         self.resize(1100, 640)
         self.tabs = QTabWidget()
@@ -284,6 +285,9 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
         """Closing hides to the tray when there is one; without one, ask rather than strand the user."""
+        if self.quitting:
+            event.accept()
+            return
         choice = "hide" if self.close_to_tray else (self.ask_on_close() if self.ask_on_close else "quit")
         if choice == "quit":
             event.accept()

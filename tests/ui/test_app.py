@@ -1,0 +1,93 @@
+"""The composed app: tray or no tray, close and quit semantics, tray actions reaching the worker."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtWidgets import QApplication, QSystemTrayIcon
+
+from plexsync_gui.ui.app import PlexSyncApp, Startup, parse_args
+from tests.ui.conftest import settled
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def make_app(qtbot, locations, config, secrets):
+    built: list[PlexSyncApp] = []
+
+    def factory(tray: bool, background: bool = False) -> PlexSyncApp:
+        app = PlexSyncApp(Startup(locations, config, secrets), background=background,
+                          tray_factory=QSystemTrayIcon, tray_available=lambda: tray)
+        built.append(app)
+        app.start()
+        return app
+
+    yield factory
+    for app in built:
+        app.window.quitting = True  # closing for good: no question, no hiding
+        app.window.close()
+        app.shutdown()
+    QApplication.setQuitOnLastWindowClosed(True)
+
+
+def test_with_a_tray_background_start_stays_hidden_and_close_hides(qtbot, make_app, library) -> None:
+    library.add(title="One")
+    app = make_app(tray=True, background=True)
+    qtbot.waitUntil(lambda: app.service.status.get("synced") == 1, timeout=15000)
+    assert not app.window.isVisible()
+    assert app.tray.state == "idle"
+    app.toggle_window()
+    assert app.window.isVisible()
+    app.window.close()
+    assert not app.window.isVisible()
+
+
+def test_without_a_tray_the_window_shows_and_close_asks(qtbot, make_app) -> None:
+    app = make_app(tray=False, background=False)
+    assert app.window.isVisible()
+    answers = ["hide", "cancel"]
+    app.window.ask_on_close = answers.pop
+    app.window.close()
+    assert app.window.isVisible()
+    app.window.close()
+    assert not app.window.isVisible()
+
+
+def test_background_start_without_a_tray_shows_the_window_after_waiting(qtbot, make_app, monkeypatch) -> None:
+    monkeypatch.setattr("plexsync_gui.ui.app.TRAY_WAIT_MS", 1000)
+    app = make_app(tray=False, background=True)
+    assert not app.window.isVisible()
+    qtbot.waitUntil(app.window.isVisible, timeout=5000)
+
+
+def test_tray_pause_and_sync_now_reach_the_worker(qtbot, make_app, library, plex) -> None:
+    app = make_app(tray=True)
+    qtbot.waitUntil(lambda: settled(app.service), timeout=15000)
+    app.tray.pause_action.trigger()
+    qtbot.waitUntil(lambda: app.service.status.get("paused") is True, timeout=5000)
+    assert app.tray.state == "paused" and app.window.pause_action.isChecked()
+    _, rating_key = library.add(title="Added while paused")
+    app.tray.pause_action.trigger()
+    app.tray.sync_action.trigger()
+    qtbot.waitUntil(lambda: plex.item_state(rating_key)["title"] == "Added while paused", timeout=15000)
+
+
+def test_quit_closes_without_asking(qtbot, make_app) -> None:
+    app = make_app(tray=False)
+    asked: list[str] = []
+    app.window.ask_on_close = lambda: asked.append("asked") or "cancel"
+    app.window.quitting = True
+    app.window.close()
+    assert not app.window.isVisible() and asked == []
+
+
+def test_problem_message_does_not_block(qtbot, make_app) -> None:
+    app = make_app(tray=True)
+    app.show_problem("Stash said no")
+    assert app.problem_box is not None and app.problem_box.isVisible()
+    assert "Stash said no" in app.problem_box.text()
+
+
+def test_gui_accepts_the_cli_location_options() -> None:
+    args = parse_args(["--config", "/tmp/c.toml", "--data-dir", "/tmp/d", "--background", "--demo"])
+    assert (args.config, args.data_dir, args.background, args.demo) == ("/tmp/c.toml", "/tmp/d", True, True)
