@@ -8,7 +8,6 @@ broken Qt is reported as a line, not a traceback.
 
 from __future__ import annotations
 
-import importlib
 import importlib.metadata
 import os
 import sqlite3
@@ -35,14 +34,20 @@ def run_self_check() -> int:
 
 
 def _check_qt() -> list[Check]:
+    """Plain import statements, not importlib: the bundler must see (and pack) what this checks."""
     results = []
-    for module in ("PySide6.QtWidgets", "PySide6.QtSvg"):
-        try:
-            importlib.import_module(module)
-        except ImportError as exc:
-            results.append(Check("FAIL", f"{module}: {exc}"))
-        else:
-            results.append(Check("ok", f"{module} imports"))
+    try:
+        from PySide6 import QtWidgets  # noqa: F401
+    except ImportError as exc:
+        results.append(Check("FAIL", f"PySide6.QtWidgets: {exc}"))
+    else:
+        results.append(Check("ok", "PySide6.QtWidgets imports"))
+    try:
+        from PySide6 import QtSvg  # noqa: F401
+    except ImportError as exc:
+        results.append(Check("FAIL", f"PySide6.QtSvg: {exc}"))
+    else:
+        results.append(Check("ok", "PySide6.QtSvg imports"))
     if all(r.status == "ok" for r in results):
         import PySide6
         from PySide6.QtCore import qVersion
