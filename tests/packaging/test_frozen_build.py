@@ -26,8 +26,8 @@ pytestmark = pytest.mark.packaging
 @pytest.fixture(scope="module")
 def frozen(tmp_path_factory) -> Path:
     work = tmp_path_factory.mktemp("pyinstaller")
-    subprocess.run([sys.executable, "-m", "PyInstaller", "--noconfirm", "--log-level", "ERROR",
-                    "--distpath", str(work / "dist"), "--workpath", str(work / "build"), str(REPO / "pyinstaller.spec")],
+    subprocess.run([sys.executable, "-m", "PyInstaller", "--noconfirm", "--log-level", "ERROR", "--distpath",
+                    str(work / "dist"), "--workpath", str(work / "build"), str(REPO / "pyinstaller.spec")],
                    cwd=work, check=True, timeout=1800)
     return work / "dist" / "plexsync-gui" / ("plexsync-gui.exe" if sys.platform == "win32" else "plexsync-gui")
 
