@@ -16,6 +16,8 @@ from PySide6.QtGui import QIcon
 log = logging.getLogger(__name__)
 
 _PACKAGE_DIR = Path(__file__).resolve().parents[1]
+ICON_NAMES = ("plexsync", "tray-idle", "tray-syncing", "tray-paused", "tray-error")
+DESKTOP_FILE = "plexsync.desktop"
 
 
 def resource_root() -> Path:

@@ -8,15 +8,15 @@ from pathlib import Path
 import pytest
 from PySide6.QtGui import QImage
 
-from plexsync_gui.ui.resources import icon, resource_path, resource_root
+from plexsync_gui.ui.resources import DESKTOP_FILE, ICON_NAMES, icon, resource_path, resource_root
 
 REPO = Path(__file__).resolve().parents[2]
-ICONS = ["plexsync", "tray-idle", "tray-syncing", "tray-paused", "tray-error"]
 
 
 def test_development_checkout_uses_the_top_level_resources_folder():
     assert resource_root() == REPO / "resources"
-    assert resource_path("plexsync.desktop").is_file()
+    assert resource_path(DESKTOP_FILE).is_file()
+    assert sorted(p.stem for p in resource_path("icons").glob("*.svg")) == sorted(ICON_NAMES)
 
 
 def test_frozen_bundle_uses_meipass(monkeypatch, tmp_path):
@@ -29,7 +29,7 @@ def opaque_fraction(image: QImage) -> float:
     return sum(1 for a in pixels if a > 0) / len(pixels)
 
 
-@pytest.mark.parametrize("name", ICONS)
+@pytest.mark.parametrize("name", ICON_NAMES)
 @pytest.mark.parametrize("size", [16, 22, 64])
 def test_every_icon_loads_and_renders(qapp, name, size):
     loaded = icon(name)
@@ -40,7 +40,7 @@ def test_every_icon_loads_and_renders(qapp, name, size):
 
 
 def test_tray_states_look_different(qapp):
-    images = {name: icon(name).pixmap(22, 22).toImage() for name in ICONS[1:]}
+    images = {name: icon(name).pixmap(22, 22).toImage() for name in ICON_NAMES[1:]}
     names = list(images)
     for i, a in enumerate(names):
         for b in names[i + 1:]:
