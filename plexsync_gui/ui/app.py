@@ -27,6 +27,7 @@ from plexsync_gui.core.logs import setup_logging
 from plexsync_gui.core.secrets import Secrets, resolve_secrets
 from plexsync_gui.core.session import Locations, locate
 from plexsync_gui.ui.crash import install_crash_handler, install_signal_handlers
+from plexsync_gui.ui.gc_guard import GuiThreadGarbageCollector
 from plexsync_gui.ui.main_window import MainWindow
 from plexsync_gui.ui.notifications import NotificationPolicy
 from plexsync_gui.ui.resources import icon
@@ -284,6 +285,7 @@ def main(argv: list[str] | None = None) -> int:
     app.setApplicationVersion(__version__)
     app.setDesktopFileName("plexsync")
     app.setWindowIcon(icon("plexsync"))
+    GuiThreadGarbageCollector(app)
     with startup_environment(args) as startup:
         setup_logging(startup.locations.log_dir, startup.secrets.values(), args.verbose)
         instance = SingleInstance(str(startup.locations.config_file))
