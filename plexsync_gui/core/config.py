@@ -102,7 +102,7 @@ _SECTIONS: dict[str, type] = {
     "fields": FieldToggles,
     "desktop": DesktopSettings,
 }
-_LIMITS: dict[str, tuple[float, float]] = {
+LIMITS: dict[str, tuple[float, float]] = {
     "stash.timeout": (1, 600),
     "plex.timeout": (1, 600),
     "sync.poll_interval": (5, 86400),
@@ -162,7 +162,7 @@ def _coerce(key: str, value: Any, default: Any, declared: Any) -> Any:
             raise ConfigError(f"{key}: must be a number, got {value!r}")
         if isinstance(default, int) and not isinstance(value, int):
             raise ConfigError(f"{key}: must be a whole number, got {value!r}")
-        low, high = _LIMITS.get(key, (float("-inf"), float("inf")))
+        low, high = LIMITS.get(key, (float("-inf"), float("inf")))
         if not low <= value <= high:
             raise ConfigError(f"{key}: must be between {low:g} and {high:g}, got {value!r}")
         return type(default)(value)
