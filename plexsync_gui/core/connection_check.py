@@ -8,7 +8,7 @@ Secrets never appear in a message: the clients' messages do not contain them, an
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from xml.etree.ElementTree import ParseError
 
 import requests
@@ -28,23 +28,11 @@ class CheckResult:
     folders: dict[str, list[str]] = field(default_factory=dict)  # library title -> its folders, for path mapping
 
 
+MIN_SECRET_LENGTH = 8  # shorter strings turn up in URLs by chance; real tokens and keys are far longer
+
+
 def check_stash(url: str, api_key: str | None, timeout: float, verify: bool | str) -> CheckResult:
-    return _redacted(_check_stash(url, api_key, timeout, verify), api_key)
-
-
-def check_plex(url: str, token: str | None, timeout: float, verify: bool | str) -> CheckResult:
-    return _redacted(_check_plex(url, token, timeout, verify), token)
-
-
-def _redacted(result: CheckResult, secret: str | None) -> CheckResult:
-    """A user may paste the secret into the URL field, and URL errors quote the URL: never echo it back."""
-    if secret and secret in result.message:
-        return replace(result, message=result.message.replace(secret, "(secret)"))
-    return result
-
-
-def _check_stash(url: str, api_key: str | None, timeout: float, verify: bool | str) -> CheckResult:
-    problem = _url_problem(url)
+    problem = _url_problem(url, api_key, "API key")
     if problem:
         return CheckResult(False, problem)
     client = StashClient(url, api_key, timeout, verify)
@@ -70,8 +58,8 @@ def _stash_detail(client: StashClient, exc: StashError) -> str:
     return f"{exc}; /healthz does not answer either, so Stash itself is not running there"
 
 
-def _check_plex(url: str, token: str | None, timeout: float, verify: bool | str) -> CheckResult:
-    problem = _url_problem(url)
+def check_plex(url: str, token: str | None, timeout: float, verify: bool | str) -> CheckResult:
+    problem = _url_problem(url, token, "token")
     if problem:
         return CheckResult(False, problem)
     client = PlexClient(url, token, timeout, verify)
@@ -100,7 +88,10 @@ def _plex_detail(url: str, exc: SyncError) -> str:
     return str(exc)
 
 
-def _url_problem(url: str) -> str | None:
+def _url_problem(url: str, secret: str | None, secret_name: str) -> str | None:
+    """What is wrong with the URL, without quoting it when the secret was pasted into it (messages get shown)."""
+    if secret and len(secret) >= MIN_SECRET_LENGTH and secret in url:
+        return f"Bad URL: it contains the {secret_name}; enter that in its own field"
     try:
         check_url("url", url)
     except ConfigError as exc:

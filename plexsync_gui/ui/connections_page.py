@@ -11,7 +11,7 @@ from functools import partial
 from PySide6.QtCore import Qt, Slot
 from PySide6.QtWidgets import (
     QCheckBox,
-    QFormLayout,
+    QGridLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
@@ -28,7 +28,7 @@ from plexsync_gui.core.config import Config
 from plexsync_gui.core.connection_check import CheckResult, check_plex, check_stash
 from plexsync_gui.core.secrets import Secrets
 from plexsync_gui.ui.connection_tester import ConnectionTester
-from plexsync_gui.ui.widgets import hint_label, set_result
+from plexsync_gui.ui.widgets import WrappingLabel, hint_label, set_result
 
 TITLE_ROLE = Qt.ItemDataRole.UserRole + 1
 LIBRARIES_HINT = "No library ticked: every movie and show library is synced."
@@ -73,11 +73,11 @@ class ConnectionsPage(QWidget):
         self.stash_url = QLineEdit(config.stash.url)
         self.stash_key, stash_key_row = secret_field(secrets.stash_api_key, "Stash: Settings > Security > API Key")
         self.stash_test = QPushButton("Test connection")
-        self.stash_result = QLabel()
+        self.stash_result = WrappingLabel()
         self.plex_url = QLineEdit(config.plex.url)
         self.plex_token, plex_token_row = secret_field(secrets.plex_token, "X-Plex-Token")
         self.plex_test = QPushButton("Test connection")
-        self.plex_result = QLabel()
+        self.plex_result = WrappingLabel()
         self.libraries = QListWidget()
         self.libraries.setMinimumHeight(self.libraries.fontMetrics().height() * 6)
         self.libraries_hint = hint_label(f"{LIBRARIES_HINT} {UNTESTED_HINT}")
@@ -93,10 +93,12 @@ class ConnectionsPage(QWidget):
         layout.addWidget(self._server_box("Stash", self.stash_url, stash_key_row, "API key", self.stash_test,
                                           self.stash_result))
         plex_box = self._server_box("Plex", self.plex_url, plex_token_row, "Token", self.plex_test, self.plex_result)
-        plex_form = plex_box.layout()
-        assert isinstance(plex_form, QFormLayout)
-        plex_form.addRow(_form_label("Libraries:"), self.libraries)
-        plex_form.addRow("", self.libraries_hint)
+        grid = plex_box.layout()
+        assert isinstance(grid, QGridLayout)
+        grid.addWidget(_form_label("Libraries:"), 3, 0, Qt.AlignmentFlag.AlignTop)
+        grid.addWidget(self.libraries, 3, 1, 1, 2)
+        grid.addWidget(self.libraries_hint, 4, 1, 1, 2)
+        grid.setRowStretch(3, 1)
         layout.addWidget(plex_box, 1)
         layout.addWidget(self._keyring_box)
 
@@ -107,17 +109,21 @@ class ConnectionsPage(QWidget):
 
     def _server_box(self, name: str, url: QLineEdit, secret_row: QWidget, secret_label: str, test: QPushButton,
                     result: QLabel) -> QGroupBox:
+        """Label | field rows, with the test button and its (wrapping) result under the fields.
+
+        A grid rather than a QFormLayout: a form mis-sizes a nested row whose label wraps, leaving gaps.
+        """
         box = QGroupBox(name)
-        form = QFormLayout(box)
+        grid = QGridLayout(box)
         url.setPlaceholderText("http://127.0.0.1:9999" if name == "Stash" else "http://127.0.0.1:32400")
-        form.addRow(_form_label("URL:"), url)
-        form.addRow(_form_label(f"{secret_label}:"), secret_row)
-        result.setWordWrap(True)
+        grid.addWidget(_form_label("URL:"), 0, 0)
+        grid.addWidget(url, 0, 1, 1, 2)
+        grid.addWidget(_form_label(f"{secret_label}:"), 1, 0)
+        grid.addWidget(secret_row, 1, 1, 1, 2)
         result.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        row = QHBoxLayout()
-        row.addWidget(test)
-        row.addWidget(result, 1)
-        form.addRow("", row)
+        grid.addWidget(test, 2, 1, Qt.AlignmentFlag.AlignTop)
+        grid.addWidget(result, 2, 2)
+        grid.setColumnStretch(2, 1)
         return box
 
     def _keyring_warning(self) -> QWidget:

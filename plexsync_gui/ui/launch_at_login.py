@@ -13,10 +13,10 @@ import shlex
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Slot
-from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
 from plexsync_gui.core.settings_writer import SaveError, set_launch_at_login
-from plexsync_gui.ui.widgets import hint_label, set_result
+from plexsync_gui.ui.widgets import WrappingLabel, hint_label, set_result
 
 if TYPE_CHECKING:
     from plexsync_gui.core.autostart import Autostart, AutostartState
@@ -35,8 +35,7 @@ class LaunchAtLogin(QWidget):
         self.details = hint_label("")
         self.stale = hint_label(STALE_TEXT, warning=True)
         self.repair = QPushButton("Repair")
-        self.result = QLabel()
-        self.result.setWordWrap(True)
+        self.result = WrappingLabel()
 
         stale_row = QHBoxLayout()
         stale_row.addWidget(self.stale, 1)
@@ -51,7 +50,7 @@ class LaunchAtLogin(QWidget):
 
     def refresh(self) -> None:
         """Read the OS entry again and show it as it is."""
-        self.result.clear()
+        self.result.setText("")
         self.result.hide()
         try:
             state = self._autostart.state()

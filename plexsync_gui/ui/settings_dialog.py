@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Signal, Slot
 from PySide6.QtGui import QShowEvent
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QTabWidget, QVBoxLayout, QWidget
 
 from plexsync_gui.core.config import Config, ConfigError, config_from_dict, config_to_dict
 from plexsync_gui.core.secrets import Secrets, keyring_available
@@ -26,7 +26,7 @@ from plexsync_gui.core.settings_writer import NoKeyringError, SaveError, write_s
 from plexsync_gui.ui.connections_page import PLAINTEXT_CHOICE, ConnectionsPage
 from plexsync_gui.ui.path_map_model import COLUMNS, SIDES
 from plexsync_gui.ui.settings_pages import BehaviourPage, FieldsPage, MatchingPage
-from plexsync_gui.ui.widgets import INVALID_STYLE, mark_invalid, set_result
+from plexsync_gui.ui.widgets import INVALID_STYLE, WrappingLabel, mark_invalid, set_result
 
 if TYPE_CHECKING:
     from plexsync_gui.core.autostart import Autostart
@@ -55,8 +55,7 @@ class SettingsDialog(QDialog):
         for page, title in ((self.connections, "Connections"), (self.matching, "Matching"),
                             (self.fields, "Fields"), (self.behaviour, "Behaviour")):
             self.tabs.addTab(page, title)
-        self.status = QLabel()
-        self.status.setWordWrap(True)
+        self.status = WrappingLabel()
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
         self.save_button = self.buttons.button(QDialogButtonBox.StandardButton.Save)
 
@@ -102,7 +101,7 @@ class SettingsDialog(QDialog):
             set_result(self.status, False, f"{self._mark(key)}: {problem}")
             self.save_button.setEnabled(False)
             return None
-        self.status.clear()
+        self.status.setText("")
         self.save_button.setEnabled(True)
         return config
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QLabel, QWidget
 
 OK_COLOUR = "#2e7d32"
@@ -12,10 +13,35 @@ WARNING_COLOUR = "#8a5a00"
 INVALID_STYLE = f'*[invalid="true"] {{ border: 2px solid {ERROR_COLOUR}; border-radius: 3px; }}'
 
 
+class WrappingLabel(QLabel):
+    """A word-wrapped label that asks for the height its text needs at its current width.
+
+    Below the window, Qt's box and grid layouts place widgets by size hints and ignore height-for-width, so a
+    plain wrapped label whose text grows (a long check result) is clipped instead of pushing its neighbours aside.
+    """
+
+    def __init__(self, text: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(text, parent)
+        self.setWordWrap(True)
+        self._fit()
+
+    def setText(self, text: str) -> None:  # noqa: N802 - Qt's name
+        super().setText(text)
+        self._fit()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        self._fit()
+
+    def _fit(self) -> None:
+        self.setMinimumHeight(0)  # QLabel.heightForWidth never answers less than the minimum height
+        if self.text():
+            self.setMinimumHeight(self.heightForWidth(max(self.width(), 1)))
+
+
 def hint_label(text: str, warning: bool = False) -> QLabel:
     """A wrapped explanation in a smaller, muted (or warning-coloured) font."""
-    label = QLabel(text)
-    label.setWordWrap(True)
+    label = WrappingLabel(text)
     font = label.font()
     font.setPointSizeF(font.pointSizeF() * 0.9)
     label.setFont(font)

@@ -18,14 +18,17 @@ from PySide6.QtTest import QAbstractItemModelTester
 from PySide6.QtWidgets import QDialog
 
 from plexsync_gui.core.config import Config, load_config, save_config
+from plexsync_gui.core.connection_check import CheckResult
 from plexsync_gui.core.paths import PathRule
 from plexsync_gui.core.secrets import PLEX_TOKEN, SERVICE, STASH_API_KEY, Secrets
 from plexsync_gui.emulators.plex import PlexEmulator
 from plexsync_gui.emulators.stash import StashEmulator
+from plexsync_gui.ui.connection_tester import ConnectionTester
 from plexsync_gui.ui.connections_page import TITLE_ROLE
 from plexsync_gui.ui.launch_at_login import STALE_TEXT
 from plexsync_gui.ui.path_map_model import PathMapModel
 from plexsync_gui.ui.settings_dialog import SettingsDialog
+from plexsync_gui.ui.widgets import WrappingLabel
 from tests.servers import PLEX_TOKEN as EMULATOR_TOKEN
 from tests.servers import STASH_KEY as EMULATOR_KEY
 
@@ -501,3 +504,31 @@ def test_unreadable_entry_disables_the_checkbox(make_dialog) -> None:
     launch = dialog.behaviour.launch
     assert not launch.checkbox.isEnabled()
     assert launch.result.text() == "✘ Cannot read the login entry: registry access denied"
+
+
+def test_wrapping_label_asks_for_the_height_its_text_needs(qtbot) -> None:
+    """Layouts below the window ignore height-for-width; the label's minimum height carries it instead."""
+    label = WrappingLabel()
+    qtbot.addWidget(label)
+    label.show()  # a hidden widget gets its resize events only when shown
+    label.resize(200, 10)
+    line = label.fontMetrics().height()
+    assert label.minimumHeight() == 0
+    label.setText("http://127.0.0.1:41369 answers but is not Stash (/graphql sent HTTP 200, text/html)")
+    assert label.minimumHeight() >= 3 * line
+    label.resize(2000, label.height())
+    assert line <= label.minimumHeight() < 2 * line
+    label.setText("")
+    assert label.minimumHeight() == 0
+
+
+def test_a_crashing_check_becomes_a_red_line(qtbot) -> None:
+    tester = ConnectionTester()
+
+    def broken() -> CheckResult:
+        raise ValueError("bug")
+
+    with qtbot.waitSignal(tester.finished) as finished:
+        tester.start(broken)
+    assert finished.args == [CheckResult(False, "internal error: ValueError (details in the log)")]
+    assert not tester.running
