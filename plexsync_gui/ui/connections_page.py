@@ -7,6 +7,7 @@ run off the GUI thread through ConnectionTester and the button stays disabled un
 from __future__ import annotations
 
 from functools import partial
+from typing import Any
 
 from PySide6.QtCore import Qt, Slot
 from PySide6.QtWidgets import (
@@ -143,7 +144,7 @@ class ConnectionsPage(QWidget):
         items = (self.libraries.item(i) for i in range(self.libraries.count()))
         return [item.data(TITLE_ROLE) for item in items if item.checkState() == Qt.CheckState.Checked]
 
-    def apply(self, data: dict) -> None:
+    def apply(self, data: dict[str, Any]) -> None:
         """Write this page's values into the TOML-shaped dict the dialog validates."""
         data["stash"]["url"] = self.stash_url.text().strip()
         data["plex"]["url"] = self.plex_url.text().strip()

@@ -75,8 +75,10 @@ class SettingsDialog(QDialog):
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
-        if self.behaviour.launch is not None:
-            self.behaviour.launch.refresh()  # the OS entry is the truth, and may have changed since last time
+        # The OS entry is the truth and may have changed since the last opening; a spontaneous show (restored
+        # from minimised) is not an opening and must not undo an unsaved tick.
+        if self.behaviour.launch is not None and not event.spontaneous():
+            self.behaviour.launch.refresh()
 
     # ---- validation --------------------------------------------------------------------------------------------
 

@@ -78,8 +78,10 @@ class MatchingPage(QWidget):
         layout = QVBoxLayout(self)
         layout.addWidget(match_box)
         layout.addWidget(self._path_box(), 1)
+        self.remove.setEnabled(False)
         self.add.clicked.connect(self._add_rule)
         self.remove.clicked.connect(self._remove_rules)
+        self.table.selectionModel().selectionChanged.connect(self._selection_changed)
 
     def _path_box(self) -> QGroupBox:
         box = QGroupBox("Path mapping")
@@ -100,6 +102,10 @@ class MatchingPage(QWidget):
         index = self.path_map.index(row, 0)
         self.table.setCurrentIndex(index)
         self.table.edit(index)
+
+    @Slot()
+    def _selection_changed(self) -> None:
+        self.remove.setEnabled(self.table.selectionModel().hasSelection())
 
     @Slot()
     def _remove_rules(self) -> None:
@@ -160,8 +166,8 @@ class BehaviourPage(QWidget):
         form.addRow("Check Stash for changes every:", self.poll)
         form.addRow("Give up on a failing scene after:", self.retries)
         width = max(self.poll.sizeHint().width(), self.retries.sizeHint().width())
-        self.poll.setMinimumWidth(width)
-        self.retries.setMinimumWidth(width)
+        self.poll.setFixedWidth(width)
+        self.retries.setFixedWidth(width)
         return box
 
     @staticmethod

@@ -337,7 +337,9 @@ def test_remove_button_removes_the_selected_rules(make_dialog, qtbot) -> None:
     config = sample_config()
     config.path_map.append(PathRule("/data2/", "/media2/"))
     dialog = make_dialog(config)
+    assert not dialog.matching.remove.isEnabled()
     dialog.matching.table.selectRow(0)
+    assert dialog.matching.remove.isEnabled()
     qtbot.mouseClick(dialog.matching.remove, Qt.MouseButton.LeftButton)
     assert dialog.matching.path_map.as_config() == [{"stash": "/data2/", "plex": "/media2/"}]
 
