@@ -21,14 +21,16 @@ from typing import Any
 from plexsync_gui import __version__
 from plexsync_gui.core.breaker import CircuitBreaker
 from plexsync_gui.core.config import Config, ConfigError, load_config
+from plexsync_gui.core.connection_check import check_plex, check_stash
 from plexsync_gui.core.engine import AUTH_PAUSE_KEY, BREAKER_KEY
 from plexsync_gui.core.errors import PermanentError, StashError, SyncError
 from plexsync_gui.core.logs import setup_logging
+from plexsync_gui.core.plex_client import set_client_identity
 from plexsync_gui.core.poller import WATERMARK_KEY
 from plexsync_gui.core.process_lock import ProcessLock, ProcessLockBusy
 from plexsync_gui.core.runner import Runner
 from plexsync_gui.core.secrets import Secrets, resolve_secrets
-from plexsync_gui.core.session import Locations, Session, locate, open_session, open_store
+from plexsync_gui.core.session import Locations, Session, client_id, locate, open_session, open_store
 from plexsync_gui.core.store import Store
 
 log = logging.getLogger("plexsync")
@@ -108,26 +110,20 @@ def _row_id(text: str) -> int:
 # ---- commands ------------------------------------------------------------------------------------------------------
 
 
-def cmd_check(session: Session, args: argparse.Namespace) -> int:
-    try:
-        info = session.stash.probe()
-    except StashError as exc:
-        detail = "" if session.stash.healthy() else " (and /healthz does not answer: the server is down)"
-        raise CliError(f"stash: {exc}{detail}", EXIT_UNREACHABLE) from None
-    print(f"Stash  {session.config.stash.url}  ok  version {info.version or 'unknown'}, status {info.status}")
-    if info.status != "OK":
-        raise CliError(f"stash: the server is not ready (status {info.status}); finish its setup first",
-                       EXIT_UNREACHABLE)
-    try:
-        sections = session.plex.sections()
-        name = session.plex.server_name()
-    except SyncError as exc:
-        raise CliError(f"plex: {exc}", EXIT_UNREACHABLE) from None
-    print(f"Plex   {session.config.plex.url}  ok  {name}, {len(sections)} libraries")
-    for section in sections:
-        print(f"  [{section.type}] {section.title}: {', '.join(section.locations) or '(no folders)'}")
-    titles = {s.title.strip().lower() for s in sections if s.type in ("movie", "show")}
-    missing = [name for name in session.config.plex.libraries if name.strip().lower() not in titles]
+def cmd_check(config: Config, secrets: Secrets) -> int:
+    """The settings dialog's connection tests, plus the folders of each library and the configured libraries."""
+    stash = check_stash(config.stash.url, secrets.stash_api_key, config.stash.timeout, config.stash.verify)
+    if not stash.ok:
+        raise CliError(f"stash: {stash.message}", EXIT_UNREACHABLE)
+    print(f"Stash  {config.stash.url}  ok  {stash.message}")
+    plex = check_plex(config.plex.url, secrets.plex_token, config.plex.timeout, config.plex.verify)
+    if not plex.ok:
+        raise CliError(f"plex: {plex.message}", EXIT_UNREACHABLE)
+    print(f"Plex   {config.plex.url}  ok  {plex.message}")
+    for title in plex.libraries:
+        print(f"  {title}: {', '.join(plex.folders[title]) or '(no folders)'}")
+    titles = {title.strip().lower() for title in plex.libraries}
+    missing = [name for name in config.plex.libraries if name.strip().lower() not in titles]
     if missing:
         raise CliError(f"config error: plex.libraries: no movie or show library named {missing[0]!r}", EXIT_INPUT)
     return EXIT_OK
@@ -241,7 +237,7 @@ def _print_rows(rows: list[dict[str, Any]], as_json: bool, columns: tuple[str, .
 # ---- entry point ---------------------------------------------------------------------------------------------------
 
 NETWORK_COMMANDS: dict[str, Callable[[Session, argparse.Namespace], int]] = {
-    "check": cmd_check, "sync": cmd_sync, "process": cmd_process, "run": cmd_run,
+    "sync": cmd_sync, "process": cmd_process, "run": cmd_run,
 }
 LOCAL_COMMANDS: dict[str, Callable[[Store, argparse.Namespace], int]] = {
     "status": cmd_status, "queue": cmd_queue, "dlq": cmd_dlq,
@@ -301,6 +297,9 @@ def _dispatch(args: argparse.Namespace, locations: Locations, config: Config | N
         if args.command in LOCAL_COMMANDS:
             return LOCAL_COMMANDS[args.command](store, args)
         assert config is not None and secrets is not None
+        if args.command == "check":
+            set_client_identity(client_id(store))  # the device Plex already knows from sync runs, not a new one
+            return cmd_check(config, secrets)
         session = open_session(config, secrets, store)
         try:
             return NETWORK_COMMANDS[args.command](session, args)

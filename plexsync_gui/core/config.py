@@ -23,8 +23,18 @@ class ConfigError(Exception):
     """A configuration problem, phrased as one line for the user."""
 
 
+class _TlsVerify:
+    ca_bundle: str | None  # declared by the dataclasses below
+    verify_tls: bool
+
+    @property
+    def verify(self) -> bool | str:
+        """What `requests` takes: a CA bundle path, or whether to check certificates at all."""
+        return self.ca_bundle or self.verify_tls
+
+
 @dataclass
-class StashSettings:
+class StashSettings(_TlsVerify):
     url: str = "http://127.0.0.1:9999"
     api_key: str | None = None  # plaintext fallback only; normally in the keyring
     timeout: float = 30.0
@@ -33,7 +43,7 @@ class StashSettings:
 
 
 @dataclass
-class PlexSettings:
+class PlexSettings(_TlsVerify):
     url: str = "http://127.0.0.1:32400"
     token: str | None = None  # plaintext fallback only; normally in the keyring
     libraries: list[str] = field(default_factory=list)
@@ -92,7 +102,7 @@ _SECTIONS: dict[str, type] = {
     "fields": FieldToggles,
     "desktop": DesktopSettings,
 }
-_LIMITS: dict[str, tuple[float, float]] = {
+LIMITS: dict[str, tuple[float, float]] = {
     "stash.timeout": (1, 600),
     "plex.timeout": (1, 600),
     "sync.poll_interval": (5, 86400),
@@ -152,7 +162,7 @@ def _coerce(key: str, value: Any, default: Any, declared: Any) -> Any:
             raise ConfigError(f"{key}: must be a number, got {value!r}")
         if isinstance(default, int) and not isinstance(value, int):
             raise ConfigError(f"{key}: must be a whole number, got {value!r}")
-        low, high = _LIMITS.get(key, (float("-inf"), float("inf")))
+        low, high = LIMITS.get(key, (float("-inf"), float("inf")))
         if not low <= value <= high:
             raise ConfigError(f"{key}: must be between {low:g} and {high:g}, got {value!r}")
         return type(default)(value)
@@ -189,12 +199,20 @@ def _is_absolute(path: str) -> bool:
 
 def _check_urls(config: Config) -> None:
     for name in ("stash", "plex"):
-        url = getattr(config, name).url
+        check_url(f"{name}.url", getattr(config, name).url)
+
+
+def check_url(key: str, url: str) -> None:
+    """The one URL rule, shared by config loading and the connection check: http(s), a host, no secrets inside."""
+    try:
         parsed = urlparse(url)
-        if parsed.scheme not in ("http", "https") or not parsed.hostname:
-            raise ConfigError(f"{name}.url: must be an http:// or https:// URL, got {url!r}")
-        if parsed.username or parsed.password or parsed.query:
-            raise ConfigError(f"{name}.url: must not carry credentials or a query; secrets go in the keyring")
+        parsed.port  # noqa: B018 - raises ValueError for a port that is not a number or out of range
+    except ValueError:
+        raise ConfigError(f"{key}: {url!r} is not a valid URL") from None
+    if parsed.scheme not in ("http", "https") or not parsed.hostname:
+        raise ConfigError(f"{key}: must be an http:// or https:// URL, got {url!r}")
+    if parsed.username or parsed.password or parsed.query:
+        raise ConfigError(f"{key}: must not carry credentials or a query; secrets go in the keyring")
 
 
 def config_to_dict(config: Config) -> dict[str, Any]:

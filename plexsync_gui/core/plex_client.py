@@ -31,6 +31,7 @@ from plexsync_gui.core.errors import (
     PlexTemporaryError,
 )
 from plexsync_gui.core.paths import basename, normalise
+from plexsync_gui.core.transport import transport_reason
 
 log = logging.getLogger(__name__)
 
@@ -92,12 +93,12 @@ class PlexClient:
             yield
         except PlexApiException as exc:
             raise self._from_status(_status_of(exc), action, exc) from None
-        except requests.Timeout:
-            raise PlexTemporaryError(f"Plex did not answer within {self.timeout:g} s while {action}") from None
+        except requests.Timeout as exc:  # the causes tell the connection check what kind of failure it was
+            raise PlexTemporaryError(f"Plex did not answer within {self.timeout:g} s while {action}") from exc
         except requests.RequestException as exc:
-            raise PlexTemporaryError(f"Plex is unreachable while {action} ({_transport_reason(exc)})") from None
-        except ParseError:
-            raise PlexTemporaryError(f"Plex sent an answer that is not XML while {action}") from None
+            raise PlexTemporaryError(f"Plex is unreachable while {action} ({transport_reason(exc)})") from exc
+        except ParseError as exc:
+            raise PlexTemporaryError(f"Plex sent an answer that is not XML while {action}") from exc
         except TypeError:
             status = getattr(self._last_status, "value", None)
             if status is None or status < 300:
@@ -260,12 +261,3 @@ def _sections_for_path(plex_path: str, sections: list[Any]) -> list[Any]:
 def _status_of(exc: Exception) -> int | None:
     match = _STATUS_IN_MESSAGE.match(str(exc))
     return int(match.group(1)) if match else None
-
-
-def _transport_reason(exc: Exception) -> str:
-    text = str(exc)
-    for phrase in ("Connection refused", "reset by peer", "Name or service not known", "No route",
-                   "RemoteDisconnected", "IncompleteRead"):
-        if phrase in text:
-            return phrase.lower()
-    return type(exc).__name__

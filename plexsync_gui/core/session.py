@@ -73,8 +73,8 @@ class Session:
 def open_session(config: Config, secrets: Secrets, store: Store) -> Session:
     set_client_identity(client_id(store))
     stash = StashClient(config.stash.url, secrets.stash_api_key, config.stash.timeout,
-                        verify=config.stash.ca_bundle or config.stash.verify_tls)
+                        verify=config.stash.verify)
     plex = PlexClient(config.plex.url, secrets.plex_token, config.plex.timeout,
-                      verify=config.plex.ca_bundle or config.plex.verify_tls)
+                      verify=config.plex.verify)
     engine = SyncEngine(config, store, stash, plex)
     return Session(config, store, stash, plex, engine, ChangePoller(stash, store, engine))

@@ -17,6 +17,7 @@ import requests
 
 from plexsync_gui.core import stash_queries as q
 from plexsync_gui.core.errors import StashAuthError, StashQueryError, StashUnavailable
+from plexsync_gui.core.transport import transport_reason
 
 log = logging.getLogger(__name__)
 
@@ -59,10 +60,10 @@ class StashClient:
         try:
             return self._session.request(method, url, timeout=(CONNECT_TIMEOUT, self.timeout),
                                          allow_redirects=False, **kwargs)
-        except requests.Timeout:
-            raise StashUnavailable(f"Stash at {self.base_url} did not answer within {self.timeout:g} s") from None
+        except requests.Timeout as exc:  # the cause tells the connection check what kind of failure it was
+            raise StashUnavailable(f"Stash at {self.base_url} did not answer within {self.timeout:g} s") from exc
         except requests.RequestException as exc:
-            raise StashUnavailable(f"Stash at {self.base_url} is unreachable ({_reason(exc)})") from None
+            raise StashUnavailable(f"Stash at {self.base_url} is unreachable ({transport_reason(exc)})") from exc
 
     def _graphql(self, operation: str, document: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
         body = {"query": document, "operationName": operation, "variables": variables or {}}
@@ -74,7 +75,7 @@ class StashClient:
             raise StashQueryError(f"Stash reported an error: {message[:300]}")
         data = payload.get("data")
         if not isinstance(data, dict):
-            raise StashQueryError("Stash answered without data")
+            raise StashQueryError(f"{self.base_url} answers JSON without GraphQL data: is it Stash?")
         return data
 
     def _json_or_raise(self, response: requests.Response) -> dict[str, Any]:
@@ -87,7 +88,8 @@ class StashClient:
             raise StashUnavailable(f"Stash answered HTTP {status}")
         content_type = response.headers.get("Content-Type", "")
         if "json" not in content_type:
-            raise StashUnavailable(f"{self.base_url} is not a Stash GraphQL endpoint (got {content_type or 'no type'})")
+            raise StashUnavailable(f"{self.base_url} answers but is not Stash (/graphql sent HTTP {status}, "
+                                   f"{content_type.split(';')[0] or 'no content type'})")
         try:
             payload = response.json()
         except ValueError:
@@ -204,11 +206,3 @@ class StashClient:
 def _stamps(data: dict[str, Any]) -> list[SceneStamp]:
     scenes = (data.get("findScenes") or {}).get("scenes") or []
     return [SceneStamp(str(s["id"]), str(s["updated_at"])) for s in scenes if s.get("updated_at")]
-
-
-def _reason(exc: Exception) -> str:
-    text = str(exc)
-    for phrase in ("Connection refused", "Name or service not known", "timed out", "reset by peer", "No route"):
-        if phrase in text:
-            return phrase.lower()
-    return type(exc).__name__

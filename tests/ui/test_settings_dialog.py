@@ -1,0 +1,536 @@
+"""The settings dialog: round trip to the TOML file, secrets in the keyring (or explicitly in the file), inline
+validation, connection tests against the emulators off the GUI thread, and launch at login through a fake adapter."""
+
+from __future__ import annotations
+
+import copy
+import stat
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import keyring
+import keyring.backend
+import pytest
+from keyring.errors import PasswordDeleteError, PasswordSetError
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QAbstractItemModelTester
+from PySide6.QtWidgets import QDialog
+
+from plexsync_gui.core.config import Config, load_config, save_config
+from plexsync_gui.core.connection_check import CheckResult
+from plexsync_gui.core.paths import PathRule
+from plexsync_gui.core.secrets import PLEX_TOKEN, SERVICE, STASH_API_KEY, Secrets
+from plexsync_gui.emulators.plex import PlexEmulator
+from plexsync_gui.emulators.stash import StashEmulator
+from plexsync_gui.ui.connection_tester import ConnectionTester
+from plexsync_gui.ui.connections_page import TITLE_ROLE
+from plexsync_gui.ui.launch_at_login import STALE_TEXT
+from plexsync_gui.ui.path_map_model import PathMapModel
+from plexsync_gui.ui.settings_dialog import SettingsDialog
+from plexsync_gui.ui.widgets import WrappingLabel
+from tests.servers import PLEX_TOKEN as EMULATOR_TOKEN
+from tests.servers import STASH_KEY as EMULATOR_KEY
+
+NEW_TOKEN = "token-typed-in-dialog-41c7"
+NEW_KEY = "key-typed-in-dialog-93aa"
+
+
+class MemoryKeyring(keyring.backend.KeyringBackend):
+    """An in-memory keyring backend, so tests see exactly what the dialog stored."""
+
+    priority = 1
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.values: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self.values.get((service, username))
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self.values[(service, username)] = password
+
+    def delete_password(self, service: str, username: str) -> None:
+        if self.values.pop((service, username), None) is None:
+            raise PasswordDeleteError(username)
+
+
+class LockedKeyring(MemoryKeyring):
+    """A backend that exists but refuses to store anything (a locked wallet at autologin)."""
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        raise PasswordSetError("the collection is locked")
+
+
+@pytest.fixture
+def memory_keyring() -> Iterator[MemoryKeyring]:
+    yield from _use_keyring(MemoryKeyring())
+
+
+@pytest.fixture
+def locked_keyring() -> Iterator[LockedKeyring]:
+    yield from _use_keyring(LockedKeyring())
+
+
+def _use_keyring(backend: MemoryKeyring) -> Iterator:
+    previous = keyring.get_keyring()
+    keyring.set_keyring(backend)
+    try:
+        yield backend
+    finally:
+        keyring.set_keyring(previous)
+
+
+@dataclass(frozen=True)
+class FakeState:
+    enabled: bool
+    command: list[str] | None
+    stale: bool
+
+
+@dataclass
+class FakeAutostart:
+    """Records calls; the real adapters (core/autostart.py) are tested on their own."""
+
+    enabled: bool = False
+    stale: bool = False
+    refuse: str | None = None
+    calls: list[str] = field(default_factory=list)
+
+    def state(self) -> FakeState:
+        command = ["/opt/old/plexsync-gui" if self.stale else "/opt/plexsync/plexsync-gui", "--background"]
+        return FakeState(self.enabled, command if self.enabled else None, self.stale)
+
+    def enable(self) -> None:
+        self._call("enable")
+        self.enabled, self.stale = True, False
+
+    def disable(self) -> None:
+        self._call("disable")
+        self.enabled = False
+
+    def describe(self) -> str:
+        return "/home/user/.config/autostart/plexsync.desktop"
+
+    def _call(self, name: str) -> None:
+        self.calls.append(name)
+        if self.refuse:
+            raise OSError(self.refuse)
+
+
+def sample_config() -> Config:
+    config = Config()
+    config.stash.url = "http://stash.lan:9999"
+    config.stash.timeout = 12
+    config.stash.verify_tls = False
+    config.plex.url = "https://plex.lan:32400"
+    config.plex.ca_bundle = "/etc/ssl/plex-ca.pem"
+    config.plex.libraries = ["Movies"]
+    config.sync.poll_interval = 7.5
+    config.path_map = [PathRule("/data/", "/media/")]
+    return config
+
+
+@pytest.fixture
+def config_path(tmp_path: Path) -> Path:
+    return tmp_path / "conf" / "config.toml"
+
+
+@pytest.fixture
+def make_dialog(qtbot, config_path: Path):
+    def make(config: Config | None = None, secrets: Secrets = Secrets(None, None),
+             autostart: FakeAutostart | None = None) -> SettingsDialog:
+        dialog = SettingsDialog(config or sample_config(), secrets, config_path, autostart)
+        qtbot.addWidget(dialog)
+        dialog.show()
+        return dialog
+
+    return make
+
+
+def set_rule(model: PathMapModel, row: int, stash: str, plex: str) -> None:
+    assert model.setData(model.index(row, 0), stash)
+    assert model.setData(model.index(row, 1), plex)
+
+
+def library_items(dialog: SettingsDialog) -> list[tuple[str, str, bool]]:
+    """(title, shown text, ticked) of every entry in the Plex library list."""
+    widget = dialog.connections.libraries
+    return [(widget.item(i).data(TITLE_ROLE), widget.item(i).text(),
+             widget.item(i).checkState() == Qt.CheckState.Checked) for i in range(widget.count())]
+
+
+# ---- round trip and secrets --------------------------------------------------------------------------------------
+
+
+def test_edited_values_round_trip_through_the_file(make_dialog, qtbot, config_path, memory_keyring) -> None:
+    original = sample_config()
+    dialog = make_dialog(original, Secrets("old-token", "old-key"))
+    page = dialog.connections
+    page.stash_url.setText("  http://10.0.0.5:9999/stash  ")
+    page.plex_url.setText("http://10.0.0.6:32400")
+    page.libraries.item(0).setCheckState(Qt.CheckState.Unchecked)
+    dialog.matching.strict.setChecked(False)
+    dialog.matching.preserve.setChecked(True)
+    set_rule(dialog.matching.path_map, dialog.matching.path_map.add_row(), "/mnt/stash/", "/srv/plex/")
+    dialog.fields.toggles["rating"].setChecked(True)
+    dialog.fields.toggles["poster"].setChecked(False)
+    dialog.behaviour.retries.setValue(9)
+    dialog.behaviour.notify_failures.setChecked(False)
+    dialog.behaviour.notify_success.setChecked(True)
+    dialog.behaviour.start_hidden.setChecked(True)
+
+    with qtbot.waitSignal(dialog.saved) as saved:
+        dialog.save_button.click()
+
+    expected = copy.deepcopy(original)
+    expected.stash.url = "http://10.0.0.5:9999/stash"
+    expected.plex.url = "http://10.0.0.6:32400"
+    expected.plex.libraries = []
+    expected.sync.strict_matching, expected.sync.preserve_plex_edits, expected.sync.max_retries = False, True, 9
+    expected.path_map.append(PathRule("/mnt/stash/", "/srv/plex/"))
+    expected.fields.rating, expected.fields.poster = True, False
+    expected.desktop.notify_failures, expected.desktop.notify_success, expected.desktop.start_hidden = \
+        False, True, True
+    assert load_config(config_path) == expected  # untouched values (timeouts, TLS, 7.5 s poll) survive too
+    assert saved.args == [expected]
+    assert dialog.result() == QDialog.DialogCode.Accepted
+    assert stat.S_IMODE(config_path.stat().st_mode) == 0o600
+
+
+def test_changed_poll_interval_is_saved(make_dialog, config_path, memory_keyring) -> None:
+    dialog = make_dialog()
+    dialog.behaviour.poll.setValue(300)
+    dialog.save_button.click()
+    assert load_config(config_path).sync.poll_interval == 300
+
+
+def test_secrets_go_to_the_keyring_and_not_the_file(make_dialog, config_path, memory_keyring) -> None:
+    config = sample_config()
+    config.plex.token = "plaintext-from-before"  # a file written on a machine without a keyring
+    dialog = make_dialog(config, Secrets("plaintext-from-before", None))
+    dialog.connections.plex_token.setText(NEW_TOKEN)
+    dialog.connections.stash_key.setText(NEW_KEY)
+    dialog.save_button.click()
+    assert memory_keyring.values == {(SERVICE, PLEX_TOKEN): NEW_TOKEN, (SERVICE, STASH_API_KEY): NEW_KEY}
+    text = config_path.read_text()
+    assert NEW_TOKEN not in text and NEW_KEY not in text and "plaintext-from-before" not in text
+    assert dialog.result() == QDialog.DialogCode.Accepted
+
+
+def test_cleared_secret_is_removed_from_the_keyring(make_dialog, memory_keyring) -> None:
+    memory_keyring.values[(SERVICE, STASH_API_KEY)] = "old-key"
+    dialog = make_dialog(secrets=Secrets(None, "old-key"))
+    dialog.connections.stash_key.clear()
+    dialog.save_button.click()
+    assert (SERVICE, STASH_API_KEY) not in memory_keyring.values
+
+
+def test_without_a_keyring_secrets_need_the_explicit_choice(make_dialog, config_path) -> None:
+    dialog = make_dialog()  # the test suite's null keyring backend: no keyring at all
+    page = dialog.connections
+    assert page.plaintext.isVisibleTo(dialog) and not page.plaintext.isChecked()
+    page.plex_token.setText(NEW_TOKEN)
+    dialog.save_button.click()
+    assert not config_path.exists()
+    assert dialog.isVisible() and dialog.result() != QDialog.DialogCode.Accepted
+    assert dialog.status.text().startswith("✘ No keyring is available")
+    assert "Store the token and key in the config file" in dialog.status.text()
+
+    page.plaintext.setChecked(True)
+    dialog.save_button.click()
+    assert load_config(config_path).plex.token == NEW_TOKEN
+    assert stat.S_IMODE(config_path.stat().st_mode) == 0o600
+    assert dialog.result() == QDialog.DialogCode.Accepted
+
+
+def test_without_a_keyring_and_without_secrets_saving_just_works(make_dialog, config_path) -> None:
+    dialog = make_dialog()
+    dialog.save_button.click()
+    assert load_config(config_path) == sample_config()
+
+
+def test_plaintext_choice_is_kept_when_the_file_already_held_secrets(make_dialog) -> None:
+    config = sample_config()
+    config.stash.api_key = "in-file"
+    assert make_dialog(config, Secrets(None, "in-file")).connections.plaintext.isChecked()
+
+
+def test_locked_keyring_offers_plaintext_and_loses_nothing(make_dialog, config_path, locked_keyring) -> None:
+    save_config(config_path, sample_config())
+    before = config_path.read_text()
+    dialog = make_dialog(secrets=Secrets(NEW_TOKEN, None))
+    assert not dialog.connections.plaintext.isVisibleTo(dialog)  # a keyring exists, so no choice is offered up front
+    dialog.tabs.setCurrentWidget(dialog.fields)
+    dialog.save_button.click()
+    assert config_path.read_text() == before
+    assert dialog.tabs.currentWidget() is dialog.connections
+    assert dialog.connections.plaintext.isVisibleTo(dialog)
+    assert "No keyring is available" in dialog.status.text()
+
+
+def test_failed_write_shows_one_line_and_keeps_the_dialog_open(make_dialog, config_path, memory_keyring) -> None:
+    config_path.parent.write_text("a file where the config folder should be")
+    dialog = make_dialog()
+    dialog.save_button.click()
+    assert dialog.isVisible() and dialog.result() != QDialog.DialogCode.Accepted
+    assert dialog.status.text().startswith(f"✘ Cannot write {config_path}")
+    assert "\n" not in dialog.status.text()
+
+
+# ---- validation --------------------------------------------------------------------------------------------------
+
+
+def test_bad_url_disables_save_and_names_the_field(make_dialog) -> None:
+    dialog = make_dialog()
+    assert dialog.save_button.isEnabled() and dialog.status.text() == ""
+    dialog.connections.plex_url.setText("plex.lan:32400")
+    assert not dialog.save_button.isEnabled()
+    assert dialog.status.text() == "✘ Plex URL: must be an http:// or https:// URL, got 'plex.lan:32400'"
+    assert dialog.connections.plex_url.property("invalid") is True
+    assert not dialog.connections.stash_url.property("invalid")
+
+    dialog.connections.plex_url.setText("http://plex.lan:32400")
+    assert dialog.save_button.isEnabled() and dialog.status.text() == ""
+    assert not dialog.connections.plex_url.property("invalid")
+
+
+def test_url_with_credentials_is_rejected(make_dialog) -> None:
+    dialog = make_dialog()
+    dialog.connections.stash_url.setText("http://admin:hunter2@stash.lan:9999")
+    assert not dialog.save_button.isEnabled()
+    assert dialog.status.text().startswith("✘ Stash URL: must not carry credentials")
+    assert "hunter2" not in dialog.status.text()
+
+
+@pytest.mark.parametrize(("stash", "plex", "message"), [
+    ("data/", "/media/", "Path mapping row 2, Stash path prefix: must be an absolute path, got 'data/'"),
+    ("/other/", "media", "Path mapping row 2, Plex path prefix: must be an absolute path, got 'media'"),
+    ("/data/", "/elsewhere/", "Path mapping row 2, Stash path prefix: '/data/' is already mapped by an earlier rule"),
+])
+def test_bad_path_rules_disable_save_and_mark_the_cell(make_dialog, stash: str, plex: str, message: str) -> None:
+    dialog = make_dialog()
+    model = dialog.matching.path_map
+    set_rule(model, model.add_row(), stash, plex)
+    assert not dialog.save_button.isEnabled()
+    assert dialog.status.text() == f"✘ {message}"
+    column = 1 if "Plex path" in message else 0
+    assert model.data(model.index(1, column), Qt.ItemDataRole.BackgroundRole) is not None
+    assert model.data(model.index(1, 1 - column), Qt.ItemDataRole.BackgroundRole) is None
+
+    model.remove_rows([1])
+    assert dialog.save_button.isEnabled()
+    assert model.data(model.index(0, 0), Qt.ItemDataRole.BackgroundRole) is None
+
+
+def test_new_empty_rule_must_be_filled_in(make_dialog, qtbot) -> None:
+    dialog = make_dialog()
+    dialog.tabs.setCurrentWidget(dialog.matching)
+    qtbot.mouseClick(dialog.matching.add, Qt.MouseButton.LeftButton)
+    assert dialog.matching.path_map.rowCount() == 2
+    assert not dialog.save_button.isEnabled()
+    assert "row 2" in dialog.status.text()
+
+
+def test_remove_button_removes_the_selected_rules(make_dialog, qtbot) -> None:
+    config = sample_config()
+    config.path_map.append(PathRule("/data2/", "/media2/"))
+    dialog = make_dialog(config)
+    assert not dialog.matching.remove.isEnabled()
+    dialog.matching.table.selectRow(0)
+    assert dialog.matching.remove.isEnabled()
+    qtbot.mouseClick(dialog.matching.remove, Qt.MouseButton.LeftButton)
+    assert dialog.matching.path_map.as_config() == [{"stash": "/data2/", "plex": "/media2/"}]
+
+
+def test_path_map_model_keeps_the_qt_contract(qtbot) -> None:
+    model = PathMapModel([PathRule("/a/", "/b/")])
+    QAbstractItemModelTester(model, QAbstractItemModelTester.FailureReportingMode.Fatal)
+    model.add_row()
+    set_rule(model, 1, "/c/", "/d/")
+    model.mark_invalid((1, 0))
+    model.remove_rows([0, 5])
+    assert model.as_config() == [{"stash": "/c/", "plex": "/d/"}]
+
+
+# ---- connection tests against the emulators ----------------------------------------------------------------------
+
+
+def emulator_config(stash: StashEmulator, plex: PlexEmulator) -> Config:
+    config = sample_config()
+    config.stash.url, config.plex.url = stash.url, plex.url
+    config.stash.timeout = config.plex.timeout = 2
+    config.plex.ca_bundle = None
+    config.plex.libraries = ["Movies", "Old library"]
+    return config
+
+
+def wait_for_result(qtbot, button) -> None:
+    qtbot.waitUntil(button.isEnabled, timeout=10_000)
+
+
+def test_stash_test_runs_off_the_gui_thread_and_shows_success(make_dialog, qtbot, stash, plex) -> None:
+    dialog = make_dialog(emulator_config(stash, plex), Secrets(None, EMULATOR_KEY))
+    page = dialog.connections
+    page.stash_test.click()
+    assert not page.stash_test.isEnabled()  # the result can only arrive through the event loop
+    assert page.stash_result.text() == "Testing…"
+    wait_for_result(qtbot, page.stash_test)
+    assert page.stash_result.text() == "✔ Stash v0.30.1 reachable"
+    assert "2e7d32" in page.stash_result.styleSheet()
+
+
+def test_stash_test_uses_the_key_as_typed(make_dialog, qtbot, stash, plex) -> None:
+    dialog = make_dialog(emulator_config(stash, plex), Secrets(None, EMULATOR_KEY))
+    dialog.connections.stash_key.setText("typo")
+    dialog.connections.stash_test.click()
+    wait_for_result(qtbot, dialog.connections.stash_test)
+    assert dialog.connections.stash_result.text() == "✘ Stash rejected the API key"
+    assert "c62828" in dialog.connections.stash_result.styleSheet()
+
+
+def test_plex_test_fills_the_library_list(make_dialog, qtbot, stash, plex) -> None:
+    plex.add_section("Movies", "movie", ["/media/movies"])
+    plex.add_section("Shows", "show", ["/media/tv"])
+    dialog = make_dialog(emulator_config(stash, plex), Secrets(EMULATOR_TOKEN, None))
+    assert library_items(dialog) == [("Movies", "Movies", True), ("Old library", "Old library", True)]
+    dialog.connections.plex_test.click()
+    wait_for_result(qtbot, dialog.connections.plex_test)
+    assert dialog.connections.plex_result.text() == "✔ Plex 'Emulated Plex' reachable, 2 libraries"
+    assert library_items(dialog) == [
+        ("Movies", "Movies    (/media/movies)", True),
+        ("Shows", "Shows    (/media/tv)", False),
+        ("Old library", "Old library    (not on this server)", True),
+    ]
+    assert "No library ticked: every movie and show library is synced." == dialog.connections.libraries_hint.text()
+    assert dialog.edited_config().plex.libraries == ["Movies", "Old library"]
+
+
+def test_plex_test_with_a_wrong_token_says_so(make_dialog, qtbot, stash, plex) -> None:
+    dialog = make_dialog(emulator_config(stash, plex), Secrets("wrong-token-123", None))
+    dialog.connections.plex_test.click()
+    wait_for_result(qtbot, dialog.connections.plex_test)
+    assert dialog.connections.plex_result.text() == "✘ Plex rejected the token"
+    assert [title for title, _, _ in library_items(dialog)] == ["Movies", "Old library"]
+
+
+def test_plex_test_of_an_unreachable_server(make_dialog, qtbot, stash, plex) -> None:
+    plex.refuse()
+    dialog = make_dialog(emulator_config(stash, plex), Secrets(EMULATOR_TOKEN, None))
+    dialog.connections.plex_test.click()
+    wait_for_result(qtbot, dialog.connections.plex_test)
+    assert dialog.connections.plex_result.text() == \
+        f"✘ 127.0.0.1:{plex.url.rsplit(':', 1)[1]} is unreachable: connection refused"
+
+
+# ---- launch at login ---------------------------------------------------------------------------------------------
+
+
+def test_without_autostart_there_is_no_checkbox(make_dialog) -> None:
+    assert make_dialog().behaviour.launch is None
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_checkbox_shows_the_os_entry(make_dialog, enabled: bool) -> None:
+    dialog = make_dialog(autostart=FakeAutostart(enabled=enabled))
+    launch = dialog.behaviour.launch
+    assert launch.checkbox.isChecked() is enabled
+    assert "Entry: /home/user/.config/autostart/plexsync.desktop" in launch.details.text()
+    assert ("Runs: /opt/plexsync/plexsync-gui --background" in launch.details.text()) is enabled
+    assert launch.stale.isHidden() and launch.repair.isHidden()
+
+
+def test_entry_is_read_again_each_time_the_dialog_opens(make_dialog) -> None:
+    autostart = FakeAutostart(enabled=False)
+    dialog = make_dialog(autostart=autostart)
+    dialog.hide()
+    autostart.enabled = True  # turned on in the desktop's own settings meanwhile
+    dialog.show()
+    assert dialog.behaviour.launch.checkbox.isChecked()
+
+
+def test_stale_entry_offers_a_repair(make_dialog, qtbot) -> None:
+    autostart = FakeAutostart(enabled=True, stale=True)
+    dialog = make_dialog(autostart=autostart)
+    launch = dialog.behaviour.launch
+    assert not launch.stale.isHidden() and launch.stale.text() == STALE_TEXT
+    assert "Runs: /opt/old/plexsync-gui --background" in launch.details.text()
+    qtbot.mouseClick(launch.repair, Qt.MouseButton.LeftButton)
+    assert autostart.calls == ["enable"]
+    assert launch.stale.isHidden() and launch.repair.isHidden()
+    assert launch.result.text() == "✔ Login entry repaired"
+
+
+def test_failed_repair_is_one_line(make_dialog, qtbot) -> None:
+    autostart = FakeAutostart(enabled=True, stale=True, refuse="Permission denied")
+    dialog = make_dialog(autostart=autostart)
+    launch = dialog.behaviour.launch
+    qtbot.mouseClick(launch.repair, Qt.MouseButton.LeftButton)
+    assert launch.result.text() == "✘ Launch at login could not be set up: Permission denied"
+    assert not launch.repair.isHidden()
+
+
+@pytest.mark.parametrize(("enabled", "tick", "calls"), [
+    (False, True, ["enable"]), (True, False, ["disable"]), (True, True, []), (False, False, []),
+])
+def test_saving_changes_the_entry_only_when_the_checkbox_changed(make_dialog, memory_keyring, enabled: bool,
+                                                                 tick: bool, calls: list[str]) -> None:
+    autostart = FakeAutostart(enabled=enabled)
+    dialog = make_dialog(autostart=autostart)
+    dialog.behaviour.launch.checkbox.setChecked(tick)
+    dialog.save_button.click()
+    assert autostart.calls == calls
+    assert autostart.enabled is tick
+    assert dialog.result() == QDialog.DialogCode.Accepted
+
+
+def test_entry_error_on_save_keeps_the_dialog_open(make_dialog, qtbot, config_path, memory_keyring) -> None:
+    dialog = make_dialog(autostart=FakeAutostart(enabled=False, refuse="Read-only file system"))
+    dialog.behaviour.launch.checkbox.setChecked(True)
+    with qtbot.waitSignal(dialog.saved):  # the settings themselves were written
+        dialog.save_button.click()
+    assert config_path.exists()
+    assert dialog.isVisible() and dialog.result() != QDialog.DialogCode.Accepted
+    assert dialog.tabs.currentWidget() is dialog.behaviour
+    assert dialog.status.text() == ("✘ Settings saved, but: Launch at login could not be set up: "
+                                    "Read-only file system")
+
+
+def test_unreadable_entry_disables_the_checkbox(make_dialog) -> None:
+    class Unreadable(FakeAutostart):
+        def state(self) -> FakeState:
+            raise OSError("registry access denied")
+
+    dialog = make_dialog(autostart=Unreadable())
+    launch = dialog.behaviour.launch
+    assert not launch.checkbox.isEnabled()
+    assert launch.result.text() == "✘ Cannot read the login entry: registry access denied"
+
+
+def test_wrapping_label_asks_for_the_height_its_text_needs(qtbot) -> None:
+    """Layouts below the window ignore height-for-width; the label's minimum height carries it instead."""
+    label = WrappingLabel()
+    qtbot.addWidget(label)
+    label.show()  # a hidden widget gets its resize events only when shown
+    label.resize(200, 10)
+    line = label.fontMetrics().height()
+    assert label.minimumHeight() == 0
+    label.setText("http://127.0.0.1:41369 answers but is not Stash (/graphql sent HTTP 200, text/html)")
+    assert label.minimumHeight() >= 3 * line
+    label.resize(2000, label.height())
+    assert line <= label.minimumHeight() < 2 * line
+    label.setText("")
+    assert label.minimumHeight() == 0
+
+
+def test_a_crashing_check_becomes_a_red_line(qtbot) -> None:
+    tester = ConnectionTester()
+
+    def broken() -> CheckResult:
+        raise ValueError("bug")
+
+    with qtbot.waitSignal(tester.finished) as finished:
+        tester.start(broken)
+    assert finished.args == [CheckResult(False, "internal error: ValueError (details in the log)")]
+    assert not tester.running
