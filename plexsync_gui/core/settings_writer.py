@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from keyring.errors import KeyringError
 
+from plexsync_gui.core.autostart import AutostartError
 from plexsync_gui.core.config import Config, save_config
 from plexsync_gui.core.secrets import PLEX_TOKEN, STASH_API_KEY, Secrets, keyring_available, write_keyring
 
@@ -71,6 +72,6 @@ def set_launch_at_login(autostart: Autostart, wanted: bool) -> None:
             autostart.enable()
         else:
             autostart.disable()
-    except Exception as exc:  # the platform adapters raise their own error class, OSError, or a registry error
-        log.exception("launch at login: %s failed", "enable" if wanted else "disable")
+    except (AutostartError, OSError) as exc:  # OSError: a registry call the Windows adapter does not wrap
+        log.warning("launch at login: %s failed", "enable" if wanted else "disable")
         raise SaveError(f"Launch at login could not be {'set up' if wanted else 'removed'}: {exc}") from None

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Slot
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
+from plexsync_gui.core.autostart import AutostartError
 from plexsync_gui.core.settings_writer import SaveError, set_launch_at_login
 from plexsync_gui.ui.widgets import WrappingLabel, hint_label, set_result
 
@@ -55,8 +56,8 @@ class LaunchAtLogin(QWidget):
         try:
             state = self._autostart.state()
             where = self._autostart.describe()
-        except Exception as exc:  # an unreadable entry must not keep the settings from opening
-            log.exception("launch at login: reading the entry failed")
+        except (AutostartError, OSError) as exc:  # an unreadable entry must not keep the settings from opening
+            log.warning("launch at login: reading the entry failed")
             self._show_unreadable(exc)
             return
         self._show(state, where)

@@ -91,3 +91,31 @@ def test_problem_message_does_not_block(qtbot, make_app) -> None:
 def test_gui_accepts_the_cli_location_options() -> None:
     args = parse_args(["--config", "/tmp/c.toml", "--data-dir", "/tmp/d", "--background", "--demo"])
     assert (args.config, args.data_dir, args.background, args.demo) == ("/tmp/c.toml", "/tmp/d", True, True)
+
+
+def test_first_run_opens_settings_and_saving_starts_syncing(qtbot, locations, stash, plex, movies) -> None:
+    from plexsync_gui.core.config import Config, load_config
+    from plexsync_gui.core.secrets import Secrets
+    from tests.servers import PLEX_TOKEN, STASH_KEY
+
+    stash.add_scene(title="First sync", files=["/media/movies/first.mp4"])
+    rating_key = plex.add_item(movies, "/media/movies/first.mp4", title="first")
+    app = PlexSyncApp(Startup(locations, Config(), Secrets(None, None), first_run=True),
+                      tray_factory=QSystemTrayIcon, tray_available=lambda: True)
+    try:
+        app.start()
+        qtbot.waitUntil(lambda: app.settings is not None and app.settings.isVisible(), timeout=5000)
+        page = app.settings.connections
+        page.stash_url.setText(stash.url)
+        page.stash_key.setText(STASH_KEY)
+        page.plex_url.setText(plex.url)
+        page.plex_token.setText(PLEX_TOKEN)
+        page.plaintext.setChecked(True)  # the tests' keyring backend is the null one
+        assert not app.service.status  # nothing runs before the first save
+        app.settings.save_button.click()
+        qtbot.waitUntil(lambda: plex.item_state(rating_key)["title"] == "First sync", timeout=15000)
+        assert load_config(locations.config_file).plex.url == plex.url
+    finally:
+        app.window.quitting = True
+        app.window.close()
+        app.shutdown()
