@@ -70,7 +70,7 @@ QUEUE_COLUMNS = (
     Column("Status", "status", _status, width=90),
     Column("Attempts", "attempts", _attempts, width=80),
     Column("Next retry", "next_retry_at", lambda r: local_time(r.get("next_retry_at")), width=150),
-    Column("Last error", "last_error", width=300),
+    Column("Last error", "last_error", width=240),
 )
 FAILED_COLUMNS = (
     Column("Scene", "scene_id", width=70),
