@@ -96,3 +96,16 @@ def library(stash: StashEmulator, plex: PlexEmulator, movies: int) -> Library:
 
 def sha1(data: bytes) -> str:
     return hashlib.sha1(data).hexdigest()
+
+
+class FakeClock:
+    """A clock tests move by hand: retry and probe schedules of minutes run in milliseconds."""
+
+    def __init__(self, start: float = 1_800_000_000.0) -> None:
+        self.now = start
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds

@@ -29,12 +29,14 @@ from plexsync_gui.core.errors import (
     backoff_delay,
     get_retry_params,
 )
+from plexsync_gui.core.health import database_notice, stash_error
+from plexsync_gui.core.logs import redact
 from plexsync_gui.core.paths import map_path, same_file
 from plexsync_gui.core.plex_client import Candidate, PlexClient, item_files, snapshot
 from plexsync_gui.core.stamps import shift_stamp
 from plexsync_gui.core.scene import SceneMetadata, desired_fields, payload_hash, scene_from_stash
 from plexsync_gui.core.stash_client import StashClient
-from plexsync_gui.core.store import Job, NewJob, Store
+from plexsync_gui.core.store import DiskFullError, Job, NewJob, Store
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +67,7 @@ class ProcessSummary:
     synced: int = 0
     retried: int = 0
     failed: int = 0
-    stopped_reason: str | None = None  # why processing stopped early (breaker open, token rejected)
+    stopped_reason: str | None = None  # why processing stopped early (breaker open, token rejected, disk full)
 
 
 class SyncEngine:
@@ -79,6 +81,8 @@ class SyncEngine:
         self.rng = rng or random.Random()
         self.breaker = CircuitBreaker.from_json(store.get(BREAKER_KEY))
         self._sections: list[Any] | None = None
+        self._streak: list[int] = []  # jobs charged for Plex failures since Plex last answered
+        self._stranded: list[Job] = []  # claimed jobs a full disk kept from being put back
 
     # ---- enqueue -----------------------------------------------------------------------------------------------
 
@@ -152,8 +156,20 @@ class SyncEngine:
 
     def process_due(self, should_stop: Callable[[], bool] = lambda: False,
                     on_outcome: Callable[[JobOutcome], None] | None = None) -> ProcessSummary:
-        """Process every job due now; stop early when the breaker opens or Plex rejects the token."""
+        """Process every job due now; stop early when the breaker opens, Plex rejects the token or the disk is full."""
         summary = ProcessSummary()
+        try:
+            self._process_due(summary, should_stop, on_outcome)
+        except DiskFullError as exc:
+            summary.stopped_reason = str(exc)
+            log.error("%s", exc)
+        return summary
+
+    def _process_due(self, summary: ProcessSummary, should_stop: Callable[[], bool],
+                     on_outcome: Callable[[JobOutcome], None] | None) -> None:
+        while self._stranded:
+            self.store.release(self._stranded[0])
+            self._stranded.pop(0)
         while not should_stop():
             if self.auth_problem:
                 summary.stopped_reason = self.auth_problem
@@ -170,16 +186,24 @@ class SyncEngine:
             summary.failed += outcome.outcome == "failed"
             if on_outcome:
                 on_outcome(outcome)
-        return summary
 
     def process_next(self) -> JobOutcome | None:
         job = self.store.claim_next(self.clock())
         if job is None:
             return None
         try:
+            return self._process(job)
+        except DiskFullError:
+            self._stranded.append(job)  # still in progress in the database: put back once a write succeeds
+            raise
+
+    def _process(self, job: Job) -> JobOutcome:
+        try:
             detail = self._sync(job)
         except SyncError as exc:
             return self._fail(job, exc)
+        except DiskFullError:
+            raise
         except Exception as exc:  # a bug must cost one job an attempt, never the worker
             log.exception("unexpected error while syncing scene %s", job.scene_id)
             return self._fail(job, TransientError(f"internal error: {type(exc).__name__}: {exc}"))
@@ -258,15 +282,19 @@ class SyncEngine:
 
     def _fail(self, job: Job, error: SyncError) -> JobOutcome:
         attempts = job.attempts + 1
-        message = str(error)
+        message = redact(str(error), [])  # URL-borne secrets never reach the dead letters or the activity
         if isinstance(error, PlexAuthError):
             self._dead_letter(job, "PlexPermanentError", message, attempts, [])
             self.store.set(AUTH_PAUSE_KEY, message)
             log.error("processing paused: %s", message)
             return JobOutcome(job.id, job.scene_id, job.title, "failed", message, "PlexPermanentError")
         if isinstance(error, PlexTemporaryError):
+            was_closed = self.breaker.state == CLOSED
             self.breaker.record_failure(self.clock(), self.rng)
             self._save_breaker()
+            if was_closed and not self.breaker.allows_requests():
+                return self._outage_began(job, error, message)
+            self._streak.append(job.id)
         elif isinstance(error, (PlexNotFound, PlexPermanentError)):
             self._plex_answered()  # Plex answered; Stash-side and internal failures leave the breaker alone
         if not error.retryable:
@@ -281,10 +309,23 @@ class SyncEngine:
         return JobOutcome(job.id, job.scene_id, job.title, "retry", f"{message}; retry in {delay:.0f} s",
                           error.type_name)
 
+    def _outage_began(self, job: Job, error: SyncError, message: str) -> JobOutcome:
+        """The failure that opens the breaker shows Plex is down, not that these jobs are bad: this job goes back
+        uncharged and the jobs charged in the same failure streak get their attempt back, so an outage never
+        spends (or exhausts) attempts. A failed half-open trial is charged, which keeps retries finite when Plex
+        answers its probe but fails every job."""
+        self.store.release(job)
+        refunded = self.store.refund_attempts(self._streak)
+        self._streak.clear()
+        log.warning("Plex looks down (%s): circuit breaker open, %d attempt(s) given back", message, refunded)
+        return JobOutcome(job.id, job.scene_id, job.title, "released", f"{message}; circuit breaker open",
+                          error.type_name)
+
     def _dead_letter(self, job: Job, error_type: str, message: str, attempts: int, candidates: list[dict]) -> None:
         self.store.dead_letter(job, error_type, message, attempts, candidates or None, now=self.clock())
 
     def _plex_answered(self) -> None:
+        self._streak.clear()
         if self.breaker.state != CLOSED or self.breaker.failures:
             self.breaker.record_success()
             self._save_breaker()
@@ -294,4 +335,5 @@ class SyncEngine:
 
     def status(self) -> dict[str, Any]:
         counts = self.store.counts()
-        return {**counts, "breaker": self.breaker.state, "paused": self.auth_problem}
+        return {**counts, "breaker": self.breaker.state, "paused": self.auth_problem,
+                "stash_error": stash_error(self.store), "database_notice": database_notice(self.store)}
