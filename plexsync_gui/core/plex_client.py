@@ -264,6 +264,8 @@ def _status_of(exc: Exception) -> int | None:
 
 def _transport_reason(exc: Exception) -> str:
     text = str(exc)
+    if "CERTIFICATE_VERIFY_FAILED" in text:
+        return "its TLS certificate is not trusted: set ca_bundle to the CA that signed it"
     for phrase in ("Connection refused", "reset by peer", "Name or service not known", "No route",
                    "RemoteDisconnected", "IncompleteRead"):
         if phrase in text:

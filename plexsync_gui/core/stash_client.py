@@ -208,6 +208,8 @@ def _stamps(data: dict[str, Any]) -> list[SceneStamp]:
 
 def _reason(exc: Exception) -> str:
     text = str(exc)
+    if "CERTIFICATE_VERIFY_FAILED" in text:
+        return "its TLS certificate is not trusted: set ca_bundle to the CA that signed it"
     for phrase in ("Connection refused", "Name or service not known", "timed out", "reset by peer", "No route"):
         if phrase in text:
             return phrase.lower()
