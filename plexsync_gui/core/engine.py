@@ -23,6 +23,7 @@ from plexsync_gui.core.errors import (
     PlexNotFound,
     PlexPermanentError,
     PlexTemporaryError,
+    StashDownError,
     StashError,
     SyncError,
     TransientError,
@@ -42,6 +43,7 @@ log = logging.getLogger(__name__)
 
 AUTH_PAUSE_KEY = "plex_auth_error"
 BREAKER_KEY = "breaker"
+STASH_WAIT_CAP = 300.0  # longest pause of job processing while Stash cannot serve posters
 
 
 @dataclass
@@ -83,6 +85,8 @@ class SyncEngine:
         self._sections: list[Any] | None = None
         self._streak: list[int] = []  # jobs charged for Plex failures since Plex last answered
         self._stranded: list[Job] = []  # claimed jobs a full disk kept from being put back
+        self.stash_wait_until: float | None = None  # jobs wait while Stash, which they need for posters, is down
+        self._stash_failures = 0
 
     # ---- enqueue -----------------------------------------------------------------------------------------------
 
@@ -177,6 +181,9 @@ class SyncEngine:
             if not self.breaker_allows():
                 summary.stopped_reason = "Plex is unreachable; the circuit breaker is open"
                 break
+            if self.stash_wait_until is not None and self.clock() < self.stash_wait_until:
+                summary.stopped_reason = "Stash is unreachable; jobs wait for it"
+                break
             outcome = self.process_next()
             if outcome is None:
                 break
@@ -270,7 +277,8 @@ class SyncEngine:
         try:
             data = self.stash.download_image(scene.screenshot_url)
         except StashError as exc:
-            raise TransientError(f"could not download the poster from Stash: {exc}") from None
+            raise StashDownError(f"could not download the poster from Stash: {exc}") from None
+        self._stash_failures, self.stash_wait_until = 0, None
         if data is None:
             return last_sha1
         sha1 = hashlib.sha1(data).hexdigest()
@@ -283,6 +291,8 @@ class SyncEngine:
     def _fail(self, job: Job, error: SyncError) -> JobOutcome:
         attempts = job.attempts + 1
         message = redact(str(error), [])  # URL-borne secrets never reach the dead letters or the activity
+        if isinstance(error, StashDownError):
+            return self._wait_for_stash(job, error, message)
         if isinstance(error, PlexAuthError):
             self._dead_letter(job, "PlexPermanentError", message, attempts, [])
             self.store.set(AUTH_PAUSE_KEY, message)
@@ -319,6 +329,17 @@ class SyncEngine:
         self._streak.clear()
         log.warning("Plex looks down (%s): circuit breaker open, %d attempt(s) given back", message, refunded)
         return JobOutcome(job.id, job.scene_id, job.title, "released", f"{message}; circuit breaker open",
+                          error.type_name)
+
+    def _wait_for_stash(self, job: Job, error: SyncError, message: str) -> JobOutcome:
+        """Stash is down, not the job bad: put it back uncharged and pause all jobs for a growing while (one
+        download tries again after it), so a Stash outage neither dead-letters jobs nor floods Stash."""
+        self.store.release(job)
+        self._stash_failures += 1
+        ceiling = min(STASH_WAIT_CAP, 5.0 * 2 ** (self._stash_failures - 1))
+        self.stash_wait_until = self.clock() + self.rng.uniform(ceiling / 2, ceiling)
+        log.warning("%s; jobs wait %.0f s for Stash", message, self.stash_wait_until - self.clock())
+        return JobOutcome(job.id, job.scene_id, job.title, "released", f"{message}; waiting for Stash",
                           error.type_name)
 
     def _dead_letter(self, job: Job, error_type: str, message: str, attempts: int, candidates: list[dict]) -> None:

@@ -27,6 +27,10 @@ class TransientError(SyncError):
     retryable = True
 
 
+class StashDownError(TransientError):
+    """Stash failed while a job needed it (to download the poster): not the job's fault, so it waits uncharged."""
+
+
 class PermanentError(SyncError):
     """Retrying cannot help: missing file path, configured library absent, ambiguous match under strict_matching."""
 

@@ -106,11 +106,14 @@ class Runner:
         Poll times are on the monotonic clock, retry and probe times on the wall clock; each is compared with its
         own clock, and the wait never exceeds one poll interval, whatever the wall clock does.
         """
+        engine = self.engine
         waits = [(self._next_poll or 0.0) - self.clock()]
-        wall = self.engine.clock()
-        due = self.engine.store.next_due_at(wall)
-        if due is not None and not self.engine.auth_problem and self.engine.breaker.allows_requests():
+        wall = engine.clock()
+        due = engine.store.next_due_at(wall)
+        stash_wait = engine.stash_wait_until if engine.stash_wait_until and engine.stash_wait_until > wall else None
+        if due is not None and not engine.auth_problem and engine.breaker.allows_requests() and not stash_wait:
             waits.append(due - wall)
-        if self.engine.breaker.next_probe_at is not None:
-            waits.append(self.engine.breaker.next_probe_at - wall)
+        for wake in (engine.breaker.next_probe_at, stash_wait):
+            if wake is not None:
+                waits.append(wake - wall)
         return min(max(min(waits), 0.05), self.poll_interval)

@@ -287,10 +287,16 @@ def test_stash_errors_fail_the_poll_without_moving_the_cursor(session, library, 
     assert session.poller.poll().enqueued.queued == 1  # the change is found on the next poll
 
 
-def test_poster_download_failure_is_transient_and_not_a_plex_failure(session, library, stash):
-    queue_one(session, library)
+def test_poster_download_failure_waits_for_stash_uncharged_and_not_as_a_plex_failure(session, library, stash, plex):
+    _, rating_key = queue_one(session, library, title="Needs its poster")
+    clock = FakeClock(time.time())
+    session.engine.clock = clock
     stash.fail_next(503, path="/scene/")
-    session.engine.process_due()
+    summary = session.engine.process_due()
+    assert summary.synced == 0 and "Stash is unreachable" in session.engine.process_due().stopped_reason
     job = only_job(session)
-    assert job["last_error_type"] == "TransientError"
+    assert (job["status"], job["attempts"]) == ("pending", 0)  # not the job's fault: nothing charged
     assert session.engine.breaker.failures == 0
+    clock.advance(10)
+    assert session.engine.process_due().synced == 1
+    assert plex.item_state(rating_key)["title"] == "Needs its poster"
