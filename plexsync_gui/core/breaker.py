@@ -33,10 +33,15 @@ class CircuitBreaker:
     def record_failure(self, now: float, rng: random.Random | None = None) -> None:
         self.failures += 1
         if self.state == HALF_OPEN or self.failures >= self.threshold:
-            self.state = OPEN
-            self.opened_at = self.opened_at or now
-            self.probes = 0
-            self._schedule_probe(now, rng)
+            self.trip(now, rng)
+
+    def trip(self, now: float, rng: random.Random | None = None) -> None:
+        """Open now (also used when a failed job and a failed probe together leave no doubt that Plex is down)."""
+        self.failures = max(self.failures, self.threshold)
+        self.state = OPEN
+        self.opened_at = self.opened_at or now
+        self.probes = 0
+        self._schedule_probe(now, rng)
 
     def probe_due(self, now: float) -> bool:
         """Due at the scheduled time, or at once when that time is further off than any schedule can put it: the

@@ -298,19 +298,15 @@ class SyncEngine:
             self.store.set(AUTH_PAUSE_KEY, message)
             log.error("processing paused: %s", message)
             return JobOutcome(job.id, job.scene_id, job.title, "failed", message, "PlexPermanentError")
+        base, cap, max_attempts = get_retry_params(error, self.config.sync.max_retries)
         if isinstance(error, PlexTemporaryError):
-            was_closed = self.breaker.state == CLOSED
-            self.breaker.record_failure(self.clock(), self.rng)
-            self._save_breaker()
-            if was_closed and not self.breaker.allows_requests():
+            if self._plex_failure(job, last_attempt=attempts >= max_attempts):
                 return self._outage_began(job, error, message)
-            self._streak.append(job.id)
         elif isinstance(error, (PlexNotFound, PlexPermanentError)):
             self._plex_answered()  # Plex answered; Stash-side and internal failures leave the breaker alone
         if not error.retryable:
             self._dead_letter(job, error.type_name, message, attempts, getattr(error, "candidates", []))
             return JobOutcome(job.id, job.scene_id, job.title, "failed", message, error.type_name)
-        base, cap, max_attempts = get_retry_params(error, self.config.sync.max_retries)
         if attempts >= max_attempts:
             self._dead_letter(job, error.type_name, f"{message} (gave up after {attempts} attempts)", attempts, [])
             return JobOutcome(job.id, job.scene_id, job.title, "failed", message, error.type_name)
@@ -319,8 +315,23 @@ class SyncEngine:
         return JobOutcome(job.id, job.scene_id, job.title, "retry", f"{message}; retry in {delay:.0f} s",
                           error.type_name)
 
+    def _plex_failure(self, job: Job, last_attempt: bool) -> bool:
+        """Count a temporary Plex failure toward the breaker. True when it shows an outage rather than a bad job:
+        it opened the breaker, or it would spend the job's last attempt while Plex does not even answer a probe
+        (after a suspend, every retry is due at once: their last attempts must not go to a network not up yet)."""
+        was_closed = self.breaker.state == CLOSED
+        self.breaker.record_failure(self.clock(), self.rng)
+        outage = was_closed and not self.breaker.allows_requests()
+        if not outage and last_attempt and not self.plex.identity():
+            self.breaker.trip(self.clock(), self.rng)
+            outage = True
+        self._save_breaker()
+        if not outage:
+            self._streak.append(job.id)
+        return outage
+
     def _outage_began(self, job: Job, error: SyncError, message: str) -> JobOutcome:
-        """The failure that opens the breaker shows Plex is down, not that these jobs are bad: this job goes back
+        """A failure that shows Plex is down (see _plex_failure), not that these jobs are bad: this job goes back
         uncharged and the jobs charged in the same failure streak get their attempt back, so an outage never
         spends (or exhausts) attempts. A failed half-open trial is charged, which keeps retries finite when Plex
         answers its probe but fails every job."""
