@@ -1,8 +1,13 @@
-"""Test-wide isolation: no real keyring, no user plexapi config, no proxies, offscreen Qt."""
+"""Test-wide isolation: no real keyring, no user plexapi config, no proxies, offscreen Qt, and no logging handler
+left behind by a test (the CLI installs handlers on streams that pytest closes after the test)."""
 
 from __future__ import annotations
 
+import logging
 import os
+from collections.abc import Iterator
+
+import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ["PLEXAPI_CONFIG_PATH"] = os.path.join(os.path.dirname(__file__), "no-such-plexapi-config.ini")
@@ -11,3 +16,17 @@ for _var in ("PLEXSYNC_PLEX_TOKEN", "PLEXSYNC_STASH_API_KEY", "PLEXSYNC_CONFIG",
     os.environ.pop(_var, None)
 
 pytest_plugins = ["tests.servers"]
+
+
+@pytest.fixture(autouse=True)
+def _restore_root_logging() -> Iterator[None]:
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    yield
+    for handler in [h for h in root.handlers if h not in handlers]:
+        root.removeHandler(handler)
+        handler.close()
+    for handler in handlers:
+        if handler not in root.handlers:
+            root.addHandler(handler)
+    root.setLevel(level)

@@ -170,7 +170,6 @@ def test_log_records_are_redacted_in_message_arguments_and_tracebacks(tmp_path):
         handler.flush()
     text = (tmp_path / "plexsync.log").read_text()
     assert "fetching" in text and "boom" in text and PLEX_TOKEN not in text
-    setup_logging(None, [])
 
 
 def test_the_redacting_filter_handles_records_without_arguments():
