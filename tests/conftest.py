@@ -1,8 +1,10 @@
-"""Test-wide isolation: no real keyring, no user plexapi config, no proxies, offscreen Qt."""
+"""Test-wide isolation: no real keyring, no user plexapi config, no proxies, offscreen Qt, and no logging handler
+left behind by a test (the CLI installs handlers on streams that pytest closes after the test)."""
 
 from __future__ import annotations
 
 import gc
+import logging
 import os
 from collections.abc import Iterator
 
@@ -27,3 +29,17 @@ def pytest_configure(config: pytest.Config) -> None:
 def _collect_garbage_on_the_main_thread() -> Iterator[None]:
     yield
     gc.collect()
+
+
+@pytest.fixture(autouse=True)
+def _restore_root_logging() -> Iterator[None]:
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    yield
+    for handler in [h for h in root.handlers if h not in handlers]:
+        root.removeHandler(handler)
+        handler.close()
+    for handler in handlers:
+        if handler not in root.handlers:
+            root.addHandler(handler)
+    root.setLevel(level)

@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
+from plexsync_gui.core.cli import main
 from plexsync_gui.core.config import Config
 from plexsync_gui.core.paths import PathRule
 from plexsync_gui.core.secrets import Secrets
@@ -73,6 +74,31 @@ def session(make_session: Callable[..., Session]) -> Session:
     return make_session()
 
 
+@pytest.fixture
+def cli(tmp_path, stash, plex, movies, monkeypatch, capsys) -> Callable[..., tuple[int, str, str]]:
+    """`plexsync` in-process with a config for the emulators and the secrets in the environment; returns
+    (exit code, stdout, stderr)."""
+    config_file = tmp_path / "config.toml"
+    config_file.write_text(
+        f'[stash]\nurl = "{stash.url}"\ntimeout = 2\n'
+        f'[plex]\nurl = "{plex.url}"\nlibraries = ["Movies"]\ntimeout = 1\n'
+        '[sync]\nstrict_matching = true\n'
+        '[[path_map]]\nstash = "/data/"\nplex = "/media/"\n'
+    )
+    monkeypatch.setenv("PLEXSYNC_CONFIG", str(config_file))
+    monkeypatch.setenv("PLEXSYNC_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("PLEXSYNC_PLEX_TOKEN", PLEX_TOKEN)
+    monkeypatch.setenv("PLEXSYNC_STASH_API_KEY", STASH_KEY)
+
+    def run(*argv: str) -> tuple[int, str, str]:
+        code = main(list(argv))
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    run.config_file = config_file
+    return run
+
+
 class Library:
     """Adds a scene to Stash and the matching file to Plex in one call."""
 
@@ -96,3 +122,16 @@ def library(stash: StashEmulator, plex: PlexEmulator, movies: int) -> Library:
 
 def sha1(data: bytes) -> str:
     return hashlib.sha1(data).hexdigest()
+
+
+class FakeClock:
+    """A clock tests move by hand: retry and probe schedules of minutes run in milliseconds."""
+
+    def __init__(self, start: float = 1_800_000_000.0) -> None:
+        self.now = start
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds

@@ -33,13 +33,22 @@ class CircuitBreaker:
     def record_failure(self, now: float, rng: random.Random | None = None) -> None:
         self.failures += 1
         if self.state == HALF_OPEN or self.failures >= self.threshold:
-            self.state = OPEN
-            self.opened_at = self.opened_at or now
-            self.probes = 0
-            self._schedule_probe(now, rng)
+            self.trip(now, rng)
+
+    def trip(self, now: float, rng: random.Random | None = None) -> None:
+        """Open now (also used when a failed job and a failed probe together leave no doubt that Plex is down)."""
+        self.failures = max(self.failures, self.threshold)
+        self.state = OPEN
+        self.opened_at = self.opened_at or now
+        self.probes = 0
+        self._schedule_probe(now, rng)
 
     def probe_due(self, now: float) -> bool:
-        return self.state == OPEN and (self.next_probe_at is None or now >= self.next_probe_at)
+        """Due at the scheduled time, or at once when that time is further off than any schedule can put it: the
+        wall clock went back (NTP, a manual change), and waiting for it would keep the breaker open for hours."""
+        if self.state != OPEN:
+            return False
+        return self.next_probe_at is None or now >= self.next_probe_at or self.next_probe_at - now > self.probe_cap
 
     def record_probe(self, answered: bool, now: float, rng: random.Random | None = None) -> None:
         if answered:

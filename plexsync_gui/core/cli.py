@@ -24,13 +24,15 @@ from plexsync_gui.core.config import Config, ConfigError, load_config
 from plexsync_gui.core.connection_check import check_plex, check_stash
 from plexsync_gui.core.engine import AUTH_PAUSE_KEY, BREAKER_KEY
 from plexsync_gui.core.errors import PermanentError, StashError, SyncError
-from plexsync_gui.core.logs import setup_logging
+from plexsync_gui.core.health import database_notice, stash_error
+from plexsync_gui.core.logs import redact, setup_logging
 from plexsync_gui.core.plex_client import set_client_identity
 from plexsync_gui.core.poller import WATERMARK_KEY
 from plexsync_gui.core.process_lock import ProcessLock, ProcessLockBusy
 from plexsync_gui.core.runner import Runner
 from plexsync_gui.core.secrets import Secrets, resolve_secrets
-from plexsync_gui.core.session import Locations, Session, client_id, locate, open_session, open_store
+from plexsync_gui.core.security import config_permission_problem, tls_warnings
+from plexsync_gui.core.session import DatabaseUnusable, Locations, Session, client_id, locate, open_session, open_store
 from plexsync_gui.core.store import Store
 
 log = logging.getLogger("plexsync")
@@ -110,8 +112,12 @@ def _row_id(text: str) -> int:
 # ---- commands ------------------------------------------------------------------------------------------------------
 
 
-def cmd_check(config: Config, secrets: Secrets) -> int:
-    """The settings dialog's connection tests, plus the folders of each library and the configured libraries."""
+def cmd_check(config: Config, secrets: Secrets, locations: Locations) -> int:
+    """The settings dialog's connection tests, the folders of each library, the configured libraries, and warnings
+    about TLS verification and the config file's permissions."""
+    unverified = tls_warnings(config)
+    for warning in unverified:
+        log.warning("%s", warning)
     stash = check_stash(config.stash.url, secrets.stash_api_key, config.stash.timeout, config.stash.verify)
     if not stash.ok:
         raise CliError(f"stash: {stash.message}", EXIT_UNREACHABLE)
@@ -126,6 +132,8 @@ def cmd_check(config: Config, secrets: Secrets) -> int:
     missing = [name for name in config.plex.libraries if name.strip().lower() not in titles]
     if missing:
         raise CliError(f"config error: plex.libraries: no movie or show library named {missing[0]!r}", EXIT_INPUT)
+    for warning in unverified + _permission_warnings(locations, config):
+        print(f"warning: {warning}")
     return EXIT_OK
 
 
@@ -180,13 +188,20 @@ def _stop_on_signals(stop: threading.Event) -> Iterator[None]:
 
 def cmd_status(store: Store, args: argparse.Namespace) -> int:
     status = {**store.counts(), "breaker": CircuitBreaker.from_json(store.get(BREAKER_KEY)).state,
-              "paused": store.get(AUTH_PAUSE_KEY), "stash_cursor": store.get(WATERMARK_KEY)}
+              "paused": store.get(AUTH_PAUSE_KEY), "stash_cursor": store.get(WATERMARK_KEY),
+              "stash_error": stash_error(store), "database_notice": database_notice(store)}
     if args.json:
-        print(json.dumps(status))
+        print(json.dumps(status, ensure_ascii=False))
         return EXIT_OK
     print(f"pending {status['pending']}, retry_wait {status['retry_wait']}, in_progress {status['in_progress']}, "
           f"dead letters {status['dlq']}, synced {status['synced']}")
     print(f"circuit breaker {status['breaker']}" + (f"; PAUSED: {status['paused']}" if status["paused"] else ""))
+    if status["stash_error"]:
+        problem = status["stash_error"]
+        print(f"Stash polls failing since {problem.get('since')} ({problem.get('failures')} in a row): "
+              f"{problem.get('message')}")
+    if status["database_notice"]:
+        print(f"note ({status['database_notice'].get('at')}): {status['database_notice'].get('message')}")
     return EXIT_OK
 
 
@@ -246,31 +261,47 @@ LOCAL_COMMANDS: dict[str, Callable[[Store, argparse.Namespace], int]] = {
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    secrets: list[str] = []  # known once resolved; every line printed on failure is redacted with them
     try:
-        with _environment(args) as (locations, config, secrets):
-            setup_logging(locations.log_dir, secrets.values() if secrets else [], args.verbose)
-            return _dispatch(args, locations, config, secrets)
+        with _environment(args) as (locations, config, resolved):
+            secrets.extend(resolved.values() if resolved else [])
+            setup_logging(locations.log_dir, secrets, args.verbose)
+            if args.command != "check":  # check lists it with its other findings
+                for warning in _permission_warnings(locations, config):
+                    print(f"plexsync: warning: {warning}", file=sys.stderr)
+            return _dispatch(args, locations, config, resolved)
     except CliError as exc:
-        print(f"plexsync: {exc}", file=sys.stderr)
-        return exc.code
+        return _failed(str(exc), exc.code, secrets)
     except ConfigError as exc:
-        print(f"plexsync: config error: {exc}", file=sys.stderr)
-        return EXIT_INPUT
-    except ProcessLockBusy as exc:
-        print(f"plexsync: {exc}", file=sys.stderr)
-        return EXIT_INPUT
+        return _failed(f"config error: {exc}", EXIT_INPUT, secrets)
+    except (ProcessLockBusy, DatabaseUnusable) as exc:
+        return _failed(str(exc), EXIT_INPUT, secrets)
     except StashError as exc:
-        print(f"plexsync: stash: {exc}", file=sys.stderr)
-        return EXIT_UNREACHABLE
+        return _failed(f"stash: {exc}", EXIT_UNREACHABLE, secrets)
     except (PermanentError, SyncError) as exc:
-        print(f"plexsync: plex: {exc}", file=sys.stderr)
-        return EXIT_UNREACHABLE
+        return _failed(f"plex: {exc}", EXIT_UNREACHABLE, secrets)
     except KeyboardInterrupt:
         return EXIT_OK
     except Exception as exc:  # the last line of defence: log the details, show one line
         log.exception("internal error")
-        print(f"plexsync: internal error: {type(exc).__name__}: {exc} (details in the log)", file=sys.stderr)
-        return EXIT_INTERNAL
+        return _failed(f"internal error: {type(exc).__name__}: {exc} (details in the log)", EXIT_INTERNAL, secrets)
+
+
+def _failed(message: str, code: int, secrets: list[str]) -> int:
+    """Print one redacted line: an exception text may carry a URL with a token or key."""
+    print(f"plexsync: {redact(message, secrets)}", file=sys.stderr)
+    return code
+
+
+def _permission_warnings(locations: Locations, config: Config | None) -> list[str]:
+    """The config-file permission warning, for every command; commands that skip the config read it quietly."""
+    if config is None:
+        try:
+            config = load_config(locations.config_file)
+        except ConfigError:
+            return []
+    problem = config_permission_problem(locations.config_file, config)
+    return [problem] if problem else []
 
 
 @contextmanager
@@ -299,7 +330,7 @@ def _dispatch(args: argparse.Namespace, locations: Locations, config: Config | N
         assert config is not None and secrets is not None
         if args.command == "check":
             set_client_identity(client_id(store))  # the device Plex already knows from sync runs, not a new one
-            return cmd_check(config, secrets)
+            return cmd_check(config, secrets, locations)
         session = open_session(config, secrets, store)
         try:
             return NETWORK_COMMANDS[args.command](session, args)

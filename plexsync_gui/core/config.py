@@ -16,7 +16,7 @@ from urllib.parse import urlparse
 
 import tomli_w
 
-from plexsync_gui.core.paths import PathRule, is_windows_path
+from plexsync_gui.core.paths import PathRule, is_windows_path, normalise
 
 
 class ConfigError(Exception):
@@ -137,6 +137,7 @@ def config_from_dict(data: dict[str, Any]) -> Config:
         else:
             raise ConfigError(f"{name}: unknown section (expected stash, plex, sync, fields, desktop or path_map)")
     _check_urls(config)
+    _check_tls(config)
     return config
 
 
@@ -187,10 +188,18 @@ def _path_rules(value: Any) -> list[PathRule]:
             text = entry[side]
             if not isinstance(text, str) or not _is_absolute(text):
                 raise ConfigError(f"{where}.{side}: must be an absolute path, got {text!r}")
-        if any(r.stash == entry["stash"] for r in rules):
-            raise ConfigError(f"{where}.stash: {entry['stash']!r} is already mapped by an earlier rule")
+        earlier = next((r for r in rules if _prefix_key(r.stash) == _prefix_key(entry["stash"])), None)
+        if earlier is not None:
+            raise ConfigError(f"{where}.stash: {entry['stash']!r} is already mapped by an earlier rule "
+                              f"({earlier.stash!r} -> {earlier.plex!r}); keep one of them")
         rules.append(PathRule(stash=entry["stash"], plex=entry["plex"]))
     return rules
+
+
+def _prefix_key(path: str) -> str:
+    """Two prefixes that differ only in a trailing separator (or in case, for Windows paths) are the same rule.
+    Nested prefixes (`/data/` and `/data/movies/`) are fine: the longest match wins."""
+    return normalise(path).rstrip("/")
 
 
 def _is_absolute(path: str) -> bool:
@@ -206,13 +215,29 @@ def check_url(key: str, url: str) -> None:
     """The one URL rule, shared by config loading and the connection check: http(s), a host, no secrets inside."""
     try:
         parsed = urlparse(url)
-        parsed.port  # noqa: B018 - raises ValueError for a port that is not a number or out of range
     except ValueError:
         raise ConfigError(f"{key}: {url!r} is not a valid URL") from None
-    if parsed.scheme not in ("http", "https") or not parsed.hostname:
+    if parsed.scheme not in ("http", "https") or not parsed.hostname or any(c.isspace() for c in url):
         raise ConfigError(f"{key}: must be an http:// or https:// URL, got {url!r}")
+    try:
+        port_ok = parsed.port != 0
+    except ValueError:
+        port_ok = False
+    if not port_ok:
+        raise ConfigError(f"{key}: the port must be a number from 1 to 65535, got {url!r}")
     if parsed.username or parsed.password or parsed.query:
         raise ConfigError(f"{key}: must not carry credentials or a query; secrets go in the keyring")
+
+
+def _check_tls(config: Config) -> None:
+    for name in ("stash", "plex"):
+        settings = getattr(config, name)
+        if settings.ca_bundle is None:
+            continue
+        if not settings.verify_tls:
+            raise ConfigError(f"{name}.ca_bundle: set, but {name}.verify_tls = false would ignore it; remove one")
+        if not Path(settings.ca_bundle).expanduser().is_file():
+            raise ConfigError(f"{name}.ca_bundle: no such file: {settings.ca_bundle}")
 
 
 def config_to_dict(config: Config) -> dict[str, Any]:

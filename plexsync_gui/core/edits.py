@@ -11,8 +11,13 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
+from plexsync_gui.core.errors import PermanentError
+
 SCALAR_FIELDS = ("title", "studio", "summary", "originallyAvailableAt", "year", "userRating")
 LIST_FIELDS = ("genre", "actor")
+# The PUT carries everything in its query string. Python's and many servers' request-line limit is 64 KiB; PMS's
+# own limit is unknown, so stay below the smallest known one rather than find out with a half-applied library.
+MAX_EDIT_QUERY = 60_000
 
 
 @dataclass(frozen=True)
@@ -84,7 +89,26 @@ def plan_edit(
             _plan_list(plan, name, want[name], item, last, preserve_plex_edits)
     if "collection" in want:
         _plan_collection(plan, want["collection"], item, last)
+    _check_size(plan.params)
     return plan
+
+
+def encoded_size(params: dict[str, Any]) -> int:
+    """Bytes of the query string plexapi builds from `params` (values percent-encoded, keys as they are)."""
+    return sum(len(key) + 2 + len(quote(str(value), safe="")) for key, value in params.items())
+
+
+def _check_size(params: dict[str, Any]) -> None:
+    size = encoded_size(params)
+    if size <= MAX_EDIT_QUERY:
+        return
+    parts: dict[str, int] = {}
+    for key, value in params.items():
+        name = key.split("[")[0].split(".")[0]
+        parts[name] = parts.get(name, 0) + encoded_size({key: value})
+    biggest = ", ".join(f"{name} {n:,} bytes" for name, n in sorted(parts.items(), key=lambda p: -p[1])[:3])
+    raise PermanentError(f"the Plex edit for this scene would be {size:,} bytes long, more than the {MAX_EDIT_QUERY:,} "
+                         f"one Plex request can safely carry (largest: {biggest}); shorten those values in Stash")
 
 
 def _plan_scalar(plan: EditPlan, name: str, value: Any, item: PlexItemSnapshot, last: dict, preserve: bool) -> None:

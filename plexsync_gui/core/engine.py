@@ -23,23 +23,27 @@ from plexsync_gui.core.errors import (
     PlexNotFound,
     PlexPermanentError,
     PlexTemporaryError,
+    StashDownError,
     StashError,
     SyncError,
     TransientError,
     backoff_delay,
     get_retry_params,
 )
+from plexsync_gui.core.health import database_notice, stash_error
+from plexsync_gui.core.logs import redact
 from plexsync_gui.core.paths import map_path, same_file
 from plexsync_gui.core.plex_client import Candidate, PlexClient, item_files, snapshot
 from plexsync_gui.core.stamps import shift_stamp
 from plexsync_gui.core.scene import SceneMetadata, desired_fields, payload_hash, scene_from_stash
 from plexsync_gui.core.stash_client import StashClient
-from plexsync_gui.core.store import Job, NewJob, Store
+from plexsync_gui.core.store import DiskFullError, Job, NewJob, Store
 
 log = logging.getLogger(__name__)
 
 AUTH_PAUSE_KEY = "plex_auth_error"
 BREAKER_KEY = "breaker"
+STASH_WAIT_CAP = 300.0  # longest pause of job processing while Stash cannot serve posters
 
 
 @dataclass
@@ -65,7 +69,7 @@ class ProcessSummary:
     synced: int = 0
     retried: int = 0
     failed: int = 0
-    stopped_reason: str | None = None  # why processing stopped early (breaker open, token rejected)
+    stopped_reason: str | None = None  # why processing stopped early (breaker open, token rejected, disk full)
 
 
 class SyncEngine:
@@ -79,6 +83,10 @@ class SyncEngine:
         self.rng = rng or random.Random()
         self.breaker = CircuitBreaker.from_json(store.get(BREAKER_KEY))
         self._sections: list[Any] | None = None
+        self._streak: list[int] = []  # jobs charged for Plex failures since Plex last answered
+        self._stranded: list[Job] = []  # claimed jobs a full disk kept from being put back
+        self.stash_wait_until: float | None = None  # jobs wait while Stash, which they need for posters, is down
+        self._stash_failures = 0
 
     # ---- enqueue -----------------------------------------------------------------------------------------------
 
@@ -152,14 +160,29 @@ class SyncEngine:
 
     def process_due(self, should_stop: Callable[[], bool] = lambda: False,
                     on_outcome: Callable[[JobOutcome], None] | None = None) -> ProcessSummary:
-        """Process every job due now; stop early when the breaker opens or Plex rejects the token."""
+        """Process every job due now; stop early when the breaker opens, Plex rejects the token or the disk is full."""
         summary = ProcessSummary()
+        try:
+            self._process_due(summary, should_stop, on_outcome)
+        except DiskFullError as exc:
+            summary.stopped_reason = str(exc)
+            log.error("%s", exc)
+        return summary
+
+    def _process_due(self, summary: ProcessSummary, should_stop: Callable[[], bool],
+                     on_outcome: Callable[[JobOutcome], None] | None) -> None:
+        while self._stranded:
+            self.store.release(self._stranded[0])
+            self._stranded.pop(0)
         while not should_stop():
             if self.auth_problem:
                 summary.stopped_reason = self.auth_problem
                 break
             if not self.breaker_allows():
                 summary.stopped_reason = "Plex is unreachable; the circuit breaker is open"
+                break
+            if self.stash_wait_until is not None and self.clock() < self.stash_wait_until:
+                summary.stopped_reason = "Stash is unreachable; jobs wait for it"
                 break
             outcome = self.process_next()
             if outcome is None:
@@ -170,16 +193,24 @@ class SyncEngine:
             summary.failed += outcome.outcome == "failed"
             if on_outcome:
                 on_outcome(outcome)
-        return summary
 
     def process_next(self) -> JobOutcome | None:
         job = self.store.claim_next(self.clock())
         if job is None:
             return None
         try:
+            return self._process(job)
+        except DiskFullError:
+            self._stranded.append(job)  # still in progress in the database: put back once a write succeeds
+            raise
+
+    def _process(self, job: Job) -> JobOutcome:
+        try:
             detail = self._sync(job)
         except SyncError as exc:
             return self._fail(job, exc)
+        except DiskFullError:
+            raise
         except Exception as exc:  # a bug must cost one job an attempt, never the worker
             log.exception("unexpected error while syncing scene %s", job.scene_id)
             return self._fail(job, TransientError(f"internal error: {type(exc).__name__}: {exc}"))
@@ -246,7 +277,8 @@ class SyncEngine:
         try:
             data = self.stash.download_image(scene.screenshot_url)
         except StashError as exc:
-            raise TransientError(f"could not download the poster from Stash: {exc}") from None
+            raise StashDownError(f"could not download the poster from Stash: {exc}") from None
+        self._stash_failures, self.stash_wait_until = 0, None
         if data is None:
             return last_sha1
         sha1 = hashlib.sha1(data).hexdigest()
@@ -258,21 +290,23 @@ class SyncEngine:
 
     def _fail(self, job: Job, error: SyncError) -> JobOutcome:
         attempts = job.attempts + 1
-        message = str(error)
+        message = redact(str(error), [])  # URL-borne secrets never reach the dead letters or the activity
+        if isinstance(error, StashDownError):
+            return self._wait_for_stash(job, error, message)
         if isinstance(error, PlexAuthError):
             self._dead_letter(job, "PlexPermanentError", message, attempts, [])
             self.store.set(AUTH_PAUSE_KEY, message)
             log.error("processing paused: %s", message)
             return JobOutcome(job.id, job.scene_id, job.title, "failed", message, "PlexPermanentError")
+        base, cap, max_attempts = get_retry_params(error, self.config.sync.max_retries)
         if isinstance(error, PlexTemporaryError):
-            self.breaker.record_failure(self.clock(), self.rng)
-            self._save_breaker()
+            if self._plex_failure(job, last_attempt=attempts >= max_attempts):
+                return self._outage_began(job, error, message)
         elif isinstance(error, (PlexNotFound, PlexPermanentError)):
             self._plex_answered()  # Plex answered; Stash-side and internal failures leave the breaker alone
         if not error.retryable:
             self._dead_letter(job, error.type_name, message, attempts, getattr(error, "candidates", []))
             return JobOutcome(job.id, job.scene_id, job.title, "failed", message, error.type_name)
-        base, cap, max_attempts = get_retry_params(error, self.config.sync.max_retries)
         if attempts >= max_attempts:
             self._dead_letter(job, error.type_name, f"{message} (gave up after {attempts} attempts)", attempts, [])
             return JobOutcome(job.id, job.scene_id, job.title, "failed", message, error.type_name)
@@ -281,10 +315,49 @@ class SyncEngine:
         return JobOutcome(job.id, job.scene_id, job.title, "retry", f"{message}; retry in {delay:.0f} s",
                           error.type_name)
 
+    def _plex_failure(self, job: Job, last_attempt: bool) -> bool:
+        """Count a temporary Plex failure toward the breaker. True when it shows an outage rather than a bad job:
+        it opened the breaker, or it would spend the job's last attempt while Plex does not even answer a probe
+        (after a suspend, every retry is due at once: their last attempts must not go to a network not up yet)."""
+        was_closed = self.breaker.state == CLOSED
+        self.breaker.record_failure(self.clock(), self.rng)
+        outage = was_closed and not self.breaker.allows_requests()
+        if not outage and last_attempt and not self.plex.identity():
+            self.breaker.trip(self.clock(), self.rng)
+            outage = True
+        self._save_breaker()
+        if not outage:
+            self._streak.append(job.id)
+        return outage
+
+    def _outage_began(self, job: Job, error: SyncError, message: str) -> JobOutcome:
+        """A failure that shows Plex is down (see _plex_failure), not that these jobs are bad: this job goes back
+        uncharged and the jobs charged in the same failure streak get their attempt back, so an outage never
+        spends (or exhausts) attempts. A failed half-open trial is charged, which keeps retries finite when Plex
+        answers its probe but fails every job."""
+        self.store.release(job)
+        refunded = self.store.refund_attempts(self._streak)
+        self._streak.clear()
+        log.warning("Plex looks down (%s): circuit breaker open, %d attempt(s) given back", message, refunded)
+        return JobOutcome(job.id, job.scene_id, job.title, "released", f"{message}; circuit breaker open",
+                          error.type_name)
+
+    def _wait_for_stash(self, job: Job, error: SyncError, message: str) -> JobOutcome:
+        """Stash is down, not the job bad: put it back uncharged and pause all jobs for a growing while (one
+        download tries again after it), so a Stash outage neither dead-letters jobs nor floods Stash."""
+        self.store.release(job)
+        self._stash_failures += 1
+        ceiling = min(STASH_WAIT_CAP, 5.0 * 2 ** (self._stash_failures - 1))
+        self.stash_wait_until = self.clock() + self.rng.uniform(ceiling / 2, ceiling)
+        log.warning("%s; jobs wait %.0f s for Stash", message, self.stash_wait_until - self.clock())
+        return JobOutcome(job.id, job.scene_id, job.title, "released", f"{message}; waiting for Stash",
+                          error.type_name)
+
     def _dead_letter(self, job: Job, error_type: str, message: str, attempts: int, candidates: list[dict]) -> None:
         self.store.dead_letter(job, error_type, message, attempts, candidates or None, now=self.clock())
 
     def _plex_answered(self) -> None:
+        self._streak.clear()
         if self.breaker.state != CLOSED or self.breaker.failures:
             self.breaker.record_success()
             self._save_breaker()
@@ -294,4 +367,5 @@ class SyncEngine:
 
     def status(self) -> dict[str, Any]:
         counts = self.store.counts()
-        return {**counts, "breaker": self.breaker.state, "paused": self.auth_problem}
+        return {**counts, "breaker": self.breaker.state, "paused": self.auth_problem,
+                "stash_error": stash_error(self.store), "database_notice": database_notice(self.store)}

@@ -27,6 +27,10 @@ class TransientError(SyncError):
     retryable = True
 
 
+class StashDownError(TransientError):
+    """Stash failed while a job needed it (to download the poster): not the job's fault, so it waits uncharged."""
+
+
 class PermanentError(SyncError):
     """Retrying cannot help: missing file path, configured library absent, ambiguous match under strict_matching."""
 
@@ -74,6 +78,8 @@ class StashQueryError(StashError):
 # (base seconds, cap seconds, max attempts) per error family; see the issue's retry contract.
 TRANSIENT_RETRY = (5.0, 80.0, 5)
 NOT_FOUND_RETRY = (30.0, 600.0, 12)
+# No retry is ever scheduled further ahead than this; a retry time beyond it means the wall clock went back.
+LONGEST_BACKOFF = max(TRANSIENT_RETRY[1], NOT_FOUND_RETRY[1])
 
 
 def get_retry_params(error: SyncError, max_retries: int = TRANSIENT_RETRY[2]) -> tuple[float, float, int]:

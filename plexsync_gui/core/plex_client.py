@@ -31,6 +31,7 @@ from plexsync_gui.core.errors import (
     PlexTemporaryError,
 )
 from plexsync_gui.core.paths import basename, normalise
+from plexsync_gui.core.security import allow_unverified_tls
 from plexsync_gui.core.transport import transport_reason
 
 log = logging.getLogger(__name__)
@@ -75,6 +76,8 @@ class PlexClient:
         self._session = requests.Session()
         self._session.trust_env = False
         self._session.verify = verify
+        if verify is False:
+            allow_unverified_tls()
         self._session.hooks["response"].append(self._remember_status)
         self._last_status = threading.local()
         self._server: PlexServer | None = None

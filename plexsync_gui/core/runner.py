@@ -1,13 +1,14 @@
 """The headless service loop behind `plexsync run`: poll Stash, process due jobs, wait for the next event.
 
-Waiting is `threading.Event.wait` with a bounded timeout, so SIGINT/SIGTERM end it promptly and a wall-clock jump
-(suspend, DST) costs at most one poll interval. Stash failures back off exponentially and never move the cursor.
+Waiting is `threading.Event.wait` with a bounded timeout, so SIGINT/SIGTERM end it promptly. The poll schedule runs
+on a monotonic clock, so a wall-clock jump (NTP, a manual change) neither stalls nor bunches polls; retry times are
+wall-clock (they are stored) and the store and breaker cap how far a backwards jump can push them. Stash failures
+back off exponentially, never move the cursor, and are recorded in the store so every status view can say why.
 """
 
 from __future__ import annotations
 
 import logging
-import random
 import threading
 import time
 from collections.abc import Callable
@@ -15,7 +16,9 @@ from dataclasses import dataclass
 
 from plexsync_gui.core.engine import JobOutcome, SyncEngine
 from plexsync_gui.core.errors import StashError
+from plexsync_gui.core.health import clear_stash_error, record_stash_error
 from plexsync_gui.core.poller import ChangePoller
+from plexsync_gui.core.store import DiskFullError
 
 log = logging.getLogger(__name__)
 
@@ -31,13 +34,16 @@ class RunnerStatus:
 
 
 class Runner:
-    def __init__(self, engine: SyncEngine, poller: ChangePoller, poll_interval: float) -> None:
+    def __init__(self, engine: SyncEngine, poller: ChangePoller, poll_interval: float,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        """`clock` schedules polls and must not jump; wall-clock times come from the engine's clock."""
         self.engine = engine
         self.poller = poller
         self.poll_interval = poll_interval
+        self.clock = clock
         self.status = RunnerStatus()
         self.on_outcome: Callable[[JobOutcome], None] | None = None
-        self._next_poll = 0.0
+        self._next_poll: float | None = None  # None: poll at the next step
 
     def run(self, stop: threading.Event) -> None:
         log.info("running: polling Stash every %g s", self.poll_interval)
@@ -50,9 +56,8 @@ class Runner:
 
         The desktop worker calls this from a timer, the headless loop from `run`; both share one schedule.
         """
-        now = time.time()
-        if now >= self._next_poll or abs(now - self._next_poll) > 10 * self.poll_interval:
-            self._poll(now)
+        if self._next_poll is None or self.clock() >= self._next_poll:
+            self._poll()
             if self.engine.auth_problem:
                 self.engine.check_auth_recovered()
         self.engine.process_due(should_stop, self.on_outcome)
@@ -60,29 +65,57 @@ class Runner:
 
     def poll_soon(self) -> None:
         """Make the next round poll Stash ("Sync now", a resume, a changed poll interval)."""
-        self._next_poll = 0.0
+        self._next_poll = None
 
-    def _poll(self, now: float) -> None:
+    def _poll(self) -> None:
         try:
             result = self.poller.poll()
+        except DiskFullError as exc:  # the store cannot even record the failure; the cursor did not move
+            self._poll_failed(str(exc), record=False)
+            return
         except StashError as exc:
-            self.status.stash_failures += 1
-            self.status.stash_error = str(exc)
-            delay = min(STASH_BACKOFF_CAP, self.poll_interval * 2 ** (self.status.stash_failures - 1))
-            self._next_poll = now + random.uniform(delay / 2, delay)
-            log.warning("Stash poll failed (%s); next try in %.0f s", exc, self._next_poll - now)
+            self._poll_failed(str(exc))
+            return
+        except Exception as exc:  # a bug in one poll must not end the service; the cursor did not move
+            log.exception("internal error while polling Stash")
+            self._poll_failed(f"internal error while polling Stash: {type(exc).__name__}: {exc}")
             return
         enqueued = result.enqueued
-        self.status = RunnerStatus(last_poll_at=now, last_enqueued=enqueued.queued + enqueued.deleted)
-        self._next_poll = now + self.poll_interval
+        self.status = RunnerStatus(last_poll_at=self.engine.clock(), last_enqueued=enqueued.queued + enqueued.deleted)
+        self._next_poll = self.clock() + self.poll_interval
+        try:
+            clear_stash_error(self.engine.store)
+        except DiskFullError as exc:
+            log.error("%s", exc)
+
+    def _poll_failed(self, message: str, record: bool = True) -> None:
+        """Back off exponentially (jittered, capped) and note why, in memory and in the store."""
+        self.status.stash_failures += 1
+        self.status.stash_error = message
+        delay = min(STASH_BACKOFF_CAP, self.poll_interval * 2 ** (self.status.stash_failures - 1))
+        wait = self.engine.rng.uniform(delay / 2, delay)
+        self._next_poll = self.clock() + wait
+        log.warning("Stash poll failed (%s); next try in %.0f s", message, wait)
+        if record:
+            try:
+                record_stash_error(self.engine.store, message, self.engine.clock())
+            except DiskFullError as exc:
+                log.error("%s", exc)
 
     def _wait_seconds(self) -> float:
-        """Until the next poll, the next due retry or the next breaker probe, whichever comes first."""
-        now = time.time()
-        wake = [self._next_poll]
-        due = self.engine.store.next_due_at()
-        if due is not None and not self.engine.auth_problem and self.engine.breaker.allows_requests():
-            wake.append(max(due, now))
-        if self.engine.breaker.next_probe_at is not None:
-            wake.append(self.engine.breaker.next_probe_at)
-        return min(max(min(wake) - now, 0.05), self.poll_interval)
+        """Until the next poll, the next due retry or the next breaker probe, whichever comes first.
+
+        Poll times are on the monotonic clock, retry and probe times on the wall clock; each is compared with its
+        own clock, and the wait never exceeds one poll interval, whatever the wall clock does.
+        """
+        engine = self.engine
+        waits = [(self._next_poll or 0.0) - self.clock()]
+        wall = engine.clock()
+        due = engine.store.next_due_at(wall)
+        stash_wait = engine.stash_wait_until if engine.stash_wait_until and engine.stash_wait_until > wall else None
+        if due is not None and not engine.auth_problem and engine.breaker.allows_requests() and not stash_wait:
+            waits.append(due - wall)
+        for wake in (engine.breaker.next_probe_at, stash_wait):
+            if wake is not None:
+                waits.append(wake - wall)
+        return min(max(min(waits), 0.05), self.poll_interval)

@@ -15,10 +15,12 @@ from datetime import date as date_cls
 from typing import Any
 
 from plexsync_gui.core.config import FieldToggles
+from plexsync_gui.core.errors import PermanentError
 from plexsync_gui.core.paths import basename
 
 MAX_TITLE = 255
 MAX_SUMMARY = 10_000  # every field travels in one PUT's query string; keep it well under server URL limits
+MAX_SUMMARY_BYTES = 12_000  # UTF-8, so a non-Latin summary (3 bytes a character, 9 once URL-encoded) fits too
 MAX_NAME = 255
 MAX_TAGS = 100  # per list (genres, actors): more would bloat the PUT and no Plex view shows them
 
@@ -56,30 +58,52 @@ class SceneMetadata:
         return cls(**data)
 
 
-def clean_text(value: Any, limit: int, keep_newlines: bool = False) -> str | None:
-    """NFC, no control or format characters, trimmed, at most `limit` characters; empty becomes None."""
+def clean_text(value: Any, limit: int, keep_newlines: bool = False, max_bytes: int | None = None) -> str | None:
+    """NFC, no control or format characters, trimmed, at most `limit` characters (and `max_bytes` UTF-8 bytes);
+    empty becomes None."""
     if not isinstance(value, str):
         return None
-    text = unicodedata.normalize("NFC", value)
     allowed = "\n\t" if keep_newlines else ""
-    text = "".join(
-        ch for ch in text if ch in allowed or unicodedata.category(ch) not in ("Cc", "Cf", "Cs", "Co", "Cn")
-    )
+    text = value.replace("\r\n", "\n")
+    # Filter first, then normalise: a dropped character could otherwise leave a decomposed pair behind.
+    text = "".join(ch for ch in text if ch in allowed or unicodedata.category(ch) not in _DROPPED_CATEGORIES)
+    text = unicodedata.normalize("NFC", text)
     if keep_newlines:
-        text = "\n".join(line.rstrip() for line in text.replace("\r\n", "\n").split("\n")).strip()
+        text = "\n".join(line.rstrip() for line in text.split("\n")).strip()
     else:
         text = " ".join(text.split())
-    if len(text) > limit:
-        cut = text[:limit]
-        text = cut.rsplit(" ", 1)[0] if " " in cut[limit // 2:] else cut
+    text = _shorten(text, limit)
+    if max_bytes is not None and len(text.encode("utf-8")) > max_bytes:
+        text = _shorten(text, len(text.encode("utf-8")[:max_bytes].decode("utf-8", "ignore")))
     return text or None
+
+
+_DROPPED_CATEGORIES = frozenset(("Cc", "Cf", "Cs", "Co", "Cn"))
+
+
+def _shorten(text: str, limit: int) -> str:
+    """At most `limit` characters, cut at a space in the second half when there is one; never trailing space."""
+    if len(text) <= limit:
+        return text
+    cut = text[:limit]
+    return (cut.rsplit(" ", 1)[0] if " " in cut[limit // 2:] else cut).rstrip()
+
+
+def _plain(value: Any) -> str:
+    """A string Stash sent that is stored and compared, not shown: only made encodable (a lone surrogate from an
+    escaped JSON string becomes U+FFFD, as Stash's own encoder would have written it)."""
+    return value.encode("utf-8", "surrogatepass").decode("utf-8", "replace") if isinstance(value, str) else ""
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
 
 
 def clean_names(values: Any) -> tuple[str, ...]:
     """Names from a list of `{name: …}` objects: cleaned, de-duplicated case-insensitively, capped."""
     names: list[str] = []
     seen: set[str] = set()
-    for item in values or []:
+    for item in _list(values):
         name = clean_text(item.get("name") if isinstance(item, dict) else None, MAX_NAME)
         if name and name.casefold() not in seen:
             seen.add(name.casefold())
@@ -108,24 +132,33 @@ def parse_rating(value: Any) -> float | None:
 
 
 def scene_from_stash(raw: dict[str, Any]) -> SceneMetadata:
-    """Map one scene as Stash's GraphQL returns it. Never raises on odd values: they become None or are dropped."""
-    files = [f for f in raw.get("files") or [] if isinstance(f, dict) and isinstance(f.get("path"), str)]
+    """Map one scene as Stash's GraphQL returns it. Odd values become None or are dropped; only a scene without a
+    usable id is an error (PermanentError), since nothing could be queued or reported for it."""
+    files = [f for f in _list(raw.get("files")) if isinstance(f, dict) and isinstance(f.get("path"), str)]
     studio = raw.get("studio") if isinstance(raw.get("studio"), dict) else {}
     paths = raw.get("paths") if isinstance(raw.get("paths"), dict) else {}
-    screenshot = paths.get("screenshot")
+    screenshot = _plain(paths.get("screenshot"))
     return SceneMetadata(
-        scene_id=str(raw["id"]),
-        updated_at=str(raw.get("updated_at") or ""),
-        path=files[0]["path"] if files else None,
+        scene_id=_scene_id(raw.get("id")),
+        updated_at=_plain(raw.get("updated_at")),
+        path=_plain(files[0]["path"]) or None if files else None,
         title=clean_text(raw.get("title"), MAX_TITLE),
         studio=clean_text(studio.get("name"), MAX_NAME),
-        summary=clean_text(raw.get("details"), MAX_SUMMARY, keep_newlines=True),
+        summary=clean_text(raw.get("details"), MAX_SUMMARY, keep_newlines=True, max_bytes=MAX_SUMMARY_BYTES),
         date=parse_date(raw.get("date")),
         rating=parse_rating(raw.get("rating100")),
         performers=clean_names(raw.get("performers")),
         tags=clean_names(raw.get("tags")),
-        screenshot_url=screenshot if isinstance(screenshot, str) and screenshot else None,
+        screenshot_url=screenshot or None,
     )
+
+
+def _scene_id(value: Any) -> str:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    if isinstance(value, str) and value.strip() and _plain(value) == value:
+        return value.strip()
+    raise PermanentError(f"Stash sent a scene without a usable id ({type(value).__name__} {str(value)[:40]!r})")
 
 
 def desired_fields(scene: SceneMetadata, toggles: FieldToggles) -> dict[str, Any]:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 import os
+import sqlite3
+import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,13 +14,24 @@ import platformdirs
 
 from plexsync_gui.core.config import Config
 from plexsync_gui.core.engine import SyncEngine
+from plexsync_gui.core.health import record_database_notice
 from plexsync_gui.core.plex_client import PlexClient, set_client_identity
 from plexsync_gui.core.poller import ChangePoller
+from plexsync_gui.core.quarantine import move_aside
 from plexsync_gui.core.secrets import Secrets
+from plexsync_gui.core.security import tls_warnings
 from plexsync_gui.core.stash_client import StashClient
 from plexsync_gui.core.store import Store
 
+log = logging.getLogger(__name__)
+
 APP_NAME = "plexsync"
+# SQLite's verdicts on a file that is not (or no longer) a usable database; "locked" or "busy" are not among them.
+_UNUSABLE = {"SQLITE_NOTADB", "SQLITE_CORRUPT", "SQLITE_CANTOPEN"}
+
+
+class DatabaseUnusable(Exception):
+    """The database cannot be read and could not be moved aside either; one line for the user."""
 
 
 @dataclass(frozen=True)
@@ -42,8 +56,38 @@ def locate(config_file: str | None = None, data_dir: str | None = None) -> Locat
 
 
 def open_store(locations: Locations, config: Config | None = None) -> Store:
+    """The store, checked at start. An unreadable or corrupt database is moved aside with a timestamp (never
+    deleted) and a fresh one created; the fresh one records why (health.database_notice), and the log says it."""
     max_attempts = config.sync.max_retries if config else 5
-    return Store(locations.database, max_attempts=max_attempts)
+    path = locations.database
+    try:
+        return _checked_store(path, max_attempts)
+    except sqlite3.DatabaseError as exc:
+        unusable = type(exc) is sqlite3.DatabaseError or getattr(exc, "sqlite_errorname", "") in _UNUSABLE
+        if not (unusable and path.exists()):
+            raise
+        reason = str(exc)
+    try:
+        moved = move_aside(path)
+    except OSError as exc:
+        raise DatabaseUnusable(f"the database {path} cannot be read ({reason}) and could not be moved aside "
+                               f"({exc.strerror or exc}); move it away by hand") from None
+    message = f"the database {path} could not be read ({reason}); it was moved to {moved} and a new one was started"
+    log.error("%s: the queue and sync history start empty, scenes are queued again on the next poll", message)
+    store = Store(path, max_attempts=max_attempts)
+    record_database_notice(store, message, str(moved), time.time())
+    return store
+
+
+def _checked_store(path: Path, max_attempts: int) -> Store:
+    store = Store(path, max_attempts=max_attempts)
+    try:
+        if not store.integrity_ok(quick=True):
+            raise sqlite3.DatabaseError("quick_check found damage")
+    except BaseException:
+        store.close()
+        raise
+    return store
 
 
 def client_id(store: Store) -> str:
@@ -72,6 +116,8 @@ class Session:
 
 def open_session(config: Config, secrets: Secrets, store: Store) -> Session:
     set_client_identity(client_id(store))
+    for warning in tls_warnings(config):
+        log.warning("%s", warning)
     stash = StashClient(config.stash.url, secrets.stash_api_key, config.stash.timeout,
                         verify=config.stash.verify)
     plex = PlexClient(config.plex.url, secrets.plex_token, config.plex.timeout,

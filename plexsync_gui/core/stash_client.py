@@ -17,6 +17,7 @@ import requests
 
 from plexsync_gui.core import stash_queries as q
 from plexsync_gui.core.errors import StashAuthError, StashQueryError, StashUnavailable
+from plexsync_gui.core.security import allow_unverified_tls
 from plexsync_gui.core.transport import transport_reason
 
 log = logging.getLogger(__name__)
@@ -46,6 +47,8 @@ class StashClient:
         self._session = requests.Session()
         self._session.trust_env = False
         self._session.verify = verify
+        if verify is False:
+            allow_unverified_tls()
         self._session.headers.update({"Accept": "application/json", "Content-Type": "application/json"})
         if api_key:
             self._session.headers["ApiKey"] = api_key

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from plexsync_gui.core.errors import LONGEST_BACKOFF
+
 SCHEMA_VERSION = 1
 ACTIVITY_LIMIT = 2000
 LIVE_STATUSES = ("pending", "retry_wait", "in_progress")
@@ -82,6 +84,10 @@ CREATE TABLE IF NOT EXISTS activity (
 """
 
 
+class DiskFullError(Exception):
+    """A write failed because the disk (or the database's size limit) is full; the transaction was rolled back."""
+
+
 @dataclass(frozen=True)
 class NewJob:
     scene_id: str
@@ -135,12 +141,17 @@ class Store:
         self.default_max_attempts = max_attempts
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(self.path, isolation_level=None, timeout=30)
-        self._db.row_factory = sqlite3.Row
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.execute("PRAGMA foreign_keys=ON")
-        self._db.executescript(_SCHEMA)
-        self._db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+        try:
+            self._db.row_factory = sqlite3.Row
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.execute("PRAGMA foreign_keys=ON")
+            self._db.executescript(_SCHEMA)
+            if self._db.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:  # no write when current
+                self._db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+        except BaseException:
+            self._db.close()
+            raise
 
     def close(self) -> None:
         self._db.close()
@@ -150,10 +161,16 @@ class Store:
         self._db.execute("BEGIN IMMEDIATE")
         try:
             yield self._db
-        except BaseException:
-            self._db.execute("ROLLBACK")
+            self._db.execute("COMMIT")
+        except BaseException as exc:
+            if self._db.in_transaction:
+                self._db.execute("ROLLBACK")
+            if isinstance(exc, sqlite3.OperationalError) and getattr(exc, "sqlite_errorname", "") == "SQLITE_FULL":
+                raise DiskFullError(
+                    f"cannot write the database {self.path}: the disk is full; nothing was lost, the work stays "
+                    "queued and is retried once space is freed"
+                ) from None
             raise
-        self._db.execute("COMMIT")
 
     # ---- queue -------------------------------------------------------------------------------------------------
 
@@ -188,16 +205,20 @@ class Store:
         return len(rows)
 
     def claim_next(self, now: float | None = None) -> Job | None:
-        """Take the oldest due job and mark it in progress."""
+        """Take the oldest due job and mark it in progress.
+
+        A retry time further ahead than any backoff can only come from a wall clock that went back: it is due now,
+        instead of hours late.
+        """
         now = time.time() if now is None else now
         with self._tx() as db:
             row = db.execute(
                 """
                 SELECT * FROM jobs
-                WHERE status = 'pending' OR (status = 'retry_wait' AND next_retry_at <= ?)
+                WHERE status = 'pending' OR (status = 'retry_wait' AND (next_retry_at <= ?1 OR next_retry_at > ?2))
                 ORDER BY COALESCE(next_retry_at, enqueued_at), id LIMIT 1
                 """,
-                (now,),
+                (now, now + LONGEST_BACKOFF),
             ).fetchone()
             if row is None:
                 return None
@@ -226,6 +247,12 @@ class Store:
         """Put a claimed job back untouched: it was not its fault (breaker open, token rejected, shutdown)."""
         with self._tx() as db:
             db.execute("UPDATE jobs SET status = 'pending' WHERE id = ? AND status = 'in_progress'", (job.id,))
+
+    def refund_attempts(self, job_ids: list[int]) -> int:
+        """Give back one charged attempt per listed id (an id listed twice gets two back); returns how many."""
+        with self._tx() as db:
+            return sum(db.execute("UPDATE jobs SET attempts = attempts - 1 WHERE id = ? AND attempts > 0",
+                                  (job_id,)).rowcount for job_id in job_ids)
 
     def dead_letter(self, job: Job, error_type: str, message: str, attempts: int,
                     candidates: list[dict] | None = None, now: float | None = None) -> None:
@@ -277,11 +304,14 @@ class Store:
             where, args = _ids_clause(job_ids)
             return db.execute(f"DELETE FROM jobs WHERE status != 'in_progress' {where}", args).rowcount
 
-    def next_due_at(self) -> float | None:
-        """When the next job becomes due: 0 when one is due now, None when the queue is empty or all in progress."""
+    def next_due_at(self, now: float | None = None) -> float | None:
+        """When the next job becomes due: 0 when one is due now, None when the queue is empty or all in progress.
+        Follows claim_next's rule for retry times the clock jumped back over."""
+        now = time.time() if now is None else now
         row = self._db.execute(
-            "SELECT MIN(CASE status WHEN 'pending' THEN 0 ELSE next_retry_at END) FROM jobs "
-            "WHERE status != 'in_progress'"
+            "SELECT MIN(CASE WHEN status = 'pending' OR next_retry_at > ? THEN 0 ELSE next_retry_at END) FROM jobs "
+            "WHERE status != 'in_progress'",
+            (now + LONGEST_BACKOFF,),
         ).fetchone()
         return row[0]
 
@@ -436,8 +466,10 @@ class Store:
     def last_synced_at(self) -> float | None:
         return self._db.execute("SELECT MAX(synced_at) FROM sync_state").fetchone()[0]
 
-    def integrity_ok(self) -> bool:
-        return self._db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    def integrity_ok(self, quick: bool = False) -> bool:
+        """`PRAGMA integrity_check`, or the cheaper `quick_check` (no index cross-check) run at every start."""
+        pragma = "quick_check" if quick else "integrity_check"
+        return self._db.execute(f"PRAGMA {pragma}").fetchone()[0] == "ok"
 
 
 def _ids_clause(ids: list[int] | None, keyword: str = "AND") -> tuple[str, list[int]]:

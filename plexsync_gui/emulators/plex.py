@@ -16,9 +16,12 @@ All state sits under one lock; a request is answered entirely inside it except f
 from __future__ import annotations
 
 import hashlib
+import random
 import re
 import socket
 import socketserver
+import ssl
+import struct
 import sys
 import threading
 import time
@@ -204,7 +207,7 @@ class HttpError(Exception):
 
 @dataclass
 class _Fault:
-    kind: str  # "fail", "delay", "drop" or "html"
+    kind: str  # "fail", "delay", "drop", "reset", "truncate" or "html"
     remaining: int
     route: str | None
     status: int = 0
@@ -216,10 +219,41 @@ class _Fault:
 
 @dataclass(frozen=True)
 class _Outcome:
-    """What the HTTP layer must do: send `response` (after `delay` seconds), or drop the connection if None."""
+    """What the HTTP layer must do: send `response` (after `delay` seconds), or drop the connection if None.
+
+    `reset` drops with a TCP RST instead of a clean close; `truncate` sends the headers and only part of the body.
+    """
 
     response: Response | None
     delay: float = 0.0
+    reset: bool = False
+    truncate: bool = False
+
+
+# Names accepted by PlexEmulator.chaos(); an int stands for that HTTP status.
+CHAOS_KINDS = ("drop", "reset", "truncate", "html", "slow", "timeout")
+
+
+@dataclass
+class _Chaos:
+    """A seeded random fault schedule: each request independently draws whether, and which, fault it gets."""
+
+    rng: random.Random
+    probability: float
+    kinds: tuple[str | int, ...]
+    slow: float
+    timeout: float
+    route: str | None
+
+    def draw(self, path: str) -> _Fault | None:
+        if (self.route is not None and not path.startswith(self.route)) or self.rng.random() >= self.probability:
+            return None
+        kind = self.rng.choice(self.kinds)
+        if isinstance(kind, int):
+            return _Fault("fail", 1, None, status=kind)
+        if kind in ("slow", "timeout"):
+            return _Fault("delay", 1, None, seconds=self.slow if kind == "slow" else self.timeout)
+        return _Fault(kind, 1, None)
 
 
 # A proxy's sign-in page. Deliberately not well-formed XML (unclosed <meta>, <input>): a well-formed XHTML body would
@@ -338,6 +372,7 @@ class PlexEmulator:
         file_match: str = "substring",
         machine_identifier: str = "emulated-pms",
         friendly_name: str = "Emulated Plex",
+        ssl_context: ssl.SSLContext | None = None,
     ) -> None:
         if tag_edit_mode not in ("replace", "merge"):
             raise ValueError(f"tag_edit_mode must be 'replace' or 'merge', not {tag_edit_mode!r}")
@@ -351,6 +386,8 @@ class PlexEmulator:
         self.friendly_name = friendly_name
         self.requests: list[RequestRecord] = []
         self.errors: list[str] = []  # tracebacks of emulator bugs (answered as 500); tests should keep it empty
+        self.faults_injected: dict[str, int] = {}  # per fault name ("503", "drop", "delay"…), for test reports
+        self._ssl_context = ssl_context
         self._host = host
         self._port = port
         self._server: _Server | None = None
@@ -364,6 +401,7 @@ class PlexEmulator:
         self._items: dict[str, Item] = {}
         self._tag_ids: dict[tuple[str, str], int] = {}
         self._faults: list[_Fault] = []
+        self._chaos: _Chaos | None = None
         self._next_section_key = 1
         self._next_rating_key = FIRST_RATING_KEY
         self._next_location_id = 1
@@ -373,10 +411,11 @@ class PlexEmulator:
 
     @property
     def url(self) -> str:
-        """Base URL, e.g. http://127.0.0.1:54321; stays the same across refuse()/resume()."""
+        """Base URL, e.g. http://127.0.0.1:54321 (https with an ssl_context); stays the same across refuse()/resume()."""
         if self._server is None and self._port == 0:
             raise RuntimeError("PlexEmulator is not started")
-        return f"http://{self._host}:{self._port}"
+        scheme = "https" if self._ssl_context else "http"
+        return f"{scheme}://{self._host}:{self._port}"
 
     def start(self) -> PlexEmulator:
         if self._server is not None:
@@ -407,6 +446,8 @@ class PlexEmulator:
 
     def _listen(self) -> None:
         server = _Server((self._host, self._port), self)
+        if self._ssl_context is not None:
+            server.socket = self._ssl_context.wrap_socket(server.socket, server_side=True)
         self._port = server.server_address[1]
         thread = threading.Thread(
             target=server.serve_forever, kwargs={"poll_interval": 0.01}, name=f"plex-emulator:{self._port}", daemon=True
@@ -579,6 +620,37 @@ class PlexEmulator:
         """Answer 200 with an HTML page (a proxy login page, say): plexapi raises ParseError."""
         self._queue(_Fault("html", count, route))
 
+    def reset_next(self, count: int = 1, route: str | None = None) -> None:
+        """Abort the connection with a TCP RST before answering (client: "connection reset by peer")."""
+        self._queue(_Fault("reset", count, route))
+
+    def truncate_next(self, count: int = 1, route: str | None = None) -> None:
+        """Process the request, then send the headers and only part of the promised body before closing.
+
+        The request takes effect (the answer was lost in transit), as with `delay_next`.
+        """
+        self._queue(_Fault("truncate", count, route))
+
+    def chaos(self, seed: int, probability: float, kinds: Iterable[str | int], *, slow: float = 0.2,
+              timeout: float = 2.0, route: str | None = None) -> None:
+        """From now on, each request (matching `route`) without a queued fault gets a random one with `probability`.
+
+        `kinds` mixes HTTP statuses (500, 503, 429, 520…) and names from CHAOS_KINDS: "slow" and "timeout" hold the
+        answer `slow` / `timeout` seconds. The schedule is seeded, so a test replays the same sequence of draws.
+        """
+        kinds = tuple(kinds)
+        unknown = [k for k in kinds if not isinstance(k, int) and k not in CHAOS_KINDS]
+        if unknown or not kinds or not 0 <= probability <= 1:
+            raise ValueError(f"chaos needs kinds from {CHAOS_KINDS} or HTTP statuses and 0 <= probability <= 1")
+        with self._lock:
+            self._chaos = _Chaos(random.Random(seed), probability, kinds, slow, timeout, route)
+
+    def clear_faults(self) -> None:
+        """Forget queued faults and stop any chaos schedule (state, log and counters stay)."""
+        with self._lock:
+            self._faults.clear()
+            self._chaos = None
+
     def _queue(self, fault: _Fault) -> None:
         if fault.remaining < 1:
             raise ValueError("count must be at least 1")
@@ -591,6 +663,11 @@ class PlexEmulator:
             fault.remaining -= 1
             if fault.remaining == 0:
                 self._faults.remove(fault)
+        elif self._chaos is not None:
+            fault = self._chaos.draw(path)
+        if fault is not None:
+            name = str(fault.status) if fault.kind == "fail" else fault.kind
+            self.faults_injected[name] = self.faults_injected.get(name, 0) + 1
         return fault
 
     # --- request handling ------------------------------------------------------------------------------------
@@ -599,9 +676,9 @@ class PlexEmulator:
         """Decide the answer to one request (called by the HTTP layer) and log it before it is sent."""
         with self._lock:
             fault = self._take_fault(request.path)
-            if fault is not None and fault.kind == "drop":
+            if fault is not None and fault.kind in ("drop", "reset"):
                 self._log(request, 0)
-                return _Outcome(None)
+                return _Outcome(None, reset=fault.kind == "reset")
             if fault is not None and fault.kind == "fail":
                 response = Response.html(fault.status)
             elif fault is not None and fault.kind == "html":
@@ -609,7 +686,8 @@ class PlexEmulator:
             else:
                 response = self._route(request)
             self._log(request, response.status)
-            return _Outcome(response, fault.seconds if fault is not None and fault.kind == "delay" else 0.0)
+            delay = fault.seconds if fault is not None and fault.kind == "delay" else 0.0
+            return _Outcome(response, delay, truncate=fault is not None and fault.kind == "truncate")
 
     def _log(self, request: _Request, status: int) -> None:
         self.requests.append(
@@ -972,12 +1050,12 @@ class _Handler(BaseHTTPRequestHandler):
     def _serve(self) -> None:
         outcome = self.server.emulator._handle(self._read_request())
         if outcome.response is None:
-            self._drop()
+            self._drop(reset=outcome.reset)
             return
         if outcome.delay and self.server.released.wait(outcome.delay):
             self._drop()  # the server is stopping: nobody is waiting for this answer any more
             return
-        self._write(outcome.response)
+        self._write(outcome.response, outcome.truncate)
 
     def _read_request(self) -> _Request:
         split = urlsplit(self.path)
@@ -991,20 +1069,29 @@ class _Handler(BaseHTTPRequestHandler):
             body=self.rfile.read(length) if length > 0 else b"",
         )
 
-    def _write(self, response: Response) -> None:
+    def _write(self, response: Response, truncate: bool = False) -> None:
+        """Send the answer; with `truncate`, promise more body than is sent, then hang up."""
+        body = response.body[: len(response.body) // 2] if truncate else response.body
         try:
             self.send_response(response.status)
             if response.content_type:
                 self.send_header("Content-Type", response.content_type)
-            self.send_header("Content-Length", str(len(response.body)))
+            self.send_header("Content-Length", str(len(response.body) + (64 if truncate else 0)))
             self.end_headers()
-            self.wfile.write(response.body)
+            self.wfile.write(body)
+            if truncate:
+                self.wfile.flush()
+                self._drop()
         except OSError:
             self.close_connection = True  # the client gave up (e.g. its read timeout fired)
 
-    def _drop(self) -> None:
+    def _drop(self, reset: bool = False) -> None:
         self.close_connection = True
         try:
-            self.connection.shutdown(socket.SHUT_RDWR)
+            if reset:  # linger 0: closing sends RST instead of FIN
+                self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                self.connection.close()
+            else:
+                self.connection.shutdown(socket.SHUT_RDWR)
         except OSError:
             pass

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+import ssl
 import threading
 import urllib.parse
 from dataclasses import dataclass
@@ -92,8 +93,10 @@ class StashEmulator:
     """A Stash GraphQL endpoint with seeding, a settable clock, a request log and fault injection."""
 
     def __init__(self, api_key: str | None = None, *, host: str = "127.0.0.1", port: int = 0,
-                 profile: str = "v0.30", utc_offset: str = "Z", start_time: str = "2026-01-01T12:00:00") -> None:
+                 profile: str = "v0.30", utc_offset: str = "Z", start_time: str = "2026-01-01T12:00:00",
+                 ssl_context: ssl.SSLContext | None = None) -> None:
         self._api_key = api_key or None
+        self._ssl_context = ssl_context
         self._host, self._port = host, port
         self.profile = profile
         self._minor = _profile_minor(profile)
@@ -112,10 +115,11 @@ class StashEmulator:
     # ------------------------------------------------------------------------------------------------ lifecycle
     @property
     def url(self) -> str:
-        """`http://host:port`; the port is fixed at the first start() and kept across refuse()/resume()."""
+        """`http://host:port` (https with an ssl_context); the port is fixed at the first start() and kept across
+        refuse()/resume()."""
         if self._server is None and not self._port:
             raise RuntimeError("StashEmulator not started")
-        return f"http://{self._host}:{self._port}"
+        return f"{'https' if self._ssl_context else 'http'}://{self._host}:{self._port}"
 
     def start(self) -> StashEmulator:
         self._stopping.clear()
@@ -145,6 +149,8 @@ class StashEmulator:
     def _listen(self) -> None:
         if self._server is None:
             self._server = QuietServer((self._host, self._port), self._handle)
+            if self._ssl_context is not None:
+                self._server.socket = self._ssl_context.wrap_socket(self._server.socket, server_side=True)
             self._port = self._server.server_address[1]
             self._server.start()
 

@@ -21,6 +21,7 @@ from plexapi.server import PlexServer
 from plexapi.video import Episode, Movie
 
 from plexsync_gui.emulators.plex import PlexEmulator
+from tests.certs import make_certificate
 
 MOVIES = "/data/movies/"
 
@@ -628,6 +629,57 @@ def test_faults_are_counted_routed_and_precede_auth(emu: PlexEmulator, session: 
     with pytest.raises(BadRequest, match=r"^\(503\)"):
         plex.fetchItem(int(rk))
     assert plex.fetchItem(int(rk)).title == "Film"
+
+
+def test_reset_is_a_connection_error_and_changes_nothing(emu: PlexEmulator, session: requests.Session) -> None:
+    _, rk = seed_movie(emu)
+    item = connect(emu, session).fetchItem(int(rk))
+    emu.reset_next()
+    with pytest.raises(requests.exceptions.ConnectionError):
+        item.editTitle("Lost")
+    assert emu.item_state(rk)["title"] == "Film"
+    assert emu.faults_injected == {"reset": 1}
+
+
+def test_truncated_body_fails_the_read_but_the_request_took_effect(emu: PlexEmulator,
+                                                                   session: requests.Session) -> None:
+    _, rk = seed_movie(emu)
+    plex = connect(emu, session)
+    emu.truncate_next(route="/library/metadata")
+    with pytest.raises(requests.exceptions.RequestException):
+        plex.fetchItem(int(rk))
+    item = plex.fetchItem(int(rk))
+    emu.truncate_next(route="/library/sections/1/all")
+    with pytest.raises(requests.exceptions.RequestException):
+        item.editTitle("Sent")
+    assert emu.item_state(rk)["title"] == "Sent"
+
+
+def test_chaos_is_seeded_routed_and_stops_on_clear(emu: PlexEmulator, session: requests.Session) -> None:
+    def statuses(seed: int) -> list[int]:
+        emu.chaos(seed, 0.5, [500, 503, 429, 520], route="/library")
+        got = [raw(emu, session, "GET", "/library/sections").status_code for _ in range(40)]
+        assert raw(emu, session, "GET", "/").status_code == 200  # outside the route
+        emu.clear_faults()
+        return got
+
+    first = statuses(7)
+    assert first == statuses(7)
+    assert {500, 503, 429, 520} <= set(first) and 200 in first
+    assert [raw(emu, session, "GET", "/library/sections").status_code for _ in range(5)] == [200] * 5
+    assert sum(emu.faults_injected.values()) == 2 * sum(code != 200 for code in first)
+
+
+def test_chaos_rejects_unknown_kinds(emu: PlexEmulator) -> None:
+    with pytest.raises(ValueError):
+        emu.chaos(1, 0.5, ["meltdown"])
+
+
+def test_tls_listener_serves_https(tmp_path) -> None:
+    cert = make_certificate(tmp_path)
+    with PlexEmulator(token=None, ssl_context=cert.server_context()) as emu, requests.Session() as client:
+        assert emu.url.startswith("https://")
+        assert client.get(f"{emu.url}/identity", verify=str(cert.ca_file)).status_code == 200
 
 
 def test_queued_faults_apply_in_order(emu: PlexEmulator, session: requests.Session) -> None:

@@ -17,29 +17,6 @@ DLQ_KEYS = {"id", "scene_id", "title", "path", "error_type", "error", "attempts"
 STATUS_KEYS = {"pending", "retry_wait", "in_progress", "dlq", "synced", "breaker"}
 
 
-@pytest.fixture
-def cli(tmp_path, stash, plex, movies, monkeypatch, capsys):
-    config_file = tmp_path / "config.toml"
-    config_file.write_text(
-        f'[stash]\nurl = "{stash.url}"\ntimeout = 2\n'
-        f'[plex]\nurl = "{plex.url}"\nlibraries = ["Movies"]\ntimeout = 1\n'
-        '[sync]\nstrict_matching = true\n'
-        '[[path_map]]\nstash = "/data/"\nplex = "/media/"\n'
-    )
-    monkeypatch.setenv("PLEXSYNC_CONFIG", str(config_file))
-    monkeypatch.setenv("PLEXSYNC_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("PLEXSYNC_PLEX_TOKEN", PLEX_TOKEN)
-    monkeypatch.setenv("PLEXSYNC_STASH_API_KEY", STASH_KEY)
-
-    def run(*argv: str) -> tuple[int, str, str]:
-        code = main(list(argv))
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    run.config_file = config_file
-    return run
-
-
 def test_check_lists_libraries(cli):
     code, out, err = cli("check")
     assert code == 0, err

@@ -8,6 +8,7 @@ import time
 import pytest
 
 from plexsync_gui.core.errors import StashError
+from tests.servers import FakeClock
 
 pytestmark = pytest.mark.integration
 
@@ -63,12 +64,20 @@ def test_job_syncs_once_the_fault_is_gone(session, library, plex):
 
 
 def test_transient_failures_dead_letter_after_max_attempts(session, library, plex):
+    """A job failing alone: its fifth failure in a row opens the breaker, which reads it as an outage and gives the
+    attempts back. Plex answers the probe, so each half-open trial is charged and the job still ends in the dead
+    letters after max attempts: retries stay finite."""
     queue_one(session, library)
     session.plex.sections()
-    for attempt in range(1, 6):
-        plex.fail_next(500)
-        session.engine.process_due()
+    clock = FakeClock(time.time())
+    session.engine.clock = clock
+    plex.fail_next(500, count=10, route="/library/sections/1/all")
+    outcomes = []
+    while not session.store.list_dead_letters():
+        session.engine.process_due(on_outcome=outcomes.append)
         session.store.retry_now(None)
+        clock.advance(61)
+    assert [o.outcome for o in outcomes] == ["retry"] * 4 + ["released"] + ["retry"] * 4 + ["failed"]
     assert session.store.list_jobs() == []
     [dead] = session.store.list_dead_letters()
     assert dead["error_type"] == "PlexTemporaryError" and dead["attempts"] == 5
@@ -211,10 +220,11 @@ def test_breaker_opens_stops_charging_and_closes_after_probe(session, library, p
     session.plex.sections()
     plex.refuse()
     summary = session.engine.process_due()
-    assert summary.retried == 5 and "circuit breaker" in summary.stopped_reason
+    assert summary.retried == 4 and "circuit breaker" in summary.stopped_reason
     assert session.engine.breaker.state == "open"
     counts = session.store.counts()
-    assert counts["pending"] == 3  # not charged, not touched
+    assert counts["pending"] == 4  # the three untouched and the one whose failure opened the breaker
+    assert [job["attempts"] for job in session.store.list_jobs()] == [0] * 8  # an outage costs no attempt
     assert session.engine.process_due().retried == 0  # still open, probe not due yet
     plex.resume()
     session.engine.breaker.next_probe_at = 0  # the probe is due
@@ -277,10 +287,16 @@ def test_stash_errors_fail_the_poll_without_moving_the_cursor(session, library, 
     assert session.poller.poll().enqueued.queued == 1  # the change is found on the next poll
 
 
-def test_poster_download_failure_is_transient_and_not_a_plex_failure(session, library, stash):
-    queue_one(session, library)
+def test_poster_download_failure_waits_for_stash_uncharged_and_not_as_a_plex_failure(session, library, stash, plex):
+    _, rating_key = queue_one(session, library, title="Needs its poster")
+    clock = FakeClock(time.time())
+    session.engine.clock = clock
     stash.fail_next(503, path="/scene/")
-    session.engine.process_due()
+    summary = session.engine.process_due()
+    assert summary.synced == 0 and "Stash is unreachable" in session.engine.process_due().stopped_reason
     job = only_job(session)
-    assert job["last_error_type"] == "TransientError"
+    assert (job["status"], job["attempts"]) == ("pending", 0)  # not the job's fault: nothing charged
     assert session.engine.breaker.failures == 0
+    clock.advance(10)
+    assert session.engine.process_due().synced == 1
+    assert plex.item_state(rating_key)["title"] == "Needs its poster"

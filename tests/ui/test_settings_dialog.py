@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import certifi
 import keyring
 import keyring.backend
 import pytest
@@ -125,7 +126,7 @@ def sample_config() -> Config:
     config.stash.timeout = 12
     config.stash.verify_tls = False
     config.plex.url = "https://plex.lan:32400"
-    config.plex.ca_bundle = "/etc/ssl/plex-ca.pem"
+    config.plex.ca_bundle = certifi.where()  # a CA bundle file that exists wherever requests does
     config.plex.libraries = ["Movies"]
     config.sync.poll_interval = 7.5
     config.path_map = [PathRule("/data/", "/media/")]
@@ -307,7 +308,8 @@ def test_url_with_credentials_is_rejected(make_dialog) -> None:
 @pytest.mark.parametrize(("stash", "plex", "message"), [
     ("data/", "/media/", "Path mapping row 2, Stash path prefix: must be an absolute path, got 'data/'"),
     ("/other/", "media", "Path mapping row 2, Plex path prefix: must be an absolute path, got 'media'"),
-    ("/data/", "/elsewhere/", "Path mapping row 2, Stash path prefix: '/data/' is already mapped by an earlier rule"),
+    ("/data/", "/elsewhere/", "Path mapping row 2, Stash path prefix: '/data/' is already mapped by an earlier rule "
+     "('/data/' -> '/media/'); keep one of them"),
 ])
 def test_bad_path_rules_disable_save_and_mark_the_cell(make_dialog, stash: str, plex: str, message: str) -> None:
     dialog = make_dialog()

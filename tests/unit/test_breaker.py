@@ -47,3 +47,17 @@ def test_round_trips_through_json_and_survives_garbage():
         breaker.record_failure(7)
     assert CircuitBreaker.from_json(breaker.to_json()) == breaker
     assert CircuitBreaker.from_json("{not json").state == CLOSED
+
+
+def test_trip_opens_at_once_and_schedules_a_probe():
+    breaker = CircuitBreaker()
+    breaker.trip(100, random.Random(3))
+    assert breaker.state == OPEN and breaker.failures == breaker.threshold
+    assert 100 + breaker.probe_base / 2 <= breaker.next_probe_at <= 100 + breaker.probe_base
+
+
+def test_a_probe_scheduled_beyond_any_schedule_is_due_now():
+    breaker = CircuitBreaker()
+    breaker.trip(10_000, random.Random(3))
+    assert not breaker.probe_due(10_000)
+    assert breaker.probe_due(10_000 - 3600)  # the wall clock went back an hour
