@@ -10,7 +10,8 @@ Reading order for a newcomer:
 3. `_Server` / `_Handler`: the thin HTTP layer that reads a request, asks the emulator, writes the answer.
 XML rendering lives in `plex_xml.py`.
 
-All state sits under one lock; a request is answered entirely inside it except for injected delays.
+All state sits under one lock; a request is answered entirely inside it except for injected delays and the
+per-request `latency`, which is spent outside it so that concurrent requests overlap as they do on a network.
 """
 
 from __future__ import annotations
@@ -324,7 +325,8 @@ class PlexEmulator:
 
     Fidelity switches are plain attributes tests may change at any time:
     `listing_tag_limit` (tags per type in listings), `tag_edit_mode` ("replace" | "merge"),
-    `file_match` ("substring" | "loose": also return items in the same directory as a match).
+    `file_match` ("substring" | "loose": also return items in the same directory as a match), and `latency`
+    (seconds added to every request before it is handled, like a network round trip; benchmarks use 0.005).
     """
 
     def __init__(
@@ -338,12 +340,16 @@ class PlexEmulator:
         file_match: str = "substring",
         machine_identifier: str = "emulated-pms",
         friendly_name: str = "Emulated Plex",
+        latency: float = 0.0,
     ) -> None:
         if tag_edit_mode not in ("replace", "merge"):
             raise ValueError(f"tag_edit_mode must be 'replace' or 'merge', not {tag_edit_mode!r}")
         if file_match not in ("substring", "loose"):
             raise ValueError(f"file_match must be 'substring' or 'loose', not {file_match!r}")
+        if latency < 0:
+            raise ValueError(f"latency must be zero or more seconds, not {latency!r}")
         self.token = token
+        self.latency = latency
         self.listing_tag_limit = listing_tag_limit
         self.tag_edit_mode = tag_edit_mode
         self.file_match = file_match
@@ -458,21 +464,32 @@ class PlexEmulator:
         genres/actors/collections/labels/directors/writers/producers/countries, `locks` (field names), and for
         episodes grandparentTitle/parentTitle/parentIndex/index.
         """
+        return self.add_items(section_key, [{"file": file, "title": title, **attrs}])[0]
+
+    def add_items(self, section_key: int, items: Iterable[dict[str, Any]]) -> list[str]:
+        """Add many items under one lock (100,000 in about a second, for benchmarks); each dict holds `file`,
+        optionally `title`, and add_item's attrs. Returns the ratingKeys in order."""
         with self._lock:
             section = self._sections[section_key]
-            rating_key = str(self._next_rating_key)
-            self._next_rating_key += 1
+            episodes = sum(1 for item in self._items.values() if item.section_key == section_key)
             now = int(time.time())
-            fields: dict[str, FieldValue] = dict.fromkeys(EDITABLE_FIELDS)
-            fields["title"] = title if title is not None else _default_title(file)
-            if section.kind.item_type == "episode":
-                episodes = sum(1 for item in self._items.values() if item.section_key == section_key)
-                fields.update(grandparentTitle="Emulated Show", parentTitle="Season 1", parentIndex=1)
-                fields["index"] = episodes + 1
-            item = Item(rating_key, section_key, section.kind.item_type, file, int(rating_key), now, now, fields)
-            self._apply_attrs(item, attrs)
-            self._items[rating_key] = item
-            return rating_key
+            added = []
+            for spec in items:
+                attrs = dict(spec)
+                file, title = attrs.pop("file"), attrs.pop("title", None)
+                rating_key = str(self._next_rating_key)
+                self._next_rating_key += 1
+                fields: dict[str, FieldValue] = dict.fromkeys(EDITABLE_FIELDS)
+                fields["title"] = title if title is not None else _default_title(file)
+                if section.kind.item_type == "episode":
+                    episodes += 1
+                    fields.update(grandparentTitle="Emulated Show", parentTitle="Season 1", parentIndex=1)
+                    fields["index"] = episodes
+                item = Item(rating_key, section_key, section.kind.item_type, file, int(rating_key), now, now, fields)
+                self._apply_attrs(item, attrs)
+                self._items[rating_key] = item
+                added.append(rating_key)
+            return added
 
     def edit_item(self, rating_key: str, **attrs: Any) -> None:
         """Simulate a user editing the item in Plex: same attrs as add_item; lists and `locks` replace."""
@@ -970,7 +987,12 @@ class _Handler(BaseHTTPRequestHandler):
     do_PUT = do_POST = do_DELETE = do_GET
 
     def _serve(self) -> None:
-        outcome = self.server.emulator._handle(self._read_request())
+        request = self._read_request()
+        latency = self.server.emulator.latency
+        if latency and self.server.released.wait(latency):
+            self._drop()
+            return
+        outcome = self.server.emulator._handle(request)
         if outcome.response is None:
             self._drop()
             return
