@@ -1,7 +1,7 @@
 """What the benchmarks share: the scale, emulated servers with added latency, seeded libraries, sessions.
 
-Seeding goes through the emulators' in-process bulk API (no HTTP), so building a 100,000-item Plex section takes
-about a second. Libraries are built once per size and reused; the first-sync benchmark leaves its library synced,
+The emulators run in a child process (see remote.py). Seeding goes through their bulk API, not HTTP, so building
+a 100,000-item Plex section takes seconds. Libraries are built once per size and reused; the first-sync benchmark leaves its library synced,
 and later benchmarks that need a synced library reuse it (or sync one themselves when run alone with --only).
 """
 
@@ -17,8 +17,8 @@ from plexsync_gui.core.paths import PathRule
 from plexsync_gui.core.secrets import Secrets
 from plexsync_gui.core.session import Session, open_session
 from plexsync_gui.core.store import Store
-from plexsync_gui.emulators.plex import PlexEmulator
-from plexsync_gui.emulators.stash import StashEmulator
+
+from benchmarks.remote import EmulatorProcess, RemotePlex, RemoteStash
 
 LATENCY = 0.005  # seconds added to every Plex and Stash request (the issue's benchmark condition)
 PLEX_TOKEN = "bench-plex-token"
@@ -73,18 +73,21 @@ def stash_scene(index: int) -> dict[str, Any]:
 class Library:
     """A Stash with `scenes` scenes and a Plex "Movies" section holding their files (plus filler items)."""
 
-    stash: StashEmulator
-    plex: PlexEmulator
+    stash: RemoteStash
+    plex: RemotePlex
     section: int
     scene_ids: list[str]
     rating_keys: list[str]  # of the scenes' files, in scene order
     section_items: int  # scenes' files plus filler
     synced: Session | None = None  # a session whose store holds a finished first sync
+    urls: tuple[str, str] = ("", "")  # (stash, plex), asked once from the emulator process
+
+    def __post_init__(self) -> None:
+        self.urls = (self.stash.url(), self.plex.url())
 
     def config(self) -> Config:
         config = Config()
-        config.stash.url = self.stash.url
-        config.plex.url = self.plex.url
+        config.stash.url, config.plex.url = self.urls
         config.plex.libraries = ["Movies"]
         config.fields.poster = False  # the issue's condition: metadata only
         config.path_map = [PathRule("/data/", "/media/")]
@@ -95,16 +98,19 @@ class Library:
         self.plex.stop()
 
 
-def build_library(scenes: int, section_items: int | None = None) -> Library:
-    """Started emulators with 5 ms latency; the section holds the scenes' files, then filler up to its size."""
-    stash = StashEmulator(api_key=STASH_KEY, start_time=STASH_NOW, latency=LATENCY).start()
-    plex = PlexEmulator(token=PLEX_TOKEN, latency=LATENCY).start()
+def build_library(emulators: EmulatorProcess, scenes: int, section_items: int | None = None,
+                  plex_files: bool = True) -> Library:
+    """Started emulators with 5 ms latency; the section holds the scenes' files (unless `plex_files` is off),
+    then filler up to its size."""
+    stash = emulators.stash(api_key=STASH_KEY, start_time=STASH_NOW, latency=LATENCY)
+    plex = emulators.plex(token=PLEX_TOKEN, latency=LATENCY)
     section = plex.add_section("Movies", "movie", ["/media/movies"])
-    scene_ids = stash.add_scenes(stash_scene(i) for i in range(scenes))
-    rating_keys = plex.add_items(section, ({"file": f"/media/movies/{file_name(i)}"} for i in range(scenes)))
-    filler = (section_items or scenes) - scenes
-    plex.add_items(section, ({"file": f"/media/movies/other/filler-{i:06d}.mkv"} for i in range(filler)))
-    return Library(stash, plex, section, scene_ids, rating_keys, section_items or scenes)
+    scene_ids = stash.add_scenes([stash_scene(i) for i in range(scenes)])
+    files = scenes if plex_files else 0
+    rating_keys = plex.add_items(section, [{"file": f"/media/movies/{file_name(i)}"} for i in range(files)])
+    filler = max((section_items or files) - files, 0)
+    plex.add_items(section, [{"file": f"/media/movies/other/filler-{i:06d}.mkv"} for i in range(filler)])
+    return Library(stash, plex, section, scene_ids, rating_keys, files + filler)
 
 
 @dataclass
@@ -113,11 +119,19 @@ class Context:
     workdir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="plexsync-bench-")))
     _libraries: dict[tuple[int, int], Library] = field(default_factory=dict)
     _sessions: list[Session] = field(default_factory=list)
+    _emulators: EmulatorProcess | None = None
+
+    @property
+    def emulators(self) -> EmulatorProcess:
+        if self._emulators is None:
+            self._emulators = EmulatorProcess()
+        return self._emulators
 
     def library(self, scenes: int, section_items: int | None = None) -> Library:
+        """A library shared by the benchmarks that ask for the same sizes."""
         key = (scenes, section_items or scenes)
         if key not in self._libraries:
-            self._libraries[key] = build_library(scenes, section_items)
+            self._libraries[key] = build_library(self.emulators, scenes, section_items)
         return self._libraries[key]
 
     def session(self, library: Library, name: str) -> Session:
@@ -138,3 +152,5 @@ class Context:
             session.store.close()
         for library in self._libraries.values():
             library.stop()
+        if self._emulators is not None:
+            self._emulators.shutdown()

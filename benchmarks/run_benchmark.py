@@ -22,10 +22,7 @@ from plexsync_gui.core.config import save_config
 from plexsync_gui.core.poller import WATERMARK_KEY
 from plexsync_gui.core.scene import desired_fields, payload_hash, scene_from_stash
 from plexsync_gui.core.store import ACTIVITY_LIMIT, Store
-from plexsync_gui.emulators.plex import PlexEmulator
-from plexsync_gui.emulators.stash import StashEmulator
-
-from benchmarks.context import LATENCY, PLEX_TOKEN, STASH_KEY, STASH_NOW, Context, Library, stash_scene
+from benchmarks.context import PLEX_TOKEN, STASH_KEY, Context, Library, build_library, stash_scene
 from benchmarks.registry import Result, benchmark
 
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
@@ -78,17 +75,8 @@ def seed_database(path: Path, library: Library, count: int) -> int:
     return sum(p.stat().st_size for p in path.parent.glob(path.name + "*"))
 
 
-def idle_library(scenes: int) -> Library:
-    """Stash with `scenes` scenes; Plex with an empty section (an idle run sends Plex nothing)."""
-    stash = StashEmulator(api_key=STASH_KEY, start_time=STASH_NOW, latency=LATENCY).start()
-    plex = PlexEmulator(token=PLEX_TOKEN, latency=LATENCY).start()
-    section = plex.add_section("Movies", "movie", ["/media/movies"])
-    scene_ids = stash.add_scenes(stash_scene(i) for i in range(scenes))
-    return Library(stash, plex, section, scene_ids, [], 0)
-
-
 def measure_run(ctx: Context, scenes: int) -> dict[str, Any]:
-    library = idle_library(scenes)
+    library = build_library(ctx.emulators, scenes, plex_files=False)  # an idle run sends Plex nothing
     try:
         data_dir = ctx.workdir / f"run-{scenes}"
         data_dir.mkdir(parents=True, exist_ok=True)
@@ -116,7 +104,7 @@ def _observe(ctx: Context, library: Library, data_dir: Path) -> dict[str, Any]:
                   ctx.scale.poll_interval * 4 + 120)
             startup = time.monotonic() - started
             polls_before = library.stash.count("ChangedSceneIds")
-            requests_before = len(library.stash.requests)
+            requests_before = library.stash.count()
             first = sample(process.pid)
             samples = [first]
             window_end = time.monotonic() + ctx.scale.run_window
@@ -127,7 +115,7 @@ def _observe(ctx: Context, library: Library, data_dir: Path) -> dict[str, Any]:
             window = ctx.scale.run_window
             peak = peak_rss(process.pid)
             polls = library.stash.count("ChangedSceneIds") - polls_before
-            requests = len(library.stash.requests) - requests_before
+            requests = library.stash.count() - requests_before
         finally:
             process.send_signal(signal.SIGTERM)
             try:
@@ -139,7 +127,7 @@ def _observe(ctx: Context, library: Library, data_dir: Path) -> dict[str, Any]:
         "startup_seconds": startup, "window_seconds": window,
         "rss_bytes": max(s.rss_bytes for s in samples), "rss_start_bytes": first.rss_bytes, "peak_rss_bytes": peak,
         "cpu_percent": 100 * (last.cpu_seconds - first.cpu_seconds) / window, "polls": polls,
-        "stash_requests": requests, "plex_requests": len(library.plex.requests), "exit_code": code,
+        "stash_requests": requests, "plex_requests": library.plex.count(), "exit_code": code,
     }
 
 

@@ -40,14 +40,14 @@ def first_sync(ctx: Context) -> Result:
     summary = session.engine.process_due()
     finished = time.perf_counter()
     library.synced = session
-    plex_requests = len(library.plex.requests)
+    plex_requests = library.plex.count()
     rate = n / (finished - started)
     per_scene = plex_requests / n
     figures = {
         "scenes": n, "seconds": finished - started, "poll_seconds": polled - started,
         "process_seconds": finished - polled, "scenes_per_second": rate, "plex_requests": plex_requests,
         "plex_requests_per_scene": per_scene, "plex_puts": library.plex.count("PUT"), "synced": summary.synced,
-        "queued": poll.enqueued.queued, "stash_requests": len(library.stash.requests),
+        "queued": poll.enqueued.queued, "stash_requests": library.stash.count(),
     }
     note = "" if summary.synced == n else f"only {summary.synced} of {n} scenes synced"
     return Result(
@@ -73,13 +73,13 @@ def resync_unchanged(ctx: Context) -> Result:
     batches = library.stash.count("FindScenesByIds")
     expected_batches = math.ceil(n / BATCH_SIZE)
     figures = {
-        "scenes": n, "seconds": seconds, "plex_requests": len(library.plex.requests), "plex_puts": puts,
-        "stash_batches": batches, "stash_requests": len(library.stash.requests), "queued": enqueued.queued,
+        "scenes": n, "seconds": seconds, "plex_requests": library.plex.count(), "plex_puts": puts,
+        "stash_batches": batches, "stash_requests": library.stash.count(), "queued": enqueued.queued,
         "unchanged": enqueued.unchanged, "processed": summary.synced,
     }
     return Result(
         f"re-sync of the same {n:,}, nothing changed",
-        f"{seconds:.2f} s; {puts} PUTs, {len(library.plex.requests)} Plex requests; Stash in {batches} batches",
+        f"{seconds:.2f} s; {puts} PUTs, {library.plex.count()} Plex requests; Stash in {batches} batches",
         f"< 5 s; 0 PUTs; Stash in batches ({expected_batches} of {BATCH_SIZE})",
         seconds < 5 and puts == 0 and batches == expected_batches, figures,
     )
@@ -156,10 +156,10 @@ def idle_edit(ctx: Context) -> Result:
             library.stash.advance(1)  # Stash stamps with second precision
             edited = time.perf_counter()
             library.stash.update_scene(library.scene_ids[index], title=title)
-            arrived = _wait_for(lambda: library.plex.item_state(library.rating_keys[index])["title"] == title,
+            arrived = _wait_for(lambda: library.plex.title(library.rating_keys[index]) == title,
                                 interval + 30, step=0.005)
             delays.append(time.perf_counter() - edited if arrived else math.inf)
-        edit_requests = {"stash": len(library.stash.requests), "plex": len(library.plex.requests)}
+        edit_requests = {"stash": library.stash.count(), "plex": library.plex.count()}
     worst = max(delays)
     figures = {"poll_interval": interval, "delays": delays, "idle_poll_requests": idle_poll,
                "edit_requests": edit_requests, "scenes": n}
@@ -182,10 +182,10 @@ def _timed_first_sync(ctx: Context, library: Library, name: str) -> dict[str, fl
     summary = session.engine.process_due()
     seconds = time.perf_counter() - started
     scenes = len(library.scene_ids)
-    lookups = sum(1 for r in library.plex.requests if r.method == "GET" and r.path.endswith("/all"))
+    lookups = library.plex.count("GET", f"/library/sections/{library.section}/all")
     return {"scenes": scenes, "section_items": library.section_items,
-            "seconds": seconds, "plex_requests": len(library.plex.requests),
-            "requests_per_scene": len(library.plex.requests) / scenes, "lookup_requests": lookups,
+            "seconds": seconds, "plex_requests": library.plex.count(),
+            "requests_per_scene": library.plex.count() / scenes, "lookup_requests": lookups,
             "ms_per_scene": 1000 * seconds / scenes, "synced": summary.synced}
 
 

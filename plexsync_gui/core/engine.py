@@ -6,7 +6,6 @@ breaker and the pause on a rejected token; it never sleeps, so a caller decides 
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import random
 import time
@@ -14,25 +13,25 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from plexsync_gui.core.breaker import CLOSED, CircuitBreaker
+from plexsync_gui.core.breaker import CLOSED, HALF_OPEN, OPEN, CircuitBreaker
 from plexsync_gui.core.config import Config
-from plexsync_gui.core.edits import plan_edit
 from plexsync_gui.core.errors import (
     PermanentError,
     PlexAuthError,
     PlexNotFound,
     PlexPermanentError,
     PlexTemporaryError,
-    StashError,
     SyncError,
     TransientError,
     backoff_delay,
     get_retry_params,
 )
-from plexsync_gui.core.paths import map_path, same_file
-from plexsync_gui.core.plex_client import Candidate, PlexClient, item_files, snapshot
+from plexsync_gui.core.paths import map_path
+from plexsync_gui.core.plex_client import PlexClient
+from plexsync_gui.core.pool import Done, LanePool
+from plexsync_gui.core.push import Lane, PushResult, PushTask, push
 from plexsync_gui.core.stamps import shift_stamp
-from plexsync_gui.core.scene import SceneMetadata, desired_fields, payload_hash, scene_from_stash
+from plexsync_gui.core.scene import SceneMetadata, payload_hash, scene_from_stash
 from plexsync_gui.core.stash_client import StashClient
 from plexsync_gui.core.store import Job, NewJob, Store
 
@@ -65,6 +64,7 @@ class ProcessSummary:
     synced: int = 0
     retried: int = 0
     failed: int = 0
+    released: int = 0  # put back uncharged: in flight when another job paused processing or opened the breaker
     stopped_reason: str | None = None  # why processing stopped early (breaker open, token rejected)
 
 
@@ -78,7 +78,7 @@ class SyncEngine:
         self.clock = clock
         self.rng = rng or random.Random()
         self.breaker = CircuitBreaker.from_json(store.get(BREAKER_KEY))
-        self._sections: list[Any] | None = None
+        self._lanes = [Lane(plex, stash)]
 
     # ---- enqueue -----------------------------------------------------------------------------------------------
 
@@ -132,8 +132,8 @@ class SyncEngine:
         """After a rejected token, test it with one cheap request; clear the pause when Plex accepts it."""
         if self.auth_problem is None:
             return True
-        self.plex.reconnect()
-        self._sections = None
+        for lane in self._lanes:
+            lane.forget_sections()
         try:
             self.plex.sections()
         except SyncError:
@@ -152,111 +152,124 @@ class SyncEngine:
 
     def process_due(self, should_stop: Callable[[], bool] = lambda: False,
                     on_outcome: Callable[[JobOutcome], None] | None = None) -> ProcessSummary:
-        """Process every job due now; stop early when the breaker opens or Plex rejects the token."""
+        """Process every job due now, up to `sync.workers` at a time; stop early when the breaker opens or Plex
+        rejects the token.
+
+        Workers only talk to Plex and Stash. Claiming, recording and `on_outcome` all happen here, in the calling
+        thread, so the store never crosses threads. `should_stop` is asked before each new job; jobs already in
+        flight are finished and recorded before this returns, so none is lost or left in progress.
+        """
         summary = ProcessSummary()
-        while not should_stop():
-            if self.auth_problem:
-                summary.stopped_reason = self.auth_problem
-                break
-            if not self.breaker_allows():
-                summary.stopped_reason = "Plex is unreachable; the circuit breaker is open"
-                break
-            outcome = self.process_next()
-            if outcome is None:
-                break
-            log.info("scene %s %r: %s %s", outcome.scene_id, outcome.title, outcome.outcome, outcome.detail)
-            summary.synced += outcome.outcome in ("synced", "unchanged")
-            summary.retried += outcome.outcome == "retry"
-            summary.failed += outcome.outcome == "failed"
-            if on_outcome:
-                on_outcome(outcome)
+        with LanePool(self._active_lanes(), push) as pool:
+            try:
+                while True:
+                    self._start_jobs(pool, should_stop, summary, on_outcome)
+                    if not pool.busy:
+                        break
+                    for done in pool.wait():
+                        self._report(summary, self._commit(done), on_outcome)
+            except BaseException:
+                for done in pool.drain():  # an error here: put the jobs in flight back untouched
+                    self.store.release(done.task.job)
+                raise
         return summary
 
-    def process_next(self) -> JobOutcome | None:
-        job = self.store.claim_next(self.clock())
-        if job is None:
-            return None
+    def _start_jobs(self, pool: LanePool[Lane, PushTask, PushResult], should_stop: Callable[[], bool],
+                    summary: ProcessSummary, on_outcome: Callable[[JobOutcome], None] | None) -> None:
+        """Claim due jobs while a lane is free; a job that needs no Plex request is finished right here."""
+        while pool.has_room(1 if self.breaker.state == HALF_OPEN else self.config.sync.workers):
+            if should_stop():
+                return
+            reason = self._stop_reason(busy=pool.busy > 0)
+            if reason:
+                summary.stopped_reason = reason
+                return
+            job = self.store.claim_next(self.clock())
+            if job is None:
+                return
+            task = self._prepare(job)
+            if isinstance(task, JobOutcome):
+                self._report(summary, task, on_outcome)
+            else:
+                pool.submit(task)
+
+    def _stop_reason(self, busy: bool) -> str | None:
+        """Why no new job may start. The breaker's probe is only sent when no job is in flight, so a probe never
+        overlaps a worker's request and an answer can only be judged against a quiet queue."""
+        if self.auth_problem:
+            return self.auth_problem
+        if not (self.breaker.allows_requests() if busy else self.breaker_allows()):
+            return "Plex is unreachable; the circuit breaker is open"
+        return None
+
+    def _prepare(self, job: Job) -> PushTask | JobOutcome:
+        """Read what the worker needs; finish at once what needs no network (nothing changed, no file)."""
         try:
-            detail = self._sync(job)
+            scene = SceneMetadata.from_json(job.payload)
+            state = self.store.sync_state(scene.scene_id)
+            if not job.force and state is not None and state.pushed_hash == job.payload_hash:
+                self.store.finish(job, {}, None)
+                return JobOutcome(job.id, job.scene_id, job.title, "unchanged", "no change")
+            if not scene.path:
+                raise PermanentError("the scene has no file in Stash, so it cannot be matched to a Plex item")
+            return PushTask(job, scene, map_path(scene.path, self.config.path_map), state, self.config)
         except SyncError as exc:
             return self._fail(job, exc)
         except Exception as exc:  # a bug must cost one job an attempt, never the worker
-            log.exception("unexpected error while syncing scene %s", job.scene_id)
+            log.exception("unexpected error while preparing scene %s", job.scene_id)
             return self._fail(job, TransientError(f"internal error: {type(exc).__name__}: {exc}"))
-        self._plex_answered()
-        return JobOutcome(job.id, job.scene_id, job.title, "unchanged" if detail == "no change" else "synced", detail)
 
-    def _sync(self, job: Job) -> str:
-        scene = SceneMetadata.from_json(job.payload)
-        state = self.store.sync_state(scene.scene_id)
-        if not job.force and state is not None and state.pushed_hash == job.payload_hash:
-            self.store.finish(job, {}, None)
-            return "no change"
-        if not scene.path:
-            raise PermanentError("the scene has no file in Stash, so it cannot be matched to a Plex item")
-        plex_path = map_path(scene.path, self.config.path_map)
-        item = self._item_for(scene.scene_id, plex_path, state.rating_key if state else None)
-        plan = plan_edit(desired_fields(scene, self.config.fields), snapshot(item),
-                         state.written if state else None, self.config.sync.preserve_plex_edits)
-        if plan.params:
-            self.plex.apply(item, plan.params)
-        poster_sha1 = self._sync_poster(scene, item, state.poster_sha1 if state else None)
-        changed = plan.changed + (["poster"] if poster_sha1 != (state.poster_sha1 if state else None) else [])
-        detail = ", ".join(changed) + " changed" if changed else "no change"
-        if plan.preserved:
-            detail += f"; kept Plex edits to {', '.join(plan.preserved)}"
-        self.store.finish(job, {
-            "rating_key": str(item.ratingKey), "pushed_hash": job.payload_hash, "written": plan.written,
-            "poster_sha1": poster_sha1, "synced_at": self.clock(),
-        }, ("synced", detail))
-        return detail
-
-    def _item_for(self, scene_id: str, plex_path: str, rating_key: str | None) -> Any:
-        """The full Plex item: through the remembered ratingKey when it still holds the file, else a lookup."""
-        if rating_key:
-            item = self.plex.fetch_full(rating_key)
-            if item is not None and any(same_file(f, plex_path) for f in item_files(item)):
-                return item
-            self.store.update_state(scene_id, rating_key=None)
-        candidate = self._match(plex_path)
-        item = self.plex.fetch_full(candidate.rating_key)
-        if item is None:
-            raise PlexNotFound(f"Plex item {candidate.rating_key} vanished while syncing")
-        return item
-
-    def _match(self, plex_path: str) -> Candidate:
-        if self._sections is None:
-            self._sections = self.plex.target_sections(self.config.plex.libraries)
-        candidates = self.plex.find_candidates(plex_path, self._sections)
-        if not candidates:
-            raise PlexNotFound(f"no Plex item has the file {plex_path} (not scanned yet, or a path_map is missing)")
-        if len(candidates) > 1 and self.config.sync.strict_matching:
-            listed = "; ".join(f"{c.rating_key} {c.title!r} ({c.file})" for c in candidates[:10])
-            raise PermanentError(
-                f"{len(candidates)} Plex items match {plex_path} and strict_matching is on: {listed}. "
-                "Pick one in the app, or turn strict_matching off to take the first",
-                candidates=[c.as_dict() for c in candidates],
-            )
-        return candidates[0]
-
-    def _sync_poster(self, scene: SceneMetadata, item: Any, last_sha1: str | None) -> str | None:
-        """Upload the scene's screenshot when its bytes changed; Stash placeholders are never uploaded."""
-        if not self.config.fields.poster or not scene.screenshot_url:
-            return last_sha1
+    def _commit(self, done: Done[PushTask, PushResult]) -> JobOutcome:
+        """Record a worker's result (in the calling thread)."""
+        job = done.task.job
         try:
-            data = self.stash.download_image(scene.screenshot_url)
-        except StashError as exc:
-            raise TransientError(f"could not download the poster from Stash: {exc}") from None
-        if data is None:
-            return last_sha1
-        sha1 = hashlib.sha1(data).hexdigest()
-        if sha1 != last_sha1:
-            self.plex.upload_poster(item, data)
-        return sha1
+            result = done.result()
+        except Exception as exc:  # push() returns its errors; this is a bug in the pool itself
+            result = PushResult(error=TransientError(f"internal error: {type(exc).__name__}: {exc}"))
+        if result.forget_rating_key:
+            self.store.update_state(job.scene_id, rating_key=None)
+        if result.error is not None:
+            return self._fail(job, result.error)
+        self._plex_answered()
+        self.store.finish(job, {
+            "rating_key": result.rating_key, "pushed_hash": job.payload_hash, "written": result.written,
+            "poster_sha1": result.poster_sha1, "synced_at": self.clock(),
+        }, ("synced", result.detail))
+        outcome = "unchanged" if result.detail == "no change" else "synced"
+        return JobOutcome(job.id, job.scene_id, job.title, outcome, result.detail)
+
+    @staticmethod
+    def _report(summary: ProcessSummary, outcome: JobOutcome,
+                on_outcome: Callable[[JobOutcome], None] | None) -> None:
+        log.info("scene %s %r: %s %s", outcome.scene_id, outcome.title, outcome.outcome, outcome.detail)
+        summary.synced += outcome.outcome in ("synced", "unchanged")
+        summary.retried += outcome.outcome == "retry"
+        summary.failed += outcome.outcome == "failed"
+        summary.released += outcome.outcome == "released"
+        if on_outcome:
+            on_outcome(outcome)
+
+    def _active_lanes(self) -> list[Lane]:
+        """One lane per worker: the first uses the session's own clients, the others clones, made once and kept
+        (with their connections) until close()."""
+        while len(self._lanes) < self.config.sync.workers:
+            self._lanes.append(Lane(self.plex.clone(), self.stash.clone()))
+        return self._lanes[:self.config.sync.workers]
+
+    def close(self) -> None:
+        """Close the extra lanes' clients; the session closes its own."""
+        for lane in self._lanes[1:]:
+            lane.plex.close()
+            lane.stash.close()
+        del self._lanes[1:]
 
     # ---- failures ----------------------------------------------------------------------------------------------
 
     def _fail(self, job: Job, error: SyncError) -> JobOutcome:
+        if self._already_known(error):
+            self.store.release(job)
+            return JobOutcome(job.id, job.scene_id, job.title, "released", f"{error}; put back uncharged",
+                              error.type_name)
         attempts = job.attempts + 1
         message = str(error)
         if isinstance(error, PlexAuthError):
@@ -281,10 +294,19 @@ class SyncEngine:
         return JobOutcome(job.id, job.scene_id, job.title, "retry", f"{message}; retry in {delay:.0f} s",
                           error.type_name)
 
+    def _already_known(self, error: SyncError) -> bool:
+        """A failure of a job that was in flight when another one paused processing or opened the breaker: it says
+        nothing new, so it is neither charged nor counted (once open, only the probe moves the breaker)."""
+        if isinstance(error, PlexAuthError):
+            return self.auth_problem is not None
+        return isinstance(error, PlexTemporaryError) and self.breaker.state == OPEN
+
     def _dead_letter(self, job: Job, error_type: str, message: str, attempts: int, candidates: list[dict]) -> None:
         self.store.dead_letter(job, error_type, message, attempts, candidates or None, now=self.clock())
 
     def _plex_answered(self) -> None:
+        if self.breaker.state == OPEN:
+            return  # an answer to a request sent before the breaker opened; only the probe closes it
         if self.breaker.state != CLOSED or self.breaker.failures:
             self.breaker.record_success()
             self._save_breaker()

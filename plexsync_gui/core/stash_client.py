@@ -39,9 +39,13 @@ class SceneStamp:
 
 
 class StashClient:
+    """One connection to Stash; like PlexClient, not for concurrent use (concurrent work takes a `clone()`)."""
+
     def __init__(self, url: str, api_key: str | None, timeout: float = 30.0, verify: bool | str = True) -> None:
         self.base_url = url.rstrip("/").removesuffix("/graphql")
         self.timeout = timeout
+        self._api_key = api_key
+        self._verify = verify
         self._session = requests.Session()
         self._session.trust_env = False
         self._session.verify = verify
@@ -49,6 +53,10 @@ class StashClient:
         if api_key:
             self._session.headers["ApiKey"] = api_key
         self._schema: tuple[bool, str] | None = None  # (has groups, ids argument name)
+
+    def clone(self) -> StashClient:
+        """A client for the same server with its own HTTP session."""
+        return StashClient(self.base_url, self._api_key, self.timeout, self._verify)
 
     def close(self) -> None:
         self._session.close()

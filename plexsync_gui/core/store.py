@@ -40,6 +40,7 @@ CREATE TABLE IF NOT EXISTS jobs (
     enqueued_at     REAL    NOT NULL
 );
 CREATE INDEX IF NOT EXISTS jobs_due ON jobs (status, next_retry_at);
+CREATE INDEX IF NOT EXISTS jobs_order ON jobs (COALESCE(next_retry_at, enqueued_at), id);
 
 CREATE TABLE IF NOT EXISTS dead_letters (
     id          INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -188,12 +189,16 @@ class Store:
         return len(rows)
 
     def claim_next(self, now: float | None = None) -> Job | None:
-        """Take the oldest due job and mark it in progress."""
+        """Take the oldest due job and mark it in progress.
+
+        The query walks `jobs_order` and stops at the first due row. Left to itself SQLite picks `jobs_due` for the
+        OR and sorts every due row: 4 ms per claim at 10,000 queued, 46 ms at 100,000 (profiled, issue 4).
+        """
         now = time.time() if now is None else now
         with self._tx() as db:
             row = db.execute(
                 """
-                SELECT * FROM jobs
+                SELECT * FROM jobs INDEXED BY jobs_order
                 WHERE status = 'pending' OR (status = 'retry_wait' AND next_retry_at <= ?)
                 ORDER BY COALESCE(next_retry_at, enqueued_at), id LIMIT 1
                 """,
