@@ -220,28 +220,30 @@ def _raw_scenes(library: Library, count: int) -> list[dict[str, Any]]:
 
 @benchmark("enqueue", "enqueue a large batch of scenes")
 def enqueue(ctx: Context) -> Result:
+    """What a poll does with scenes fetched from Stash, minus the network: map, hash, compare, write; one call
+    (and one transaction) per Stash batch."""
     n = ctx.scale.enqueue
     library = ctx.library(ctx.scale.scenes)
     session = ctx.session(library, "enqueue")
     raws = _raw_scenes(library, n)
+    batches = [{raw["id"]: raw for raw in raws[i:i + BATCH_SIZE]} for i in range(0, n, BATCH_SIZE)]
     transactions = _count_transactions(session)
     started = time.perf_counter()
-    first = session.engine.enqueue_raw({raw["id"]: raw for raw in raws})
+    queued = sum(session.engine.enqueue_raw(batch).queued for batch in batches)
     seconds = time.perf_counter() - started
     begun = transactions()
     started = time.perf_counter()
-    again = session.engine.enqueue_raw({raw["id"]: raw for raw in raws})
+    unchanged = sum(session.engine.enqueue_raw(batch).unchanged for batch in batches)
     again_seconds = time.perf_counter() - started
     database = session.store.path
     size = sum(p.stat().st_size for p in database.parent.glob(database.name + "*"))
-    figures = {"scenes": n, "seconds": seconds, "transactions": begun, "queued": first.queued,
-               "unchanged_again_seconds": again_seconds, "unchanged_again": again.unchanged, "database_bytes": size}
-    batches = math.ceil(n / BATCH_SIZE)
+    figures = {"scenes": n, "seconds": seconds, "transactions": begun, "batches": len(batches), "queued": queued,
+               "unchanged_again_seconds": again_seconds, "unchanged_again": unchanged, "database_bytes": size}
     return Result(
         f"enqueue {n:,} scenes",
-        f"{seconds:.2f} s in {begun} transaction(s); again unchanged {again_seconds:.2f} s",
-        f"< 2 s, one transaction per batch ({batches} batches of {BATCH_SIZE})",
-        seconds < 2 and first.queued == n and begun <= batches, figures,
+        f"{seconds:.2f} s in {begun} transactions ({len(batches)} batches); unchanged again {again_seconds:.2f} s",
+        f"< 2 s, one transaction per batch ({len(batches)} batches of {BATCH_SIZE})",
+        seconds < 2 and queued == n and begun == len(batches), figures,
     )
 
 

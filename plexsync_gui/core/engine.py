@@ -48,6 +48,13 @@ class EnqueueResult:
     deleted: int = 0
     unknown: list[str] = field(default_factory=list)
 
+    def add(self, other: EnqueueResult) -> None:
+        """Fold in the result of another batch."""
+        self.queued += other.queued
+        self.unchanged += other.unchanged
+        self.deleted += other.deleted
+        self.unknown += other.unknown
+
 
 @dataclass
 class JobOutcome:
@@ -83,7 +90,8 @@ class SyncEngine:
     # ---- enqueue -----------------------------------------------------------------------------------------------
 
     def enqueue_raw(self, scenes: dict[str, dict[str, Any] | None], force: bool = False) -> EnqueueResult:
-        """Queue the scenes whose payload is new; drop scenes Stash no longer has (None)."""
+        """Queue the scenes whose payload is new; drop scenes Stash no longer has (None). One transaction for the
+        queued and seen scenes: callers pass one Stash batch at a time."""
         result = EnqueueResult()
         metas: list[SceneMetadata] = []
         for scene_id, raw in scenes.items():
@@ -100,15 +108,16 @@ class SyncEngine:
                 result.unchanged += 1
                 continue
             jobs.append(NewJob(meta.scene_id, meta.display_title, meta.path, meta.to_json(), digest, force))
-        result.queued = self.store.enqueue(jobs, now=self.clock())
-        self.store.mark_seen((m.scene_id, m.updated_at) for m in metas if m.updated_at)
+        result.queued = self.store.enqueue(jobs, now=self.clock(),
+                                           seen=[(m.scene_id, m.updated_at) for m in metas if m.updated_at])
         return result
 
     def sync_scenes(self, scene_ids: list[str], force: bool = False) -> EnqueueResult:
-        found = self.stash.scenes_by_ids(scene_ids)
-        unknown = [i for i in scene_ids if found.get(i) is None]
-        result = self.enqueue_raw({i: s for i, s in found.items() if s is not None}, force)
-        result.unknown = unknown
+        """Fetch and queue the scenes one Stash batch at a time, so memory stays flat for any library size."""
+        result = EnqueueResult()
+        for found in self.stash.scene_batches(scene_ids):
+            result.unknown += [i for i, s in found.items() if s is None]
+            result.add(self.enqueue_raw({i: s for i, s in found.items() if s is not None}, force))
         return result
 
     def sync_all(self, force: bool = False) -> EnqueueResult:

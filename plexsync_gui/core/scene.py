@@ -10,8 +10,9 @@ import hashlib
 import json
 import re
 import unicodedata
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import date as date_cls
+from functools import lru_cache
 from typing import Any
 
 from plexsync_gui.core.config import FieldToggles
@@ -46,7 +47,8 @@ class SceneMetadata:
         return self.title or (basename(self.path) if self.path else f"scene {self.scene_id}")
 
     def to_json(self) -> str:
-        return json.dumps(asdict(self), ensure_ascii=False, separators=(",", ":"))
+        # vars(), not asdict(): the fields are flat, and asdict's deep copy was a third of enqueueing's CPU
+        return json.dumps(vars(self), ensure_ascii=False, separators=(",", ":"))
 
     @classmethod
     def from_json(cls, text: str) -> SceneMetadata:
@@ -62,9 +64,7 @@ def clean_text(value: Any, limit: int, keep_newlines: bool = False) -> str | Non
         return None
     text = unicodedata.normalize("NFC", value)
     allowed = "\n\t" if keep_newlines else ""
-    text = "".join(
-        ch for ch in text if ch in allowed or unicodedata.category(ch) not in ("Cc", "Cf", "Cs", "Co", "Cn")
-    )
+    text = _drop_invisible(text, allowed)
     if keep_newlines:
         text = "\n".join(line.rstrip() for line in text.replace("\r\n", "\n").split("\n")).strip()
     else:
@@ -75,12 +75,35 @@ def clean_text(value: Any, limit: int, keep_newlines: bool = False) -> str | Non
     return text or None
 
 
+_INVISIBLE = ("Cc", "Cf", "Cs", "Co", "Cn")
+_ASCII_CONTROLS = {allowed: {c: None for c in [*range(32), 127] if chr(c) not in allowed} for allowed in ("", "\n\t")}
+
+
+def _drop_invisible(text: str, allowed: str) -> str:
+    """Drop control, format and unassigned characters except `allowed`. In ASCII those are only the C0 controls
+    and DEL, so plain ASCII (most titles) skips the per-character scan: it was half of enqueueing's CPU."""
+    if text.isascii():
+        return text.translate(_ASCII_CONTROLS[allowed])
+    return "".join(ch for ch in text if ch in allowed or unicodedata.category(ch) not in _INVISIBLE)
+
+
+def clean_name(value: Any) -> str | None:
+    """A studio, performer or tag name, cleaned like any text (see _clean_name)."""
+    return _clean_name(value) if isinstance(value, str) else None
+
+
+@lru_cache(maxsize=8192)
+def _clean_name(value: str) -> str | None:
+    """Names repeat across a library, so each is cleaned once: this was a third of mapping a scene (issue 4)."""
+    return clean_text(value, MAX_NAME)
+
+
 def clean_names(values: Any) -> tuple[str, ...]:
     """Names from a list of `{name: …}` objects: cleaned, de-duplicated case-insensitively, capped."""
     names: list[str] = []
     seen: set[str] = set()
     for item in values or []:
-        name = clean_text(item.get("name") if isinstance(item, dict) else None, MAX_NAME)
+        name = clean_name(item.get("name") if isinstance(item, dict) else None)
         if name and name.casefold() not in seen:
             seen.add(name.casefold())
             names.append(name)
@@ -118,7 +141,7 @@ def scene_from_stash(raw: dict[str, Any]) -> SceneMetadata:
         updated_at=str(raw.get("updated_at") or ""),
         path=files[0]["path"] if files else None,
         title=clean_text(raw.get("title"), MAX_TITLE),
-        studio=clean_text(studio.get("name"), MAX_NAME),
+        studio=clean_name(studio.get("name")),
         summary=clean_text(raw.get("details"), MAX_SUMMARY, keep_newlines=True),
         date=parse_date(raw.get("date")),
         rating=parse_rating(raw.get("rating100")),

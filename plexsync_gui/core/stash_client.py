@@ -8,7 +8,7 @@ stash_queries and classifies every failure as auth, unavailable or query error, 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -150,13 +150,12 @@ class StashClient:
         stamps = _stamps(self._graphql("AllSceneIds", q.ALL_SCENE_IDS, variables))
         return stamps[0].updated_at if stamps else None
 
-    def scenes_by_ids(self, ids: Iterable[str]) -> dict[str, dict[str, Any] | None]:
-        """Full scenes in batches; None for a scene that no longer exists."""
+    def scene_batches(self, ids: Iterable[str]) -> Iterator[dict[str, dict[str, Any] | None]]:
+        """Full scenes, one batch of BATCH_SIZE at a time (fetched as the caller asks for it); None for a scene
+        that no longer exists."""
         wanted = [str(i) for i in ids]
-        found: dict[str, dict[str, Any] | None] = {}
         for start in range(0, len(wanted), BATCH_SIZE):
-            found.update(self._batch(wanted[start:start + BATCH_SIZE]))
-        return found
+            yield self._batch(wanted[start:start + BATCH_SIZE])
 
     def _batch(self, ids: list[str]) -> dict[str, dict[str, Any] | None]:
         has_groups, ids_argument = self._schema_choice()

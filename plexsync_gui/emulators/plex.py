@@ -139,6 +139,10 @@ class Item:
     locks: set[str] = field(default_factory=set)
     images: dict[str, list[Resource]] = field(default_factory=lambda: {"thumb": [], "art": []})
     image_url: dict[str, str | None] = field(default_factory=lambda: {"thumb": None, "art": None})
+    file_key: str = field(init=False, repr=False)  # lower-cased once: `file=` lookups scan every item
+
+    def __post_init__(self) -> None:
+        self.file_key = self.file.lower()
 
 
 @dataclass(frozen=True)
@@ -773,21 +777,26 @@ class PlexEmulator:
         search_type, file_value = request.int_param("type"), request.param("file")
         if file_value is not None and search_type is None:
             raise HttpError(500)  # what real PMS answers to `file=` without `type=`
-        items = [item for item in self._items.values() if item.section_key == section.key]
+        items: Iterable[Item] = self._items.values()
+        if file_value is not None and self.file_match == "substring":  # the most selective test first
+            items = self._match_file(items, file_value)
+        key = section.key
+        items = [item for item in items if item.section_key == key]
         if search_type is not None and search_type != section.kind.search_type:
             items = []  # movie sections hold only movies (type 1), show sections only episodes (type 4)
         title = (request.param("title") or "").lower()
         if title:
             items = [item for item in items if title in str(item.fields["title"] or "").lower()]
-        if file_value is not None:
+        if file_value is not None and self.file_match == "loose":
             items = self._match_file(items, file_value)
         limit = request.int_param("limit")
         return items if limit is None else items[: max(limit, 0)]
 
-    def _match_file(self, items: list[Item], value: str) -> list[Item]:
+    def _match_file(self, items: Iterable[Item], value: str) -> list[Item]:
         """Substring match on Part.file, case-insensitive; `loose` adds every item in a matched item's folder."""
         wanted = value.lower()
-        matched = [item for item in items if wanted in item.file.lower()]
+        items = list(items)
+        matched = [item for item in items if wanted in item.file_key]
         if self.file_match != "loose":
             return matched
         folders = {_directory(item.file) for item in matched}
