@@ -58,6 +58,7 @@ class SyncSettings:
     preserve_plex_edits: bool = False
     poll_interval: float = 30.0
     max_retries: int = 5
+    workers: int = 4  # jobs in flight at once, each with its own Plex connection; 1 = one job at a time
 
 
 @dataclass
@@ -107,6 +108,7 @@ LIMITS: dict[str, tuple[float, float]] = {
     "plex.timeout": (1, 600),
     "sync.poll_interval": (5, 86400),
     "sync.max_retries": (1, 50),
+    "sync.workers": (1, 8),
 }
 
 

@@ -6,7 +6,7 @@ breaker and the pause on a rejected token; it never sleeps, so a caller decides 
 
 from __future__ import annotations
 
-import hashlib
+import contextlib
 import logging
 import random
 import time
@@ -14,9 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from plexsync_gui.core.breaker import CLOSED, CircuitBreaker
+from plexsync_gui.core.breaker import CLOSED, HALF_OPEN, OPEN, CircuitBreaker
 from plexsync_gui.core.config import Config
-from plexsync_gui.core.edits import describe_fields, plan_edit
 from plexsync_gui.core.errors import (
     PermanentError,
     PlexAuthError,
@@ -24,7 +23,6 @@ from plexsync_gui.core.errors import (
     PlexPermanentError,
     PlexTemporaryError,
     StashDownError,
-    StashError,
     SyncError,
     TransientError,
     backoff_delay,
@@ -32,10 +30,12 @@ from plexsync_gui.core.errors import (
 )
 from plexsync_gui.core.health import database_notice, stash_error
 from plexsync_gui.core.logs import redact
-from plexsync_gui.core.paths import map_path, same_file
-from plexsync_gui.core.plex_client import Candidate, PlexClient, item_files, snapshot
+from plexsync_gui.core.paths import map_path
+from plexsync_gui.core.plex_client import PlexClient
+from plexsync_gui.core.pool import Done, LanePool
+from plexsync_gui.core.push import Lane, PushResult, PushTask, push
 from plexsync_gui.core.stamps import shift_stamp
-from plexsync_gui.core.scene import SceneMetadata, desired_fields, payload_hash, scene_from_stash
+from plexsync_gui.core.scene import SceneMetadata, payload_hash, scene_from_stash
 from plexsync_gui.core.stash_client import StashClient
 from plexsync_gui.core.store import DiskFullError, Job, NewJob, Store
 
@@ -53,6 +53,13 @@ class EnqueueResult:
     deleted: int = 0
     unknown: list[str] = field(default_factory=list)
 
+    def add(self, other: EnqueueResult) -> None:
+        """Fold in the result of another batch."""
+        self.queued += other.queued
+        self.unchanged += other.unchanged
+        self.deleted += other.deleted
+        self.unknown += other.unknown
+
 
 @dataclass
 class JobOutcome:
@@ -69,6 +76,7 @@ class ProcessSummary:
     synced: int = 0
     retried: int = 0
     failed: int = 0
+    released: int = 0  # put back uncharged: in flight when another job paused processing or opened the breaker
     stopped_reason: str | None = None  # why processing stopped early (breaker open, token rejected, disk full)
 
 
@@ -82,7 +90,7 @@ class SyncEngine:
         self.clock = clock
         self.rng = rng or random.Random()
         self.breaker = CircuitBreaker.from_json(store.get(BREAKER_KEY))
-        self._sections: list[Any] | None = None
+        self._lanes = [Lane(plex, stash)]
         self._streak: list[int] = []  # jobs charged for Plex failures since Plex last answered
         self._stranded: list[Job] = []  # claimed jobs a full disk kept from being put back
         self.stash_wait_until: float | None = None  # jobs wait while Stash, which they need for posters, is down
@@ -91,7 +99,8 @@ class SyncEngine:
     # ---- enqueue -----------------------------------------------------------------------------------------------
 
     def enqueue_raw(self, scenes: dict[str, dict[str, Any] | None], force: bool = False) -> EnqueueResult:
-        """Queue the scenes whose payload is new; drop scenes Stash no longer has (None)."""
+        """Queue the scenes whose payload is new; drop scenes Stash no longer has (None). One transaction for the
+        queued and seen scenes: callers pass one Stash batch at a time."""
         result = EnqueueResult()
         metas: list[SceneMetadata] = []
         for scene_id, raw in scenes.items():
@@ -108,15 +117,16 @@ class SyncEngine:
                 result.unchanged += 1
                 continue
             jobs.append(NewJob(meta.scene_id, meta.display_title, meta.path, meta.to_json(), digest, force))
-        result.queued = self.store.enqueue(jobs, now=self.clock())
-        self.store.mark_seen((m.scene_id, m.updated_at) for m in metas if m.updated_at)
+        result.queued = self.store.enqueue(jobs, now=self.clock(),
+                                           seen=[(m.scene_id, m.updated_at) for m in metas if m.updated_at])
         return result
 
     def sync_scenes(self, scene_ids: list[str], force: bool = False) -> EnqueueResult:
-        found = self.stash.scenes_by_ids(scene_ids)
-        unknown = [i for i in scene_ids if found.get(i) is None]
-        result = self.enqueue_raw({i: s for i, s in found.items() if s is not None}, force)
-        result.unknown = unknown
+        """Fetch and queue the scenes one Stash batch at a time, so memory stays flat for any library size."""
+        result = EnqueueResult()
+        for found in self.stash.scene_batches(scene_ids):
+            result.unknown += [i for i, s in found.items() if s is None]
+            result.add(self.enqueue_raw({i: s for i, s in found.items() if s is not None}, force))
         return result
 
     def sync_all(self, force: bool = False) -> EnqueueResult:
@@ -140,8 +150,8 @@ class SyncEngine:
         """After a rejected token, test it with one cheap request; clear the pause when Plex accepts it."""
         if self.auth_problem is None:
             return True
-        self.plex.reconnect()
-        self._sections = None
+        for lane in self._lanes:
+            lane.forget_sections()
         try:
             self.plex.sections()
         except SyncError:
@@ -160,135 +170,154 @@ class SyncEngine:
 
     def process_due(self, should_stop: Callable[[], bool] = lambda: False,
                     on_outcome: Callable[[JobOutcome], None] | None = None) -> ProcessSummary:
-        """Process every job due now; stop early when the breaker opens, Plex rejects the token or the disk is full."""
+        """Process every job due now, up to `sync.workers` at a time; stop early when the breaker opens, Plex
+        rejects the token, Stash cannot serve posters or the disk is full.
+
+        Workers only talk to Plex and Stash. Claiming, recording and `on_outcome` all happen here, in the calling
+        thread, so the store never crosses threads. `should_stop` is asked before each new job; jobs already in
+        flight are finished and recorded before this returns, so none is lost or left in progress.
+        """
         summary = ProcessSummary()
         try:
-            self._process_due(summary, should_stop, on_outcome)
+            self._release_stranded()
+            with LanePool(self._active_lanes(), push) as pool:
+                self._run(pool, should_stop, summary, on_outcome)
         except DiskFullError as exc:
             summary.stopped_reason = str(exc)
             log.error("%s", exc)
         return summary
 
-    def _process_due(self, summary: ProcessSummary, should_stop: Callable[[], bool],
-                     on_outcome: Callable[[JobOutcome], None] | None) -> None:
+    def _run(self, pool: LanePool[Lane, PushTask, PushResult], should_stop: Callable[[], bool],
+             summary: ProcessSummary, on_outcome: Callable[[JobOutcome], None] | None) -> None:
+        finished: list[Done[PushTask, PushResult]] = []
+        try:
+            while True:
+                self._start_jobs(pool, should_stop, summary, on_outcome)
+                if not pool.busy:
+                    return
+                finished = pool.wait()
+                while finished:
+                    self._report(summary, self._commit(finished[0]), on_outcome)
+                    finished.pop(0)
+        except BaseException:
+            # An error here (a full disk, an interrupt): the jobs not recorded go back untouched, now or next round.
+            self._stranded += [done.task.job for done in finished + pool.drain()]
+            with contextlib.suppress(DiskFullError):
+                self._release_stranded()
+            raise
+
+    def _release_stranded(self) -> None:
+        """Put back the claimed jobs an earlier round could not record (they are still `in_progress`)."""
         while self._stranded:
             self.store.release(self._stranded[0])
             self._stranded.pop(0)
-        while not should_stop():
-            if self.auth_problem:
-                summary.stopped_reason = self.auth_problem
-                break
-            if not self.breaker_allows():
-                summary.stopped_reason = "Plex is unreachable; the circuit breaker is open"
-                break
-            if self.stash_wait_until is not None and self.clock() < self.stash_wait_until:
-                summary.stopped_reason = "Stash is unreachable; jobs wait for it"
-                break
-            outcome = self.process_next()
-            if outcome is None:
-                break
-            log.info("scene %s %r: %s %s", outcome.scene_id, outcome.title, outcome.outcome, outcome.detail)
-            summary.synced += outcome.outcome in ("synced", "unchanged")
-            summary.retried += outcome.outcome == "retry"
-            summary.failed += outcome.outcome == "failed"
-            if on_outcome:
-                on_outcome(outcome)
 
-    def process_next(self) -> JobOutcome | None:
-        job = self.store.claim_next(self.clock())
-        if job is None:
-            return None
-        try:
-            return self._process(job)
-        except DiskFullError:
-            self._stranded.append(job)  # still in progress in the database: put back once a write succeeds
-            raise
+    def _start_jobs(self, pool: LanePool[Lane, PushTask, PushResult], should_stop: Callable[[], bool],
+                    summary: ProcessSummary, on_outcome: Callable[[JobOutcome], None] | None) -> None:
+        """Claim due jobs while a lane is free; a job that needs no Plex request is finished right here."""
+        while pool.has_room(1 if self.breaker.state == HALF_OPEN else self.config.sync.workers):
+            if should_stop():
+                return
+            reason = self._stop_reason(busy=pool.busy > 0)
+            if reason:
+                summary.stopped_reason = reason
+                return
+            job = self.store.claim_next(self.clock())
+            if job is None:
+                return
+            try:
+                task = self._prepare(job)
+            except DiskFullError:
+                self._stranded.append(job)
+                raise
+            if isinstance(task, JobOutcome):
+                self._report(summary, task, on_outcome)
+            else:
+                pool.submit(task)
 
-    def _process(self, job: Job) -> JobOutcome:
+    def _stop_reason(self, busy: bool) -> str | None:
+        """Why no new job may start. The breaker's probe is only sent when no job is in flight, so a probe never
+        overlaps a worker's request and an answer can only be judged against a quiet queue."""
+        if self.auth_problem:
+            return self.auth_problem
+        if not (self.breaker.allows_requests() if busy else self.breaker_allows()):
+            return "Plex is unreachable; the circuit breaker is open"
+        if self.stash_wait_until is not None and self.clock() < self.stash_wait_until:
+            return "Stash is unreachable; jobs wait for it"
+        return None
+
+    def _prepare(self, job: Job) -> PushTask | JobOutcome:
+        """Read what the worker needs; finish at once what needs no network (nothing changed, no file)."""
         try:
-            detail = self._sync(job)
+            scene = SceneMetadata.from_json(job.payload)
+            state = self.store.sync_state(scene.scene_id)
+            if not job.force and state is not None and state.pushed_hash == job.payload_hash:
+                self.store.finish(job, {}, None)
+                return JobOutcome(job.id, job.scene_id, job.title, "unchanged", "no change")
+            if not scene.path:
+                raise PermanentError("the scene has no file in Stash, so it cannot be matched to a Plex item")
+            return PushTask(job, scene, map_path(scene.path, self.config.path_map), state, self.config)
         except SyncError as exc:
             return self._fail(job, exc)
         except DiskFullError:
             raise
         except Exception as exc:  # a bug must cost one job an attempt, never the worker
-            log.exception("unexpected error while syncing scene %s", job.scene_id)
+            log.exception("unexpected error while preparing scene %s", job.scene_id)
             return self._fail(job, TransientError(f"internal error: {type(exc).__name__}: {exc}"))
-        self._plex_answered()
-        return JobOutcome(job.id, job.scene_id, job.title, "unchanged" if detail == "no change" else "synced", detail)
 
-    def _sync(self, job: Job) -> str:
-        scene = SceneMetadata.from_json(job.payload)
-        state = self.store.sync_state(scene.scene_id)
-        if not job.force and state is not None and state.pushed_hash == job.payload_hash:
-            self.store.finish(job, {}, None)
-            return "no change"
-        if not scene.path:
-            raise PermanentError("the scene has no file in Stash, so it cannot be matched to a Plex item")
-        plex_path = map_path(scene.path, self.config.path_map)
-        item = self._item_for(scene.scene_id, plex_path, state.rating_key if state else None)
-        plan = plan_edit(desired_fields(scene, self.config.fields), snapshot(item),
-                         state.written if state else None, self.config.sync.preserve_plex_edits)
-        if plan.params:
-            self.plex.apply(item, plan.params)
-        poster_sha1 = self._sync_poster(scene, item, state.poster_sha1 if state else None)
-        changed = plan.changed + (["poster"] if poster_sha1 != (state.poster_sha1 if state else None) else [])
-        detail = describe_fields(changed) + " changed" if changed else "no change"
-        if plan.preserved:
-            detail += f"; kept Plex edits to {describe_fields(plan.preserved)}"
-        self.store.finish(job, {
-            "rating_key": str(item.ratingKey), "pushed_hash": job.payload_hash, "written": plan.written,
-            "poster_sha1": poster_sha1, "synced_at": self.clock(),
-        }, ("synced", detail))
-        return detail
-
-    def _item_for(self, scene_id: str, plex_path: str, rating_key: str | None) -> Any:
-        """The full Plex item: through the remembered ratingKey when it still holds the file, else a lookup."""
-        if rating_key:
-            item = self.plex.fetch_full(rating_key)
-            if item is not None and any(same_file(f, plex_path) for f in item_files(item)):
-                return item
-            self.store.update_state(scene_id, rating_key=None)
-        candidate = self._match(plex_path)
-        item = self.plex.fetch_full(candidate.rating_key)
-        if item is None:
-            raise PlexNotFound(f"Plex item {candidate.rating_key} vanished while syncing")
-        return item
-
-    def _match(self, plex_path: str) -> Candidate:
-        if self._sections is None:
-            self._sections = self.plex.target_sections(self.config.plex.libraries)
-        candidates = self.plex.find_candidates(plex_path, self._sections)
-        if not candidates:
-            raise PlexNotFound(f"no Plex item has the file {plex_path} (not scanned yet, or a path_map is missing)")
-        if len(candidates) > 1 and self.config.sync.strict_matching:
-            listed = "; ".join(f"{c.rating_key} {c.title!r} ({c.file})" for c in candidates[:10])
-            raise PermanentError(
-                f"{len(candidates)} Plex items match {plex_path} and strict_matching is on: {listed}. "
-                "Pick one in the app, or turn strict_matching off to take the first",
-                candidates=[c.as_dict() for c in candidates],
-            )
-        return candidates[0]
-
-    def _sync_poster(self, scene: SceneMetadata, item: Any, last_sha1: str | None) -> str | None:
-        """Upload the scene's screenshot when its bytes changed; Stash placeholders are never uploaded."""
-        if not self.config.fields.poster or not scene.screenshot_url:
-            return last_sha1
+    def _commit(self, done: Done[PushTask, PushResult]) -> JobOutcome:
+        """Record a worker's result (in the calling thread)."""
+        job = done.task.job
         try:
-            data = self.stash.download_image(scene.screenshot_url)
-        except StashError as exc:
-            raise StashDownError(f"could not download the poster from Stash: {exc}") from None
-        self._stash_failures, self.stash_wait_until = 0, None
-        if data is None:
-            return last_sha1
-        sha1 = hashlib.sha1(data).hexdigest()
-        if sha1 != last_sha1:
-            self.plex.upload_poster(item, data)
-        return sha1
+            result = done.result()
+        except Exception as exc:  # push() returns its errors; this is a bug in the pool itself
+            result = PushResult(error=TransientError(f"internal error: {type(exc).__name__}: {exc}"))
+        if result.forget_rating_key:
+            self.store.update_state(job.scene_id, rating_key=None)
+        if result.stash_answered:
+            self._stash_failures, self.stash_wait_until = 0, None
+        if result.error is not None:
+            return self._fail(job, result.error)
+        self._plex_answered()
+        self.store.finish(job, {
+            "rating_key": result.rating_key, "pushed_hash": job.payload_hash, "written": result.written,
+            "poster_sha1": result.poster_sha1, "synced_at": self.clock(),
+        }, ("synced", result.detail))
+        outcome = "unchanged" if result.detail == "no change" else "synced"
+        return JobOutcome(job.id, job.scene_id, job.title, outcome, result.detail)
+
+    @staticmethod
+    def _report(summary: ProcessSummary, outcome: JobOutcome,
+                on_outcome: Callable[[JobOutcome], None] | None) -> None:
+        log.info("scene %s %r: %s %s", outcome.scene_id, outcome.title, outcome.outcome, outcome.detail)
+        summary.synced += outcome.outcome in ("synced", "unchanged")
+        summary.retried += outcome.outcome == "retry"
+        summary.failed += outcome.outcome == "failed"
+        summary.released += outcome.outcome == "released"
+        if on_outcome:
+            on_outcome(outcome)
+
+    def _active_lanes(self) -> list[Lane]:
+        """One lane per worker: the first uses the session's own clients, the others clones, made once and kept
+        (with their connections) until close()."""
+        while len(self._lanes) < self.config.sync.workers:
+            self._lanes.append(Lane(self.plex.clone(), self.stash.clone()))
+        return self._lanes[:self.config.sync.workers]
+
+    def close(self) -> None:
+        """Close the extra lanes' clients; the session closes its own."""
+        for lane in self._lanes[1:]:
+            lane.plex.close()
+            lane.stash.close()
+        del self._lanes[1:]
 
     # ---- failures ----------------------------------------------------------------------------------------------
 
     def _fail(self, job: Job, error: SyncError) -> JobOutcome:
+        if self._already_known(error):
+            self.store.release(job)
+            return JobOutcome(job.id, job.scene_id, job.title, "released", f"{error}; put back uncharged",
+                              error.type_name)
         attempts = job.attempts + 1
         message = redact(str(error), [])  # URL-borne secrets never reach the dead letters or the activity
         if isinstance(error, StashDownError):
@@ -353,11 +382,23 @@ class SyncEngine:
         return JobOutcome(job.id, job.scene_id, job.title, "released", f"{message}; waiting for Stash",
                           error.type_name)
 
+    def _already_known(self, error: SyncError) -> bool:
+        """A failure of a job that was in flight when another one paused processing or opened the breaker: it says
+        nothing new, so it is neither charged nor counted (once open, only the probe moves the breaker; a Stash
+        pause already running is not lengthened by the jobs that were in flight when it began)."""
+        if isinstance(error, PlexAuthError):
+            return self.auth_problem is not None
+        if isinstance(error, StashDownError):
+            return self.stash_wait_until is not None and self.clock() < self.stash_wait_until
+        return isinstance(error, PlexTemporaryError) and self.breaker.state == OPEN
+
     def _dead_letter(self, job: Job, error_type: str, message: str, attempts: int, candidates: list[dict]) -> None:
         self.store.dead_letter(job, error_type, message, attempts, candidates or None, now=self.clock())
 
     def _plex_answered(self) -> None:
         self._streak.clear()
+        if self.breaker.state == OPEN:
+            return  # an answer to a request sent before the breaker opened; only the probe closes it
         if self.breaker.state != CLOSED or self.breaker.failures:
             self.breaker.record_success()
             self._save_breaker()

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -20,6 +20,7 @@ import plexapi
 import requests
 from plexapi.exceptions import PlexApiException
 from plexapi.server import PlexServer
+from plexapi.utils import joinArgs
 
 from plexsync_gui import __version__
 from plexsync_gui.core.edits import PlexItemSnapshot
@@ -69,9 +70,14 @@ def set_client_identity(client_id: str) -> None:
 
 
 class PlexClient:
+    """One connection to Plex. Not for concurrent use: `requests.Session` makes no thread-safety promise (psf/requests
+    #2766), and plexapi objects keep using the session of the server that built them. Concurrent work takes a
+    `clone()` per worker, and plexapi objects never cross from one client to another."""
+
     def __init__(self, url: str, token: str | None, timeout: float = 30.0, verify: bool | str = True) -> None:
         self.url = url.rstrip("/")
         self.timeout = timeout
+        self._verify = verify
         self._token = token
         self._session = requests.Session()
         self._session.trust_env = False
@@ -81,6 +87,10 @@ class PlexClient:
         self._session.hooks["response"].append(self._remember_status)
         self._last_status = threading.local()
         self._server: PlexServer | None = None
+
+    def clone(self) -> PlexClient:
+        """A client for the same server with its own HTTP session and server object (it connects on first use)."""
+        return PlexClient(self.url, self._token, self.timeout, self._verify)
 
     def close(self) -> None:
         self._session.close()
@@ -189,17 +199,20 @@ class PlexClient:
         exact = [c for c in same_name if normalise(c.file) == normalise(plex_path)]
         return exact or same_name
 
-    def _query_files(self, value: str, sections: list[Any], accept) -> list[Candidate]:
+    def _query_files(self, value: str, sections: list[Any], accept: Callable[[str], bool]) -> list[Candidate]:
+        """The listing is read as plain XML: a candidate needs three attributes, and building plexapi objects for
+        every hit cost about as much CPU as the request itself (profiled; see the README's Performance section)."""
         found: dict[str, Candidate] = {}
         for section in sections:
-            params = {"type": SEARCH_TYPES[section.type], "file": value}
+            query = joinArgs({"type": SEARCH_TYPES[section.type], "file": value})
             with self._translated(f"looking up {basename(value)!r} in {section.title!r}"):
-                items = section.fetchItems(f"/library/sections/{section.key}/all", params=params)
-            for item in items:
-                for file in item_files(item):
-                    if accept(file) and str(item.ratingKey) not in found:
-                        found[str(item.ratingKey)] = Candidate(str(item.ratingKey), item.title or "", file,
-                                                               section.title)
+                container = self.server.query(f"/library/sections/{section.key}/all{query}")
+            for video in container.findall("Video") if container is not None else []:
+                rating_key = video.get("ratingKey")
+                for part in video.iter("Part"):
+                    file = part.get("file")
+                    if rating_key and file and accept(file) and rating_key not in found:
+                        found[rating_key] = Candidate(rating_key, video.get("title") or "", file, section.title)
         return list(found.values())
 
     def fetch_full(self, rating_key: str) -> Any | None:

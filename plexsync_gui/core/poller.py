@@ -49,11 +49,12 @@ class ChangePoller:
         stamps = self.stash.all_scenes() if full else self.stash.changed_since(shift_stamp(watermark, -OVERLAP_SECONDS))
         seen = self.store.seen_updated_at()
         changed = [s.scene_id for s in stamps if seen.get(s.scene_id) != s.updated_at]
-        scenes = self.stash.scenes_by_ids(changed) if changed else {}
+        enqueued = EnqueueResult()
+        for batch in self.stash.scene_batches(changed):  # queued batch by batch: memory stays flat
+            enqueued.add(self.engine.enqueue_raw(batch))
         if full:
             present = {s.scene_id for s in stamps}
-            scenes.update({scene_id: None for scene_id in seen if scene_id not in present})
-        enqueued = self.engine.enqueue_raw(scenes)
+            enqueued.add(self.engine.enqueue_raw({scene_id: None for scene_id in seen if scene_id not in present}))
         self._advance(watermark, stamps)
         if full:
             self.store.set(RECONCILED_AT_KEY, str(self.clock()))

@@ -10,8 +10,9 @@ import hashlib
 import json
 import re
 import unicodedata
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import date as date_cls
+from functools import lru_cache
 from typing import Any
 
 from plexsync_gui.core.config import FieldToggles
@@ -48,7 +49,8 @@ class SceneMetadata:
         return self.title or (basename(self.path) if self.path else f"scene {self.scene_id}")
 
     def to_json(self) -> str:
-        return json.dumps(asdict(self), ensure_ascii=False, separators=(",", ":"))
+        # vars(), not asdict(): the fields are flat, and asdict's deep copy was a third of enqueueing's CPU
+        return json.dumps(vars(self), ensure_ascii=False, separators=(",", ":"))
 
     @classmethod
     def from_json(cls, text: str) -> SceneMetadata:
@@ -66,7 +68,7 @@ def clean_text(value: Any, limit: int, keep_newlines: bool = False, max_bytes: i
     allowed = "\n\t" if keep_newlines else ""
     text = value.replace("\r\n", "\n")
     # Filter first, then normalise: a dropped character could otherwise leave a decomposed pair behind.
-    text = "".join(ch for ch in text if ch in allowed or unicodedata.category(ch) not in _DROPPED_CATEGORIES)
+    text = _drop_invisible(text, allowed)
     text = unicodedata.normalize("NFC", text)
     if keep_newlines:
         text = "\n".join(line.rstrip() for line in text.split("\n")).strip()
@@ -79,6 +81,15 @@ def clean_text(value: Any, limit: int, keep_newlines: bool = False, max_bytes: i
 
 
 _DROPPED_CATEGORIES = frozenset(("Cc", "Cf", "Cs", "Co", "Cn"))
+_ASCII_CONTROLS = {allowed: {c: None for c in [*range(32), 127] if chr(c) not in allowed} for allowed in ("", "\n\t")}
+
+
+def _drop_invisible(text: str, allowed: str) -> str:
+    """Drop control, format and unassigned characters except `allowed`. In ASCII those are only the C0 controls
+    and DEL, so plain ASCII (most titles) skips the per-character scan: it was half of enqueueing's CPU."""
+    if text.isascii():
+        return text.translate(_ASCII_CONTROLS[allowed])
+    return "".join(ch for ch in text if ch in allowed or unicodedata.category(ch) not in _DROPPED_CATEGORIES)
 
 
 def _shorten(text: str, limit: int) -> str:
@@ -99,12 +110,23 @@ def _list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else []
 
 
+def clean_name(value: Any) -> str | None:
+    """A studio, performer or tag name, cleaned like any text (see _clean_name)."""
+    return _clean_name(value) if isinstance(value, str) else None
+
+
+@lru_cache(maxsize=8192)
+def _clean_name(value: str) -> str | None:
+    """Names repeat across a library, so each is cleaned once: this was a third of mapping a scene (issue 4)."""
+    return clean_text(value, MAX_NAME)
+
+
 def clean_names(values: Any) -> tuple[str, ...]:
     """Names from a list of `{name: …}` objects: cleaned, de-duplicated case-insensitively, capped."""
     names: list[str] = []
     seen: set[str] = set()
     for item in _list(values):
-        name = clean_text(item.get("name") if isinstance(item, dict) else None, MAX_NAME)
+        name = clean_name(item.get("name") if isinstance(item, dict) else None)
         if name and name.casefold() not in seen:
             seen.add(name.casefold())
             names.append(name)
@@ -143,7 +165,7 @@ def scene_from_stash(raw: dict[str, Any]) -> SceneMetadata:
         updated_at=_plain(raw.get("updated_at")),
         path=_plain(files[0]["path"]) or None if files else None,
         title=clean_text(raw.get("title"), MAX_TITLE),
-        studio=clean_text(studio.get("name"), MAX_NAME),
+        studio=clean_name(studio.get("name")),
         summary=clean_text(raw.get("details"), MAX_SUMMARY, keep_newlines=True, max_bytes=MAX_SUMMARY_BYTES),
         date=parse_date(raw.get("date")),
         rating=parse_rating(raw.get("rating100")),

@@ -110,6 +110,7 @@ class Session:
 
     def close(self) -> None:
         """Close the network clients; the store belongs to whoever opened it."""
+        self.engine.close()
         self.stash.close()
         self.plex.close()
 

@@ -8,7 +8,7 @@ stash_queries and classifies every failure as auth, unavailable or query error, 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -41,9 +41,13 @@ class SceneStamp:
 
 
 class StashClient:
+    """One connection to Stash; like PlexClient, not for concurrent use (concurrent work takes a `clone()`)."""
+
     def __init__(self, url: str, api_key: str | None, timeout: float = 30.0, verify: bool | str = True) -> None:
         self.base_url = url.rstrip("/").removesuffix("/graphql")
         self.timeout = timeout
+        self._api_key = api_key
+        self._verify = verify
         self._session = requests.Session()
         self._session.trust_env = False
         self._session.verify = verify
@@ -53,6 +57,10 @@ class StashClient:
         if api_key:
             self._session.headers["ApiKey"] = api_key
         self._schema: tuple[bool, str] | None = None  # (has groups, ids argument name)
+
+    def clone(self) -> StashClient:
+        """A client for the same server with its own HTTP session."""
+        return StashClient(self.base_url, self._api_key, self.timeout, self._verify)
 
     def close(self) -> None:
         self._session.close()
@@ -147,13 +155,12 @@ class StashClient:
         stamps = _stamps(self._graphql("AllSceneIds", q.ALL_SCENE_IDS, variables))
         return stamps[0].updated_at if stamps else None
 
-    def scenes_by_ids(self, ids: Iterable[str]) -> dict[str, dict[str, Any] | None]:
-        """Full scenes in batches; None for a scene that no longer exists."""
+    def scene_batches(self, ids: Iterable[str]) -> Iterator[dict[str, dict[str, Any] | None]]:
+        """Full scenes, one batch of BATCH_SIZE at a time (fetched as the caller asks for it); None for a scene
+        that no longer exists."""
         wanted = [str(i) for i in ids]
-        found: dict[str, dict[str, Any] | None] = {}
         for start in range(0, len(wanted), BATCH_SIZE):
-            found.update(self._batch(wanted[start:start + BATCH_SIZE]))
-        return found
+            yield self._batch(wanted[start:start + BATCH_SIZE])
 
     def _batch(self, ids: list[str]) -> dict[str, dict[str, Any] | None]:
         has_groups, ids_argument = self._schema_choice()

@@ -42,6 +42,7 @@ CREATE TABLE IF NOT EXISTS jobs (
     enqueued_at     REAL    NOT NULL
 );
 CREATE INDEX IF NOT EXISTS jobs_due ON jobs (status, next_retry_at);
+CREATE INDEX IF NOT EXISTS jobs_order ON jobs (COALESCE(next_retry_at, enqueued_at), id);
 
 CREATE TABLE IF NOT EXISTS dead_letters (
     id          INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -179,12 +180,18 @@ class Store:
         with self._tx() as db:
             return db.execute("UPDATE jobs SET status='pending' WHERE status='in_progress'").rowcount
 
-    def enqueue(self, jobs: Iterable[NewJob], now: float | None = None) -> int:
+    def enqueue(self, jobs: Iterable[NewJob], now: float | None = None,
+                seen: Iterable[tuple[str, str]] = ()) -> int:
         """Upsert one job per scene in one transaction. A newer change replaces the payload and is due now;
-        a scene sitting in the dead letters comes back to the queue, because new data is a new chance."""
+        a scene sitting in the dead letters comes back to the queue, because new data is a new chance.
+
+        `seen` (scene id, `updated_at`) is the poller's memory of what it looked at, written in the same
+        transaction: one transaction per Stash batch, and never a batch queued but forgotten (or the reverse).
+        """
         now = time.time() if now is None else now
         rows = [(j.scene_id, j.title, j.path, j.payload, j.payload_hash, int(j.force)) for j in jobs]
-        if not rows:
+        seen_rows = list(seen)
+        if not rows and not seen_rows:
             return 0
         with self._tx() as db:
             db.executemany(
@@ -202,19 +209,25 @@ class Store:
                 [row + (self.default_max_attempts, now) for row in rows],
             )
             db.executemany("DELETE FROM dead_letters WHERE scene_id = ?", [(row[0],) for row in rows])
+            db.executemany(
+                """INSERT INTO sync_state (scene_id, seen_updated_at) VALUES (?, ?)
+                   ON CONFLICT (scene_id) DO UPDATE SET seen_updated_at = excluded.seen_updated_at""",
+                seen_rows,
+            )
         return len(rows)
 
     def claim_next(self, now: float | None = None) -> Job | None:
         """Take the oldest due job and mark it in progress.
 
         A retry time further ahead than any backoff can only come from a wall clock that went back: it is due now,
-        instead of hours late.
+        instead of hours late. The query walks `jobs_order` and stops at the first due row. Left to itself SQLite picks `jobs_due` for the
+        OR and sorts every due row: 4 ms per claim at 10,000 queued, 46 ms at 100,000 (profiled, issue 4).
         """
         now = time.time() if now is None else now
         with self._tx() as db:
             row = db.execute(
                 """
-                SELECT * FROM jobs
+                SELECT * FROM jobs INDEXED BY jobs_order
                 WHERE status = 'pending' OR (status = 'retry_wait' AND (next_retry_at <= ?1 OR next_retry_at > ?2))
                 ORDER BY COALESCE(next_retry_at, enqueued_at), id LIMIT 1
                 """,
@@ -404,14 +417,6 @@ class Store:
         """The `updated_at` string last seen per scene, the poller's memory of what it already queued."""
         rows = self._db.execute("SELECT scene_id, seen_updated_at FROM sync_state WHERE seen_updated_at IS NOT NULL")
         return {r[0]: r[1] for r in rows}
-
-    def mark_seen(self, pairs: Iterable[tuple[str, str]]) -> None:
-        with self._tx() as db:
-            db.executemany(
-                """INSERT INTO sync_state (scene_id, seen_updated_at) VALUES (?, ?)
-                   ON CONFLICT (scene_id) DO UPDATE SET seen_updated_at = excluded.seen_updated_at""",
-                list(pairs),
-            )
 
     @staticmethod
     def _upsert_state(db: sqlite3.Connection, scene_id: str, values: dict[str, Any]) -> None:

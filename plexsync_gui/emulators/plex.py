@@ -10,7 +10,8 @@ Reading order for a newcomer:
 3. `_Server` / `_Handler`: the thin HTTP layer that reads a request, asks the emulator, writes the answer.
 XML rendering lives in `plex_xml.py`.
 
-All state sits under one lock; a request is answered entirely inside it except for injected delays.
+All state sits under one lock; a request is answered entirely inside it except for injected delays and the
+per-request `latency`, which is spent outside it so that concurrent requests overlap as they do on a network.
 """
 
 from __future__ import annotations
@@ -141,6 +142,10 @@ class Item:
     locks: set[str] = field(default_factory=set)
     images: dict[str, list[Resource]] = field(default_factory=lambda: {"thumb": [], "art": []})
     image_url: dict[str, str | None] = field(default_factory=lambda: {"thumb": None, "art": None})
+    file_key: str = field(init=False, repr=False)  # lower-cased once: `file=` lookups scan every item
+
+    def __post_init__(self) -> None:
+        self.file_key = self.file.lower()
 
 
 @dataclass(frozen=True)
@@ -358,7 +363,8 @@ class PlexEmulator:
 
     Fidelity switches are plain attributes tests may change at any time:
     `listing_tag_limit` (tags per type in listings), `tag_edit_mode` ("replace" | "merge"),
-    `file_match` ("substring" | "loose": also return items in the same directory as a match).
+    `file_match` ("substring" | "loose": also return items in the same directory as a match), and `latency`
+    (seconds added to every request before it is handled, like a network round trip; benchmarks use 0.005).
     """
 
     def __init__(
@@ -373,12 +379,16 @@ class PlexEmulator:
         machine_identifier: str = "emulated-pms",
         friendly_name: str = "Emulated Plex",
         ssl_context: ssl.SSLContext | None = None,
+        latency: float = 0.0,
     ) -> None:
         if tag_edit_mode not in ("replace", "merge"):
             raise ValueError(f"tag_edit_mode must be 'replace' or 'merge', not {tag_edit_mode!r}")
         if file_match not in ("substring", "loose"):
             raise ValueError(f"file_match must be 'substring' or 'loose', not {file_match!r}")
+        if latency < 0:
+            raise ValueError(f"latency must be zero or more seconds, not {latency!r}")
         self.token = token
+        self.latency = latency
         self.listing_tag_limit = listing_tag_limit
         self.tag_edit_mode = tag_edit_mode
         self.file_match = file_match
@@ -499,21 +509,32 @@ class PlexEmulator:
         genres/actors/collections/labels/directors/writers/producers/countries, `locks` (field names), and for
         episodes grandparentTitle/parentTitle/parentIndex/index.
         """
+        return self.add_items(section_key, [{"file": file, "title": title, **attrs}])[0]
+
+    def add_items(self, section_key: int, items: Iterable[dict[str, Any]]) -> list[str]:
+        """Add many items under one lock (100,000 in about a second, for benchmarks); each dict holds `file`,
+        optionally `title`, and add_item's attrs. Returns the ratingKeys in order."""
         with self._lock:
             section = self._sections[section_key]
-            rating_key = str(self._next_rating_key)
-            self._next_rating_key += 1
+            episodes = sum(1 for item in self._items.values() if item.section_key == section_key)
             now = int(time.time())
-            fields: dict[str, FieldValue] = dict.fromkeys(EDITABLE_FIELDS)
-            fields["title"] = title if title is not None else _default_title(file)
-            if section.kind.item_type == "episode":
-                episodes = sum(1 for item in self._items.values() if item.section_key == section_key)
-                fields.update(grandparentTitle="Emulated Show", parentTitle="Season 1", parentIndex=1)
-                fields["index"] = episodes + 1
-            item = Item(rating_key, section_key, section.kind.item_type, file, int(rating_key), now, now, fields)
-            self._apply_attrs(item, attrs)
-            self._items[rating_key] = item
-            return rating_key
+            added = []
+            for spec in items:
+                attrs = dict(spec)
+                file, title = attrs.pop("file"), attrs.pop("title", None)
+                rating_key = str(self._next_rating_key)
+                self._next_rating_key += 1
+                fields: dict[str, FieldValue] = dict.fromkeys(EDITABLE_FIELDS)
+                fields["title"] = title if title is not None else _default_title(file)
+                if section.kind.item_type == "episode":
+                    episodes += 1
+                    fields.update(grandparentTitle="Emulated Show", parentTitle="Season 1", parentIndex=1)
+                    fields["index"] = episodes
+                item = Item(rating_key, section_key, section.kind.item_type, file, int(rating_key), now, now, fields)
+                self._apply_attrs(item, attrs)
+                self._items[rating_key] = item
+                added.append(rating_key)
+            return added
 
     def edit_item(self, rating_key: str, **attrs: Any) -> None:
         """Simulate a user editing the item in Plex: same attrs as add_item; lists and `locks` replace."""
@@ -834,21 +855,26 @@ class PlexEmulator:
         search_type, file_value = request.int_param("type"), request.param("file")
         if file_value is not None and search_type is None:
             raise HttpError(500)  # what real PMS answers to `file=` without `type=`
-        items = [item for item in self._items.values() if item.section_key == section.key]
+        items: Iterable[Item] = self._items.values()
+        if file_value is not None and self.file_match == "substring":  # the most selective test first
+            items = self._match_file(items, file_value)
+        key = section.key
+        items = [item for item in items if item.section_key == key]
         if search_type is not None and search_type != section.kind.search_type:
             items = []  # movie sections hold only movies (type 1), show sections only episodes (type 4)
         title = (request.param("title") or "").lower()
         if title:
             items = [item for item in items if title in str(item.fields["title"] or "").lower()]
-        if file_value is not None:
+        if file_value is not None and self.file_match == "loose":
             items = self._match_file(items, file_value)
         limit = request.int_param("limit")
         return items if limit is None else items[: max(limit, 0)]
 
-    def _match_file(self, items: list[Item], value: str) -> list[Item]:
+    def _match_file(self, items: Iterable[Item], value: str) -> list[Item]:
         """Substring match on Part.file, case-insensitive; `loose` adds every item in a matched item's folder."""
         wanted = value.lower()
-        matched = [item for item in items if wanted in item.file.lower()]
+        items = list(items)
+        matched = [item for item in items if wanted in item.file_key]
         if self.file_match != "loose":
             return matched
         folders = {_directory(item.file) for item in matched}
@@ -1048,7 +1074,12 @@ class _Handler(BaseHTTPRequestHandler):
     do_PUT = do_POST = do_DELETE = do_GET
 
     def _serve(self) -> None:
-        outcome = self.server.emulator._handle(self._read_request())
+        request = self._read_request()
+        latency = self.server.emulator.latency
+        if latency and self.server.released.wait(latency):
+            self._drop()
+            return
+        outcome = self.server.emulator._handle(request)
         if outcome.response is None:
             self._drop(reset=outcome.reset)
             return

@@ -16,7 +16,7 @@ import urllib.parse
 from dataclasses import dataclass
 from http import HTTPStatus
 from types import TracebackType
-from typing import Any, Callable
+from typing import Any, Callable, Iterable, Mapping
 
 from plexsync_gui.emulators.stash_graphql import (
     Field, GraphQLError, Operation, ResolverError, Var, expand, object_types, parse, project, query_fields,
@@ -90,11 +90,18 @@ def _profile_minor(profile: str) -> int:
 
 
 class StashEmulator:
-    """A Stash GraphQL endpoint with seeding, a settable clock, a request log and fault injection."""
+    """A Stash GraphQL endpoint with seeding, a settable clock, a request log and fault injection.
+
+    `latency` (seconds, an attribute tests may change) is added to every request before it is handled, outside the
+    lock, like a network round trip: concurrent requests overlap. Benchmarks use 0.005.
+    """
 
     def __init__(self, api_key: str | None = None, *, host: str = "127.0.0.1", port: int = 0,
                  profile: str = "v0.30", utc_offset: str = "Z", start_time: str = "2026-01-01T12:00:00",
-                 ssl_context: ssl.SSLContext | None = None) -> None:
+                 latency: float = 0.0, ssl_context: ssl.SSLContext | None = None) -> None:
+        if latency < 0:
+            raise ValueError(f"latency must be zero or more seconds, not {latency!r}")
+        self.latency = latency
         self._api_key = api_key or None
         self._ssl_context = ssl_context
         self._host, self._port = host, port
@@ -187,6 +194,13 @@ class StashEmulator:
                       organized=organized, urls=urls, groups=groups, has_cover=has_cover, updated_at=updated_at)
         with self._lock:
             return self._store.add(scene_id, fields)
+
+    def add_scenes(self, scenes: Iterable[Mapping[str, Any]]) -> list[str]:
+        """Create many scenes under one lock (10,000 in about a second, for benchmarks). Each mapping takes
+        add_scene's keywords; related entities are created by name. Returns the ids in order."""
+        with self._lock:
+            return [self._store.add(spec.get("scene_id"), {k: v for k, v in spec.items() if k != "scene_id"})
+                    for spec in scenes]
 
     def update_scene(self, scene_id: str, **fields: Any) -> str:
         """Edit with add_scene's keywords; stamps and returns the new `updated_at` (unless one is given)."""
@@ -284,6 +298,8 @@ class StashEmulator:
     # ------------------------------------------------------------------------------------------------- routing
     def _handle(self, request: Request) -> Response:
         """Serve one HTTP request and log it (before the client can see the answer, so asserts never race)."""
+        if self.latency:
+            self._stopping.wait(self.latency)
         delay = self._take_fault(request.path, delays=True)
         if delay is not None:
             self._stopping.wait(delay.seconds)

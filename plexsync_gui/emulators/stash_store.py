@@ -135,19 +135,21 @@ class SceneStore:
         self.clock = clock
         self.partial_dates = partial_dates
         self.scenes: dict[int, SceneRecord] = {}
+        self._max_id = 0  # max(self.scenes), kept up to date so that adding is O(1)
         self.studios, self.performers, self.tags, self.groups = _Names(), _Names(), _Names(), _Names()
         self._next_file_id = 1
 
     # ------------------------------------------------------------------------------------------------ mutation
     def add(self, scene_id: str | None, fields: Mapping[str, Any]) -> str:
         """Create a scene stamped by the clock (or with an explicit `updated_at`, which also becomes created_at)."""
-        new_id = int(scene_id) if scene_id is not None else max(self.scenes, default=0) + 1
+        new_id = int(scene_id) if scene_id is not None else self._max_id + 1
         if new_id in self.scenes:
             raise ValueError(f"scene {new_id} already exists")
         stamp = fields.get("updated_at") or self.clock.stamp()
         record = SceneRecord(id=new_id, created_at=stamp, updated_at=stamp)
         self._apply(record, {"has_cover": True, **fields})
         self.scenes[new_id] = record
+        self._max_id = max(self._max_id, new_id)
         return str(new_id)
 
     def update(self, scene_id: str, fields: Mapping[str, Any]) -> str:
@@ -167,6 +169,7 @@ class SceneStore:
     def delete(self, scene_id: str) -> None:
         """Remove a scene; Stash keeps no tombstones, so only a full id list reveals it."""
         del self.scenes[self.get(scene_id).id]
+        self._max_id = max(self.scenes, default=0)
 
     def get(self, scene_id: str | int) -> SceneRecord:
         record = self.scenes.get(int(scene_id))

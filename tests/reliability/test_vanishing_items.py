@@ -5,11 +5,19 @@ from __future__ import annotations
 
 import pytest
 
+from plexsync_gui.core.engine import JobOutcome, SyncEngine
 from plexsync_gui.core.poller import RECONCILE_EVERY
 from plexsync_gui.core.runner import Runner
 from tests.servers import FakeClock
 
 pytestmark = pytest.mark.reliability
+
+
+def process_once(engine: SyncEngine) -> list[JobOutcome]:
+    """The outcomes of the jobs due now (a failed job is rescheduled, so it is not due again in the same round)."""
+    outcomes: list[JobOutcome] = []
+    engine.process_due(on_outcome=outcomes.append)
+    return outcomes
 
 
 @pytest.fixture
@@ -38,7 +46,7 @@ def test_a_scene_deleted_in_stash_and_gone_from_plex_leaves_no_job_behind(sessio
     session.poller.poll()
     stash.delete_scene(gone)
     plex.delete_item(gone_key)  # the file was removed, Plex dropped the item
-    outcome = session.engine.process_next()
+    [outcome] = process_once(session.engine)
     assert outcome.outcome == "retry" and outcome.error_type == "PlexNotFound"
     clocked.advance(RECONCILE_EVERY)  # the hourly full listing notices the deletion
     clocked.advance(runner.step(lambda: False))
@@ -55,7 +63,7 @@ def test_a_plex_item_deleted_after_matching_is_looked_up_again(session, library,
     stash.advance(5)
     stash.update_scene(scene_id, title="Second")
     session.engine.sync_scenes([scene_id])
-    outcome = session.engine.process_next()
+    [outcome] = process_once(session.engine)
     assert (outcome.outcome, outcome.error_type) == ("retry", "PlexNotFound")  # not stuck in progress, no crash
     assert session.store.sync_state(scene_id).rating_key is None  # the stale key was forgotten
     new_key = plex.add_item(movies, "/media/movies/moved.mp4")  # the next scan finds the file again

@@ -1,0 +1,101 @@
+"""`python -m benchmarks [--quick] [--json FILE] [--only NAME …] [--profile DIR]`: run, print the table, save JSON."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import time
+import traceback
+from pathlib import Path
+from typing import Any
+
+from benchmarks.context import FULL, LATENCY, QUICK, Context
+from benchmarks.machine import load_average, machine
+from benchmarks.registry import Benchmark, Result, all_benchmarks
+
+DEFAULT_JSON = Path(__file__).parent / "results" / "latest.json"
+
+
+def main(argv: list[str] | None = None) -> int:
+    benchmarks = all_benchmarks()
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="small libraries and short windows (a smoke run)")
+    parser.add_argument("--json", type=Path, default=DEFAULT_JSON, metavar="FILE",
+                        help=f"where to write the results (default {DEFAULT_JSON})")
+    parser.add_argument("--only", nargs="+", choices=[b.name for b in benchmarks], metavar="NAME",
+                        help="run only these: " + ", ".join(b.name for b in benchmarks))
+    parser.add_argument("--profile", type=Path, metavar="DIR",
+                        help="profile each benchmark with pyinstrument (the bench extra) into DIR/NAME.html")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    selected = [b for b in benchmarks if not args.only or b.name in args.only]
+    context = Context(QUICK if args.quick else FULL)
+    report: dict[str, Any] = {"machine": machine(), "quick": args.quick, "latency_seconds": LATENCY,
+                              "started_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "results": []}
+    print(_machine_line(report["machine"]), flush=True)
+    try:
+        for bench in selected:
+            row = _run(bench, context, args.profile)
+            report["results"].append(row)
+            print(f"  {bench.name}: {row['measured']} (load {row['load_before']:.2f} → {row['load_after']:.2f})",
+                  flush=True)
+    finally:
+        context.close()
+    print()
+    print(format_table(report["results"]))
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(json.dumps(report, indent=2, default=str) + "\n", encoding="utf-8")
+    print(f"\nwritten to {args.json}")
+    return 0
+
+
+def _run(bench: Benchmark, context: Context, profile_dir: Path | None) -> dict[str, Any]:
+    """One benchmark; a crash becomes a row saying so, so the other rows still get measured."""
+    before = load_average()
+    started = time.perf_counter()
+    try:
+        if profile_dir is None:
+            result = bench.run(context)
+        else:
+            result = _profiled(bench, context, profile_dir)
+    except Exception as exc:  # report and go on: one broken benchmark must not hide the others
+        traceback.print_exc()
+        result = Result(bench.title, f"error: {type(exc).__name__}: {exc}", "", False)
+    row = {**result.__dict__, "name": bench.name, "wall_seconds": time.perf_counter() - started,
+           "load_before": before, "load_after": load_average()}
+    return row
+
+
+def _profiled(bench: Benchmark, context: Context, profile_dir: Path) -> Result:
+    from pyinstrument import Profiler  # only with the bench extra installed
+
+    profiler = Profiler(async_mode="disabled")
+    profiler.start()
+    try:
+        return bench.run(context)
+    finally:
+        profiler.stop()
+        profile_dir.mkdir(parents=True, exist_ok=True)
+        (profile_dir / f"{bench.name}.html").write_text(profiler.output_html(), encoding="utf-8")
+        (profile_dir / f"{bench.name}.txt").write_text(profiler.output_text(show_all=False), encoding="utf-8")
+
+
+def _machine_line(info: dict[str, Any]) -> str:
+    return (f"{info['cpu']}, {info['cores']} cores, {info['memory_gib']} GiB, Python {info['python']}, "
+            f"{info['system']}, plexapi {info['plexapi']}; {LATENCY * 1000:g} ms per Plex and Stash request")
+
+
+def format_table(rows: list[dict[str, Any]]) -> str:
+    """A Markdown table, so the README can carry it as printed."""
+    lines = ["| benchmark | measured | target | met | load |", "|---|---|---|---|---|"]
+    for row in rows:
+        met = {True: "yes", False: "**no**", None: "–"}[row["met"]]
+        load = f"{row['load_before']:.1f}–{row['load_after']:.1f}"
+        lines.append(f"| {row['benchmark']} | {row['measured']} | {row['target']} | {met} | {load} |")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

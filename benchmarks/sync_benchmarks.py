@@ -1,0 +1,259 @@
+"""The sync path at library scale: first sync, unchanged re-sync, an edit while idle, lookups in a large section,
+and enqueueing. Each runs the real engine against the emulated servers over HTTP with 5 ms added per request."""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from plexsync_gui.core.runner import Runner
+from plexsync_gui.core.session import Session
+from plexsync_gui.core.stash_client import BATCH_SIZE
+
+from benchmarks.context import Context, Library, file_name
+from benchmarks.registry import Result, benchmark
+
+
+def synced_session(ctx: Context, library: Library) -> Session:
+    """The library's session after a finished first sync (done here when the first-sync benchmark did not run)."""
+    if library.synced is None:
+        session = ctx.session(library, f"synced-{len(library.scene_ids)}")
+        session.poller.poll()
+        session.engine.process_due()
+        library.synced = session
+    return library.synced
+
+
+@benchmark("first_sync", "first sync (posters off)")
+def first_sync(ctx: Context) -> Result:
+    n = ctx.scale.scenes
+    library = ctx.library(n)
+    session = ctx.session(library, "first-sync")
+    library.plex.clear_log()
+    library.stash.clear_log()
+    started = time.perf_counter()
+    poll = session.poller.poll()
+    polled = time.perf_counter()
+    summary = session.engine.process_due()
+    finished = time.perf_counter()
+    library.synced = session
+    plex_requests = library.plex.count()
+    rate = n / (finished - started)
+    per_scene = plex_requests / n
+    figures = {
+        "scenes": n, "seconds": finished - started, "poll_seconds": polled - started,
+        "process_seconds": finished - polled, "scenes_per_second": rate, "plex_requests": plex_requests,
+        "plex_requests_per_scene": per_scene, "plex_puts": library.plex.count("PUT"), "synced": summary.synced,
+        "queued": poll.enqueued.queued, "stash_requests": library.stash.count(),
+    }
+    note = "" if summary.synced == n else f"only {summary.synced} of {n} scenes synced"
+    return Result(
+        f"first sync of {n:,} scenes (posters off)",
+        f"{rate:.0f} scenes/s ({finished - started:.1f} s); {per_scene:.2f} Plex requests/scene",
+        "≥ 60 scenes/s (aim ≥ 200); ≤ 3 Plex requests/scene",
+        rate >= 60 and per_scene <= 3 and summary.synced == n, figures, note,
+    )
+
+
+@benchmark("resync_unchanged", "re-sync, nothing changed")
+def resync_unchanged(ctx: Context) -> Result:
+    n = ctx.scale.scenes
+    library = ctx.library(n)
+    session = synced_session(ctx, library)
+    library.plex.clear_log()
+    library.stash.clear_log()
+    started = time.perf_counter()
+    enqueued = session.engine.sync_all()
+    summary = session.engine.process_due()
+    seconds = time.perf_counter() - started
+    puts = library.plex.count("PUT")
+    batches = library.stash.count("FindScenesByIds")
+    expected_batches = math.ceil(n / BATCH_SIZE)
+    figures = {
+        "scenes": n, "seconds": seconds, "plex_requests": library.plex.count(), "plex_puts": puts,
+        "stash_batches": batches, "stash_requests": library.stash.count(), "queued": enqueued.queued,
+        "unchanged": enqueued.unchanged, "processed": summary.synced,
+    }
+    return Result(
+        f"re-sync of the same {n:,}, nothing changed",
+        f"{seconds:.2f} s; {puts} PUTs, {library.plex.count()} Plex requests; Stash in {batches} batches",
+        f"< 5 s; 0 PUTs; Stash in batches ({expected_batches} of {BATCH_SIZE})",
+        seconds < 5 and puts == 0 and batches == expected_batches, figures,
+    )
+
+
+def _wait_for(condition: Callable[[], bool], timeout: float, step: float = 0.01) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(step)
+    return condition()
+
+
+class _RunnerThread:
+    """`Runner.run` (the loop behind `plexsync run`) on its own thread, with its own session and database
+    connection, as the store requires."""
+
+    def __init__(self, ctx: Context, library: Library, database_name: str, poll_interval: float) -> None:
+        self.ctx, self.library, self.name, self.poll_interval = ctx, library, database_name, poll_interval
+        self.stop = threading.Event()
+        self.ready = threading.Event()
+        self.runner: Runner | None = None
+        self.thread = threading.Thread(target=self._run, name="bench-runner", daemon=True)
+
+    def _run(self) -> None:
+        config = self.library.config()
+        config.sync.poll_interval = self.poll_interval
+        session = self.ctx.open_session(self.library, self.name, config)
+        try:
+            self.runner = Runner(session.engine, session.poller, self.poll_interval)
+            self.ready.set()
+            self.runner.run(self.stop)
+        finally:
+            session.close()
+            session.store.close()
+
+    def last_poll(self) -> float | None:
+        return self.runner.status.last_poll_at if self.runner else None
+
+    def wait_next_poll(self, timeout: float) -> bool:
+        before = self.last_poll()
+        return _wait_for(lambda: self.last_poll() is not None and self.last_poll() != before, timeout)
+
+    def __enter__(self) -> _RunnerThread:
+        self.thread.start()
+        self.ready.wait(10)
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.stop.set()
+        self.thread.join(30)
+
+
+@benchmark("idle_edit", "one scene edited while idle")
+def idle_edit(ctx: Context) -> Result:
+    n, interval = ctx.scale.scenes, ctx.scale.poll_interval
+    library = ctx.library(n)
+    synced = synced_session(ctx, library)
+    database = synced.store.path.parent.name  # the runner opens its own connection to the synced database
+    delays: list[float] = []
+    with _RunnerThread(ctx, library, database, interval) as runner:
+        runner.wait_next_poll(interval + 30)
+        library.stash.clear_log()
+        runner.wait_next_poll(interval + 5)
+        idle_poll = {op: library.stash.count(op) for op in ("ChangedSceneIds", "FindScenesByIds", "AllSceneIds")}
+        for k in range(ctx.scale.edits):
+            runner.wait_next_poll(interval + 5)
+            time.sleep(interval * k / ctx.scale.edits)  # the edit lands at a different phase of the poll cycle
+            index = (k * 7919) % n
+            title = f"Edited while idle {k}"
+            library.plex.clear_log()
+            library.stash.clear_log()
+            library.stash.advance(1)  # Stash stamps with second precision
+            edited = time.perf_counter()
+            library.stash.update_scene(library.scene_ids[index], title=title)
+            arrived = _wait_for(lambda: library.plex.title(library.rating_keys[index]) == title,
+                                interval + 30, step=0.005)
+            delays.append(time.perf_counter() - edited if arrived else math.inf)
+        edit_requests = {"stash": library.stash.count(), "plex": library.plex.count()}
+    worst = max(delays)
+    figures = {"poll_interval": interval, "delays": delays, "idle_poll_requests": idle_poll,
+               "edit_requests": edit_requests, "scenes": n}
+    light = idle_poll == {"ChangedSceneIds": 1, "FindScenesByIds": 0, "AllSceneIds": 0}
+    return Result(
+        f"one scene edited in Stash, app idle and polling ({n:,} synced)",
+        f"in Plex after {worst:.2f} s at worst ({len(delays)} edits, poll every {interval:g} s); idle poll = "
+        f"{sum(idle_poll.values())} query; edit cost {edit_requests['stash']} Stash + {edit_requests['plex']} Plex "
+        "requests",
+        f"≤ poll interval + 1 s ({interval + 1:g} s); the poll is one light query",
+        worst <= interval + 1 and light, figures,
+    )
+
+
+def _timed_first_sync(ctx: Context, library: Library, name: str) -> dict[str, float]:
+    session = ctx.session(library, name)
+    session.poller.poll()
+    library.plex.clear_log()
+    started = time.perf_counter()
+    summary = session.engine.process_due()
+    seconds = time.perf_counter() - started
+    scenes = len(library.scene_ids)
+    lookups = library.plex.count("GET", f"/library/sections/{library.section}/all")
+    return {"scenes": scenes, "section_items": library.section_items,
+            "seconds": seconds, "plex_requests": library.plex.count(),
+            "requests_per_scene": library.plex.count() / scenes, "lookup_requests": lookups,
+            "ms_per_scene": 1000 * seconds / scenes, "synced": summary.synced}
+
+
+@benchmark("lookup_large_section", "first lookup in a large section")
+def lookup_large_section(ctx: Context) -> Result:
+    scenes, items = ctx.scale.lookups, ctx.scale.section_items
+    small = _timed_first_sync(ctx, ctx.library(scenes), "lookup-small")
+    large = _timed_first_sync(ctx, ctx.library(scenes, items), "lookup-large")
+    same = large["plex_requests"] == small["plex_requests"] and large["lookup_requests"] == scenes
+    return Result(
+        f"first lookup in a {items:,}-item section ({scenes:,} scenes)",
+        f"{large['requests_per_scene']:.2f} Plex requests/scene ({large['lookup_requests']} lookups) vs "
+        f"{small['requests_per_scene']:.2f} in a {scenes:,}-item section; {large['ms_per_scene']:.1f} vs "
+        f"{small['ms_per_scene']:.1f} ms/scene",
+        "requests grow with the scenes, not scenes × section size",
+        same and large["synced"] == scenes, {"small": small, "large": large},
+    )
+
+
+def _raw_scenes(library: Library, count: int) -> list[dict[str, Any]]:
+    """`count` scenes shaped exactly as Stash returns them: one real answer as template, ids and paths varied."""
+    template = library.stash.scene(library.scene_ids[0])
+    raws = []
+    for i in range(count):
+        raw = dict(template, id=str(100_000 + i), title=f"Enqueued scene {i}",
+                   updated_at=f"2025-06-{i % 28 + 1:02d}T10:00:00Z")
+        raw["files"] = [dict(template["files"][0], path=f"/data/movies/{file_name(100_000 + i)}",
+                             basename=file_name(100_000 + i))]
+        raws.append(raw)
+    return raws
+
+
+@benchmark("enqueue", "enqueue a large batch of scenes")
+def enqueue(ctx: Context) -> Result:
+    """What a poll does with scenes fetched from Stash, minus the network: map, hash, compare, write; one call
+    (and one transaction) per Stash batch."""
+    n = ctx.scale.enqueue
+    library = ctx.library(ctx.scale.scenes)
+    session = ctx.session(library, "enqueue")
+    raws = _raw_scenes(library, n)
+    batches = [{raw["id"]: raw for raw in raws[i:i + BATCH_SIZE]} for i in range(0, n, BATCH_SIZE)]
+    transactions = _count_transactions(session)
+    started = time.perf_counter()
+    queued = sum(session.engine.enqueue_raw(batch).queued for batch in batches)
+    seconds = time.perf_counter() - started
+    begun = transactions()
+    started = time.perf_counter()
+    unchanged = sum(session.engine.enqueue_raw(batch).unchanged for batch in batches)
+    again_seconds = time.perf_counter() - started
+    database = session.store.path
+    size = sum(p.stat().st_size for p in database.parent.glob(database.name + "*"))
+    figures = {"scenes": n, "seconds": seconds, "transactions": begun, "batches": len(batches), "queued": queued,
+               "unchanged_again_seconds": again_seconds, "unchanged_again": unchanged, "database_bytes": size}
+    return Result(
+        f"enqueue {n:,} scenes",
+        f"{seconds:.2f} s in {begun} transactions ({len(batches)} batches); unchanged again {again_seconds:.2f} s",
+        f"< 2 s, one transaction per batch ({len(batches)} batches of {BATCH_SIZE})",
+        seconds < 2 and queued == n and begun == len(batches), figures,
+    )
+
+
+def _count_transactions(session: Session) -> Callable[[], int]:
+    """Count BEGINs on the store's connection (benchmark instrumentation of a private attribute)."""
+    count = [0]
+
+    def trace(statement: str) -> None:
+        if statement.lstrip().upper().startswith("BEGIN"):
+            count[0] += 1
+
+    session.store._db.set_trace_callback(trace)
+    return lambda: count[0]

@@ -1,0 +1,142 @@
+"""The network half of a sync job, run on a pool worker: find the Plex item, send the one edit, upload the poster.
+
+It never touches the database. The calling thread reads what a job needs (`PushTask`) before handing it over, and
+records what the worker learned (`PushResult`) after, so SQLite stays on the thread that opened it and a worker
+can be interrupted at any point without leaving half-written state behind.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from plexsync_gui.core.config import Config
+from plexsync_gui.core.edits import describe_fields, plan_edit
+from plexsync_gui.core.errors import PermanentError, PlexNotFound, StashDownError, StashError, SyncError, TransientError
+from plexsync_gui.core.paths import same_file
+from plexsync_gui.core.plex_client import Candidate, PlexClient, item_files, snapshot
+from plexsync_gui.core.scene import SceneMetadata, desired_fields
+from plexsync_gui.core.stash_client import StashClient
+from plexsync_gui.core.store import Job, SyncState
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Lane:
+    """One worker's own clients, and the plexapi section objects they produced (which stay with them)."""
+
+    plex: PlexClient
+    stash: StashClient
+    sections: list[Any] | None = None
+
+    def forget_sections(self) -> None:
+        """Drop plexapi's cached server and sections (after the token changed, say)."""
+        self.plex.reconnect()
+        self.sections = None
+
+
+@dataclass(frozen=True)
+class PushTask:
+    """A claimed job with everything the worker needs, read from the store beforehand by the calling thread."""
+
+    job: Job
+    scene: SceneMetadata
+    plex_path: str
+    state: SyncState | None
+    config: Config
+
+
+@dataclass
+class PushResult:
+    """What the calling thread records: the new sync state, or the error; and whether the remembered ratingKey
+    turned out stale (forgotten even when the job then fails, so the retry goes straight to a lookup)."""
+
+    error: SyncError | None = None
+    forget_rating_key: bool = False
+    rating_key: str | None = None
+    written: dict[str, Any] = field(default_factory=dict)
+    poster_sha1: str | None = None
+    detail: str = ""
+    stash_answered: bool = False  # the poster download worked: a pause waiting for Stash can end
+
+
+def push(lane: Lane, task: PushTask) -> PushResult:
+    """Bring the scene's Plex item in line with the scene; every failure comes back as `error`, never raised."""
+    result = PushResult()
+    try:
+        _push(lane, task, result)
+    except SyncError as exc:
+        result.error = exc
+    except Exception as exc:  # a bug must cost one job an attempt, never the worker
+        log.exception("unexpected error while syncing scene %s", task.job.scene_id)
+        result.error = TransientError(f"internal error: {type(exc).__name__}: {exc}")
+    return result
+
+
+def _push(lane: Lane, task: PushTask, result: PushResult) -> None:
+    state, config = task.state, task.config
+    item = _item_for(lane, task, result)
+    plan = plan_edit(desired_fields(task.scene, config.fields), snapshot(item), state.written if state else None,
+                     config.sync.preserve_plex_edits)
+    if plan.params:
+        lane.plex.apply(item, plan.params)
+    last_sha1 = state.poster_sha1 if state else None
+    poster_sha1 = _sync_poster(lane, task, item, result, last_sha1)
+    changed = plan.changed + (["poster"] if poster_sha1 != last_sha1 else [])
+    detail = describe_fields(changed) + " changed" if changed else "no change"
+    if plan.preserved:
+        detail += f"; kept Plex edits to {describe_fields(plan.preserved)}"
+    result.rating_key, result.written, result.poster_sha1, result.detail = (
+        str(item.ratingKey), plan.written, poster_sha1, detail)
+
+
+def _item_for(lane: Lane, task: PushTask, result: PushResult) -> Any:
+    """The full Plex item: through the remembered ratingKey when it still holds the file, else a lookup."""
+    rating_key = task.state.rating_key if task.state else None
+    if rating_key:
+        item = lane.plex.fetch_full(rating_key)
+        if item is not None and any(same_file(f, task.plex_path) for f in item_files(item)):
+            return item
+        result.forget_rating_key = True
+    candidate = _match(lane, task)
+    item = lane.plex.fetch_full(candidate.rating_key)
+    if item is None:
+        raise PlexNotFound(f"Plex item {candidate.rating_key} vanished while syncing")
+    return item
+
+
+def _match(lane: Lane, task: PushTask) -> Candidate:
+    if lane.sections is None:
+        lane.sections = lane.plex.target_sections(task.config.plex.libraries)
+    candidates = lane.plex.find_candidates(task.plex_path, lane.sections)
+    if not candidates:
+        raise PlexNotFound(f"no Plex item has the file {task.plex_path} (not scanned yet, or a path_map is missing)")
+    if len(candidates) > 1 and task.config.sync.strict_matching:
+        listed = "; ".join(f"{c.rating_key} {c.title!r} ({c.file})" for c in candidates[:10])
+        raise PermanentError(
+            f"{len(candidates)} Plex items match {task.plex_path} and strict_matching is on: {listed}. "
+            "Pick one in the app, or turn strict_matching off to take the first",
+            candidates=[c.as_dict() for c in candidates],
+        )
+    return candidates[0]
+
+
+def _sync_poster(lane: Lane, task: PushTask, item: Any, result: PushResult, last_sha1: str | None) -> str | None:
+    """Upload the scene's screenshot when its bytes changed; Stash placeholders are never uploaded."""
+    scene: SceneMetadata = task.scene
+    if not task.config.fields.poster or not scene.screenshot_url:
+        return last_sha1
+    try:
+        data = lane.stash.download_image(scene.screenshot_url)
+    except StashError as exc:
+        raise StashDownError(f"could not download the poster from Stash: {exc}") from None
+    result.stash_answered = True
+    if data is None:
+        return last_sha1
+    sha1 = hashlib.sha1(data).hexdigest()
+    if sha1 != last_sha1:
+        lane.plex.upload_poster(item, data)
+    return sha1
