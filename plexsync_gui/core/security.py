@@ -33,15 +33,16 @@ def config_permission_problem(path: Path, config: Config) -> str | None:
             f"(mode {mode:04o}); run: chmod 600 '{path}'")
 
 
+def unverified_servers(config: Config) -> list[str]:
+    """The servers ("stash", "plex") whose certificates are not checked (`verify_tls = false`)."""
+    return [name for name in ("stash", "plex") if not getattr(config, name).verify_tls]
+
+
 def tls_warnings(config: Config) -> list[str]:
-    """One sentence per server whose certificate is not verified (`verify_tls = false`)."""
-    found = []
-    for name in ("stash", "plex"):
-        if not getattr(config, name).verify_tls:
-            found.append(f"TLS certificate verification is OFF for {name} ({name}.verify_tls = false): anyone on the "
-                         f"network path could read the {'token' if name == 'plex' else 'API key'}; prefer "
-                         f"{name}.ca_bundle")
-    return found
+    """One sentence per server whose certificate is not verified."""
+    return [f"TLS certificate verification is OFF for {name} ({name}.verify_tls = false): anyone on the network path "
+            f"could read the {'token' if name == 'plex' else 'API key'}; prefer {name}.ca_bundle"
+            for name in unverified_servers(config)]
 
 
 def allow_unverified_tls() -> None:

@@ -55,9 +55,10 @@ def locate(config_file: str | None = None, data_dir: str | None = None) -> Locat
     return Locations(config_path.expanduser(), data_path.expanduser(), log_path.expanduser())
 
 
-def open_store(locations: Locations, config: Config | None = None) -> Store:
+def open_store(locations: Locations, config: Config | None = None, notices: list[str] | None = None) -> Store:
     """The store, checked at start. An unreadable or corrupt database is moved aside with a timestamp (never
-    deleted) and a fresh one created; the fresh one records why (health.database_notice), and the log says it."""
+    deleted) and a fresh one created; the fresh one records why (health.database_notice), the log says it, and so
+    does `notices` for a front end that shows it (the desktop app)."""
     max_attempts = config.sync.max_retries if config else 5
     path = locations.database
     try:
@@ -74,6 +75,8 @@ def open_store(locations: Locations, config: Config | None = None) -> Store:
                                f"({exc.strerror or exc}); move it away by hand") from None
     message = f"the database {path} could not be read ({reason}); it was moved to {moved} and a new one was started"
     log.error("%s: the queue and sync history start empty, scenes are queued again on the next poll", message)
+    if notices is not None:
+        notices.append(f"{message[0].upper()}{message[1:]}. Scenes are queued again on the next poll.")
     store = Store(path, max_attempts=max_attempts)
     record_database_notice(store, message, str(moved), time.time())
     return store

@@ -12,7 +12,7 @@ import logging
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -24,7 +24,9 @@ from plexsync_gui import __version__
 from plexsync_gui.core.autostart import Autostart, autostart_for_platform, launch_command
 from plexsync_gui.core.config import Config, ConfigError, load_config
 from plexsync_gui.core.logs import setup_logging
+from plexsync_gui.core.quarantine import move_aside
 from plexsync_gui.core.secrets import Secrets, resolve_secrets
+from plexsync_gui.core.security import config_permission_problem, unverified_servers
 from plexsync_gui.core.session import Locations, locate
 from plexsync_gui.ui.crash import install_crash_handler, install_signal_handlers
 from plexsync_gui.ui.gc_guard import GuiThreadGarbageCollector
@@ -58,13 +60,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 @dataclass
 class Startup:
-    """What the app starts with; `notice` is one line to show the user (a config that could not be read)."""
+    """What the app starts with; `notices` are lines to show the user once the window exists (a config that could
+    not be used and was moved aside, a config file others can read)."""
 
     locations: Locations
     config: Config
     secrets: Secrets
     first_run: bool = False
-    notice: str | None = None
+    notices: list[str] = field(default_factory=list)
     demo: bool = False
 
 
@@ -78,16 +81,29 @@ def startup_environment(args: argparse.Namespace) -> Iterator[Startup]:
             yield Startup(locations, config, secrets, demo=True)
         return
     locations = locate(args.config, args.data_dir)
-    if not locations.config_file.exists():
+    path = locations.config_file
+    if not path.exists():
         yield Startup(locations, Config(), resolve_secrets(Config()), first_run=True)
         return
     try:
-        config = load_config(locations.config_file)
+        config = load_config(path)
     except ConfigError as exc:
-        yield Startup(locations, Config(), resolve_secrets(Config()), first_run=True,
-                      notice=f"{exc}. Starting with default settings; saving them replaces the file.")
+        yield Startup(locations, Config(), resolve_secrets(Config()), first_run=True, notices=[_set_aside(path, exc)])
         return
-    yield Startup(locations, config, resolve_secrets(config))
+    problem = config_permission_problem(path, config)
+    yield Startup(locations, config, resolve_secrets(config), notices=[problem] if problem else [])
+
+
+def _set_aside(path: Path, error: ConfigError) -> str:
+    """Move a config the app cannot use out of the way (never deleted), so saving the settings cannot overwrite
+    what the user wrote; returns the line that tells them where it went."""
+    try:
+        moved = move_aside(path, label="invalid")
+    except OSError as exc:
+        return (f"The config file cannot be used ({error}) and could not be moved aside ({exc.strerror or exc}). "
+                f"Fix or move {path} by hand, then restart PlexSync.")
+    log.error("config %s unusable (%s); moved to %s", path, error, moved)
+    return f"The config file could not be used ({error}). It was moved to {moved}; PlexSync starts with default settings."
 
 
 class PlexSyncApp(QObject):
@@ -106,6 +122,7 @@ class PlexSyncApp(QObject):
         self.service = SyncService(startup.locations, startup.config, startup.secrets, self)
         self.window = MainWindow(self.service)
         self.window.setWindowIcon(icons("plexsync"))
+        self.window.show_unverified_tls(unverified_servers(startup.config))
         self.tray = TrayController(icons, tray_factory, self)
         self.notifications = NotificationPolicy(self.tray, startup.config.desktop, self)
         self.settings: SettingsDialog | None = None
@@ -149,8 +166,8 @@ class PlexSyncApp(QObject):
             self.window.raise_and_show()
         if not self.startup.first_run:
             self._start_syncing()
-        if self.startup.notice:
-            self.show_problem(self.startup.notice)
+        if self.startup.notices:
+            self.show_problem("\n\n".join(self.startup.notices))
         if self.startup.first_run:
             QTimer.singleShot(0, self.open_settings)
 
@@ -242,6 +259,7 @@ class PlexSyncApp(QObject):
         self.startup.first_run = False
         setup_logging(self.startup.locations.log_dir, self.secrets.values(), verbose=False)
         self.notifications.settings = config.desktop
+        self.window.show_unverified_tls(unverified_servers(config))
         self.service.apply_config(config, self.secrets)
         self._start_syncing()
 

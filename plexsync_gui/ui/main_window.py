@@ -202,10 +202,20 @@ class MainWindow(QMainWindow):
         self.plex_label = QLabel()
         self.breaker_label = QLabel()
         self.summary_label = QLabel()
+        self.tls_label = QLabel()
+        self.tls_label.hide()
         bar = self.statusBar()
-        for label in (self.stash_label, self.plex_label, self.breaker_label):
+        for label in (self.stash_label, self.plex_label, self.breaker_label, self.tls_label):
             bar.addWidget(label)
         bar.addPermanentWidget(self.summary_label)
+
+    def show_unverified_tls(self, servers: list[str]) -> None:
+        """Certificate checks turned off stay in sight for as long as they are off, not only in the log."""
+        names = ", ".join(name.capitalize() for name in servers)
+        self.tls_label.setText(f"⚠ TLS not verified: {names}")
+        self.tls_label.setToolTip(f"The certificates of {names} are not checked (verify_tls = false), so anyone on "
+                                  "the network path could read the token or API key. Prefer a CA bundle (ca_bundle).")
+        self.tls_label.setVisible(bool(servers))
 
     # ---- status ------------------------------------------------------------------------------------------------
 

@@ -65,14 +65,17 @@ class SyncWorker(QObject):
         except ProcessLockBusy as exc:
             self.problem.emit(f"{exc} (a `plexsync run`?); stop it to sync from the app")
             return
+        notices: list[str] = []
         try:
-            self._store = open_store(self._locations, self._config)
+            self._store = open_store(self._locations, self._config, notices)
             self._store.recover_interrupted()
             self._open_session()
         except Exception as exc:  # noqa: BLE001 - reported as data, never a dead thread
             log.exception("the sync worker could not start")
             self.problem.emit(f"PlexSync cannot start syncing: {exc}")
             return
+        for notice in notices:
+            self.problem.emit(notice)
         self._last_synced_at = self._store.last_synced_at()
         self._timer = QTimer()
         self._timer.setSingleShot(True)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import copy
+
 import pytest
 from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 
-from plexsync_gui.ui.app import PlexSyncApp, Startup, parse_args
+from plexsync_gui.core.config import Config, save_config
+from plexsync_gui.ui.app import PlexSyncApp, Startup, parse_args, startup_environment
 from tests.ui.conftest import settled
 
 pytestmark = pytest.mark.integration
@@ -119,3 +122,73 @@ def test_first_run_opens_settings_and_saving_starts_syncing(qtbot, locations, st
         app.window.quitting = True
         app.window.close()
         app.shutdown()
+
+
+# ---- start-up problems: said once, nothing lost -----------------------------------------------------------------
+
+
+def start_args(locations):
+    return parse_args(["--config", str(locations.config_file), "--data-dir", str(locations.data_dir)])
+
+
+def test_an_unusable_config_is_moved_aside_and_the_app_starts_with_defaults(locations) -> None:
+    locations.config_file.parent.mkdir(parents=True, exist_ok=True)
+    locations.config_file.write_text("[stash\nurl = 'http://stash.lan:9999'\n")  # malformed TOML
+    with startup_environment(start_args(locations)) as startup:
+        assert startup.first_run and startup.config.stash.url == Config().stash.url
+    [moved] = locations.config_file.parent.glob("config.toml.invalid-*")
+    assert not locations.config_file.exists()
+    assert moved.read_text() == "[stash\nurl = 'http://stash.lan:9999'\n"  # kept, byte for byte
+    [notice] = startup.notices
+    assert notice.startswith("The config file could not be used (") and f"It was moved to {moved}" in notice
+
+
+def test_a_config_readable_by_others_that_holds_a_secret_is_reported(locations, config) -> None:
+    config.plex.token = "plaintext-token-0123"
+    save_config(locations.config_file, config)
+    locations.config_file.chmod(0o644)
+    with startup_environment(start_args(locations)) as startup:
+        assert not startup.first_run
+    assert startup.notices == [f"{locations.config_file} holds a secret and is readable by others (mode 0644); "
+                               f"run: chmod 600 '{locations.config_file}'"]
+
+
+def test_start_up_notices_are_shown_once_the_window_exists(qtbot, locations, config, secrets) -> None:
+    app = PlexSyncApp(Startup(locations, config, secrets, notices=["First problem.", "Second problem."]),
+                      tray_factory=QSystemTrayIcon, tray_available=lambda: True)
+    try:
+        app.start()
+        assert app.problem_box is not None and app.problem_box.isVisible()
+        assert app.problem_box.text() == "First problem.\n\nSecond problem."
+    finally:
+        app.window.quitting = True
+        app.window.close()
+        app.shutdown()
+
+
+def test_a_corrupt_database_is_moved_aside_and_the_app_says_so(qtbot, locations, config, secrets) -> None:
+    locations.data_dir.mkdir(parents=True, exist_ok=True)
+    locations.database.write_bytes(b"this is not an SQLite database" * 100)
+    app = PlexSyncApp(Startup(locations, config, secrets), tray_factory=QSystemTrayIcon, tray_available=lambda: True)
+    try:
+        app.start()
+        qtbot.waitUntil(lambda: app.problem_box is not None, timeout=5000)
+        [moved] = locations.data_dir.glob("plexsync.db.unreadable-*")
+        assert f"it was moved to {moved} and a new one was started" in app.problem_box.text()
+        assert moved.read_bytes() == b"this is not an SQLite database" * 100
+        qtbot.waitUntil(lambda: bool(app.service.status), timeout=5000)  # and the worker runs on a fresh one
+    finally:
+        app.window.quitting = True
+        app.window.close()
+        app.shutdown()
+
+
+def test_turned_off_certificate_checks_stay_visible_until_turned_back_on(qtbot, make_app, config) -> None:
+    config.plex.verify_tls = False
+    app = make_app(tray=True)
+    app.window.show()
+    assert app.window.tls_label.isVisible() and app.window.tls_label.text() == "⚠ TLS not verified: Plex"
+    fixed = copy.deepcopy(config)
+    fixed.plex.verify_tls = True
+    app.apply_settings(fixed)
+    assert not app.window.tls_label.isVisible()
