@@ -57,12 +57,20 @@ def wait_for(predicate: Callable[[], bool], timeout: float) -> bool:
     return False
 
 
-def start_runner(config_file: Path, data_dir: Path) -> subprocess.Popen:
-    env = {**os.environ, "PLEXSYNC_PLEX_TOKEN": PLEX_TOKEN, "PLEXSYNC_STASH_API_KEY": STASH_KEY}
+# Both front ends: the headless service loop, and the desktop app (offscreen, no tray: its window shows).
+COMMANDS = {
+    "cli": ["-m", "plexsync_gui.core.cli", "run"],
+    "gui": ["-m", "plexsync_gui"],
+}
+
+
+def start_runner(front_end: str, config_file: Path, data_dir: Path) -> subprocess.Popen:
+    env = {**os.environ, "PLEXSYNC_PLEX_TOKEN": PLEX_TOKEN, "PLEXSYNC_STASH_API_KEY": STASH_KEY,
+           "QT_QPA_PLATFORM": "offscreen", "XDG_RUNTIME_DIR": str(config_file.parent)}
+    module, *command = COMMANDS[front_end][1:]
     with open(config_file.parent / "runner-stderr.txt", "ab") as stderr:
         return subprocess.Popen(
-            [sys.executable, "-m", "plexsync_gui.core.cli", "--config", str(config_file), "--data-dir",
-             str(data_dir), "run"],
+            [sys.executable, "-m", module, "--config", str(config_file), "--data-dir", str(data_dir), *command],
             env=env, stdout=subprocess.DEVNULL, stderr=stderr,
         )
 
@@ -75,7 +83,8 @@ def assert_consistent(database: Path) -> None:
         assert in_flight <= SyncSettings().workers  # at most one job per pool worker was in flight
 
 
-def test_kill_9_at_random_moments_loses_nothing(tmp_path, stash, plex, library):
+@pytest.mark.parametrize("front_end", list(COMMANDS))
+def test_kill_9_at_random_moments_loses_nothing(tmp_path, stash, plex, library, front_end):
     rng = random.Random(20260511)
     pairs = dict(library.add(title=f"Scene {i}", details=f"Details {i}", tags=["Bulk"]) for i in range(SCENES))
     plex.delay_next(0.02, count=10**6)  # slow Plex a little so kills land in the middle of the work
@@ -88,7 +97,7 @@ def test_kill_9_at_random_moments_loses_nothing(tmp_path, stash, plex, library):
     database = data_dir / "plexsync.db"
 
     for kill in range(KILLS):
-        runner = start_runner(config_file, data_dir)
+        runner = start_runner(front_end, config_file, data_dir)
         if kill == 0:
             assert wait_for(lambda: synced_count(database) > 0, 30), "the first run made no progress"
             cmdline = Path(f"/proc/{runner.pid}/cmdline").read_bytes()
@@ -120,7 +129,7 @@ def test_kill_9_at_random_moments_loses_nothing(tmp_path, stash, plex, library):
                 return False
         return True
 
-    runner = start_runner(config_file, data_dir)
+    runner = start_runner(front_end, config_file, data_dir)
     try:
         assert wait_for(plex_matches_stash, 90), "not every scene reached Plex with its latest Stash values"
     finally:
