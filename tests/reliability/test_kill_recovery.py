@@ -98,17 +98,19 @@ def test_kill_9_at_random_moments_loses_nothing(tmp_path, stash, plex, library, 
 
     for kill in range(KILLS):
         runner = start_runner(front_end, config_file, data_dir)
-        if kill == 0:
-            assert wait_for(lambda: synced_count(database) > 0, 30), "the first run made no progress"
-            cmdline = Path(f"/proc/{runner.pid}/cmdline").read_bytes()
-            assert PLEX_TOKEN.encode() not in cmdline and STASH_KEY.encode() not in cmdline
-        elif rng.random() < EARLY_KILL_SHARE:
-            time.sleep(rng.uniform(0.0, 1.5))
-        else:
-            before = last_synced_at(database)
-            assert wait_for(lambda: last_synced_at(database) > before, 30), f"no progress after restart {kill}"
-            time.sleep(rng.uniform(0.0, 0.3))
-        runner.send_signal(signal.SIGKILL)
+        try:
+            if kill == 0:
+                assert wait_for(lambda: synced_count(database) > 0, 30), "the first run made no progress"
+                cmdline = Path(f"/proc/{runner.pid}/cmdline").read_bytes()
+                assert PLEX_TOKEN.encode() not in cmdline and STASH_KEY.encode() not in cmdline
+            elif rng.random() < EARLY_KILL_SHARE:
+                time.sleep(rng.uniform(0.0, 1.5))
+            else:
+                before = last_synced_at(database)
+                assert wait_for(lambda: last_synced_at(database) > before, 30), f"no progress after restart {kill}"
+                time.sleep(rng.uniform(0.0, 0.3))
+        finally:  # also when an assert failed: no runner outlives the test
+            runner.send_signal(signal.SIGKILL)
         assert runner.wait(10) == -signal.SIGKILL, "the runner died before it was killed"
         if database.exists():
             assert_consistent(database)
