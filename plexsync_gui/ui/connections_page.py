@@ -56,6 +56,35 @@ def secret_field(text: str | None, placeholder: str) -> tuple[QLineEdit, QWidget
     return edit, row
 
 
+class TlsRow(QWidget):
+    """Certificate checking for one server: on by default, an optional CA bundle for a private CA, and turning it off
+    is a deliberate untick (the main window then says so for as long as it stays off)."""
+
+    def __init__(self, verify: bool, ca_bundle: str | None) -> None:
+        super().__init__()
+        self.verify = QCheckBox("Verify certificate")
+        self.verify.setChecked(verify)
+        self.verify.setToolTip("Unticked, anyone on the network path to an https:// server could read the secret.")
+        self.ca_bundle = QLineEdit(ca_bundle or "")
+        self.ca_bundle.setPlaceholderText("CA bundle file, for a private CA (optional)")
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.verify)
+        layout.addWidget(self.ca_bundle, 1)
+
+    def apply(self, section: dict[str, Any]) -> None:
+        section["verify_tls"] = self.verify.isChecked()
+        bundle = self.ca_bundle.text().strip()
+        if bundle:
+            section["ca_bundle"] = bundle
+        else:
+            section.pop("ca_bundle", None)
+
+    def requests_verify(self) -> bool | str:
+        """What `requests` takes for what is typed now: the bundle path, or whether to check at all."""
+        return self.ca_bundle.text().strip() or self.verify.isChecked()
+
+
 def _form_label(text: str) -> QLabel:
     """A form label as wide as the widest one on the page, so both servers' fields line up."""
     label = QLabel(text)
@@ -73,10 +102,12 @@ class ConnectionsPage(QWidget):
         self._config = config
         self.stash_url = QLineEdit(config.stash.url)
         self.stash_key, stash_key_row = secret_field(secrets.stash_api_key, "Stash: Settings > Security > API Key")
+        self.stash_tls = TlsRow(config.stash.verify_tls, config.stash.ca_bundle)
         self.stash_test = QPushButton("Test connection")
         self.stash_result = WrappingLabel()
         self.plex_url = QLineEdit(config.plex.url)
         self.plex_token, plex_token_row = secret_field(secrets.plex_token, "X-Plex-Token")
+        self.plex_tls = TlsRow(config.plex.verify_tls, config.plex.ca_bundle)
         self.plex_test = QPushButton("Test connection")
         self.plex_result = WrappingLabel()
         self.libraries = QListWidget()
@@ -91,15 +122,16 @@ class ConnectionsPage(QWidget):
         self._fill_libraries([], {})
 
         layout = QVBoxLayout(self)
-        layout.addWidget(self._server_box("Stash", self.stash_url, stash_key_row, "API key", self.stash_test,
-                                          self.stash_result))
-        plex_box = self._server_box("Plex", self.plex_url, plex_token_row, "Token", self.plex_test, self.plex_result)
+        layout.addWidget(self._server_box("Stash", self.stash_url, stash_key_row, "API key", self.stash_tls,
+                                          self.stash_test, self.stash_result))
+        plex_box = self._server_box("Plex", self.plex_url, plex_token_row, "Token", self.plex_tls, self.plex_test,
+                                    self.plex_result)
         grid = plex_box.layout()
         assert isinstance(grid, QGridLayout)
-        grid.addWidget(_form_label("Libraries:"), 3, 0, Qt.AlignmentFlag.AlignTop)
-        grid.addWidget(self.libraries, 3, 1, 1, 2)
-        grid.addWidget(self.libraries_hint, 4, 1, 1, 2)
-        grid.setRowStretch(3, 1)
+        grid.addWidget(_form_label("Libraries:"), 4, 0, Qt.AlignmentFlag.AlignTop)
+        grid.addWidget(self.libraries, 4, 1, 1, 2)
+        grid.addWidget(self.libraries_hint, 5, 1, 1, 2)
+        grid.setRowStretch(4, 1)
         layout.addWidget(plex_box, 1)
         layout.addWidget(self._keyring_box)
 
@@ -108,8 +140,8 @@ class ConnectionsPage(QWidget):
         self._stash_tester.finished.connect(self._stash_tested)
         self._plex_tester.finished.connect(self._plex_tested)
 
-    def _server_box(self, name: str, url: QLineEdit, secret_row: QWidget, secret_label: str, test: QPushButton,
-                    result: QLabel) -> QGroupBox:
+    def _server_box(self, name: str, url: QLineEdit, secret_row: QWidget, secret_label: str, tls: TlsRow,
+                    test: QPushButton, result: QLabel) -> QGroupBox:
         """Label | field rows, with the test button and its (wrapping) result under the fields.
 
         A grid rather than a QFormLayout: a form mis-sizes a nested row whose label wraps, leaving gaps.
@@ -121,9 +153,11 @@ class ConnectionsPage(QWidget):
         grid.addWidget(url, 0, 1, 1, 2)
         grid.addWidget(_form_label(f"{secret_label}:"), 1, 0)
         grid.addWidget(secret_row, 1, 1, 1, 2)
+        grid.addWidget(_form_label("TLS:"), 2, 0)
+        grid.addWidget(tls, 2, 1, 1, 2)
         result.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        grid.addWidget(test, 2, 1, Qt.AlignmentFlag.AlignTop)
-        grid.addWidget(result, 2, 2)
+        grid.addWidget(test, 3, 1, Qt.AlignmentFlag.AlignTop)
+        grid.addWidget(result, 3, 2)
         grid.setColumnStretch(2, 1)
         return box
 
@@ -149,6 +183,8 @@ class ConnectionsPage(QWidget):
         data["stash"]["url"] = self.stash_url.text().strip()
         data["plex"]["url"] = self.plex_url.text().strip()
         data["plex"]["libraries"] = self.chosen_libraries()
+        self.stash_tls.apply(data["stash"])
+        self.plex_tls.apply(data["plex"])
 
     def offer_plaintext(self) -> None:
         """The keyring failed while saving: show the explicit plaintext choice."""
@@ -164,14 +200,14 @@ class ConnectionsPage(QWidget):
         self._begin(self.stash_test, self.stash_result)
         settings = self._config.stash
         self._stash_tester.start(partial(check_stash, self.stash_url.text().strip(), self.secrets().stash_api_key,
-                                         settings.timeout, settings.verify))
+                                         settings.timeout, self.stash_tls.requests_verify()))
 
     @Slot()
     def _test_plex(self) -> None:
         self._begin(self.plex_test, self.plex_result)
         settings = self._config.plex
         self._plex_tester.start(partial(check_plex, self.plex_url.text().strip(), self.secrets().plex_token,
-                                        settings.timeout, settings.verify))
+                                        settings.timeout, self.plex_tls.requests_verify()))
 
     @staticmethod
     def _begin(button: QPushButton, result: QLabel) -> None:

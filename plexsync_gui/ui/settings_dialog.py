@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Signal, Slot
 from PySide6.QtGui import QShowEvent
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLineEdit, QTabWidget, QVBoxLayout, QWidget
 
 from plexsync_gui.core.config import Config, ConfigError, config_from_dict, config_to_dict
 from plexsync_gui.core.secrets import Secrets, keyring_available
@@ -69,8 +69,11 @@ class SettingsDialog(QDialog):
         self._validate()
 
     def _connect_validation(self) -> None:
-        self.connections.stash_url.textChanged.connect(self._validate)
-        self.connections.plex_url.textChanged.connect(self._validate)
+        for edit in (self.connections.stash_url, self.connections.plex_url, self.connections.stash_tls.ca_bundle,
+                     self.connections.plex_tls.ca_bundle):
+            edit.textChanged.connect(self._validate)
+        self.connections.stash_tls.verify.toggled.connect(self._validate)
+        self.connections.plex_tls.verify.toggled.connect(self._validate)
         self.matching.path_map.edited.connect(self._validate)
 
     def showEvent(self, event: QShowEvent) -> None:
@@ -93,8 +96,8 @@ class SettingsDialog(QDialog):
 
     @Slot()
     def _validate(self) -> Config | None:
-        mark_invalid(self.connections.stash_url, False)
-        mark_invalid(self.connections.plex_url, False)
+        for _, widget in self._keyed_fields().values():
+            mark_invalid(widget, False)
         self.matching.path_map.mark_invalid(None)
         try:
             config = self.edited_config()
@@ -107,12 +110,18 @@ class SettingsDialog(QDialog):
         self.save_button.setEnabled(True)
         return config
 
+    def _keyed_fields(self) -> dict[str, tuple[str, QLineEdit]]:
+        """Config key -> (the name the user knows the field by, the field) for the single-line fields."""
+        page = self.connections
+        return {"stash.url": ("Stash URL", page.stash_url), "plex.url": ("Plex URL", page.plex_url),
+                "stash.ca_bundle": ("Stash CA bundle", page.stash_tls.ca_bundle),
+                "plex.ca_bundle": ("Plex CA bundle", page.plex_tls.ca_bundle)}
+
     def _mark(self, key: str) -> str:
         """Mark the widget behind a config key; returns the name the user knows that widget by."""
-        urls = {"stash.url": ("Stash URL", self.connections.stash_url),
-                "plex.url": ("Plex URL", self.connections.plex_url)}
-        if key in urls:
-            label, widget = urls[key]
+        fields = self._keyed_fields()
+        if key in fields:
+            label, widget = fields[key]
             mark_invalid(widget, True)
             return label
         match = _PATH_MAP_KEY.fullmatch(key)

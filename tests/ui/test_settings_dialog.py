@@ -30,6 +30,7 @@ from plexsync_gui.ui.launch_at_login import STALE_TEXT
 from plexsync_gui.ui.path_map_model import PathMapModel
 from plexsync_gui.ui.settings_dialog import SettingsDialog
 from plexsync_gui.ui.widgets import WrappingLabel
+from tests.certs import make_certificate
 from tests.servers import PLEX_TOKEN as EMULATOR_TOKEN
 from tests.servers import STASH_KEY as EMULATOR_KEY
 
@@ -536,3 +537,53 @@ def test_a_crashing_check_becomes_a_red_line(qtbot) -> None:
         tester.start(broken)
     assert finished.args == [CheckResult(False, "internal error: ValueError (details in the log)")]
     assert not tester.running
+
+
+# ---- TLS ---------------------------------------------------------------------------------------------------------
+
+
+def test_certificate_settings_round_trip_and_show_what_the_file_says(make_dialog, qtbot, config_path) -> None:
+    dialog = make_dialog()  # sample_config: Stash unverified, Plex with a CA bundle
+    stash_tls, plex_tls = dialog.connections.stash_tls, dialog.connections.plex_tls
+    assert not stash_tls.verify.isChecked() and stash_tls.ca_bundle.text() == ""
+    assert plex_tls.verify.isChecked() and plex_tls.ca_bundle.text() == certifi.where()
+    stash_tls.verify.setChecked(True)
+    plex_tls.ca_bundle.setText("")
+    with qtbot.waitSignal(dialog.saved):
+        dialog.save_button.click()
+    saved = load_config(config_path)
+    assert (saved.stash.verify_tls, saved.stash.ca_bundle) == (True, None)
+    assert (saved.plex.verify_tls, saved.plex.ca_bundle) == (True, None)
+
+
+@pytest.mark.parametrize(("verify", "bundle", "message"), [
+    (True, "/no/such/ca.pem", "✘ Plex CA bundle: no such file: /no/such/ca.pem"),
+    (False, certifi.where(), "✘ Plex CA bundle: set, but plex.verify_tls = false would ignore it; remove one"),
+])
+def test_a_bundle_that_cannot_work_disables_save(make_dialog, verify: bool, bundle: str, message: str) -> None:
+    dialog = make_dialog()
+    tls = dialog.connections.plex_tls
+    tls.ca_bundle.setText(bundle)
+    tls.verify.setChecked(verify)
+    assert not dialog.save_button.isEnabled() and dialog.status.text() == message
+    assert tls.ca_bundle.property("invalid") is True
+
+
+def test_the_connection_test_uses_the_certificate_settings_as_typed(make_dialog, qtbot, tmp_path) -> None:
+    certificate = make_certificate(tmp_path / "tls")
+    with StashEmulator(api_key=EMULATOR_KEY, ssl_context=certificate.server_context()) as stash, \
+            PlexEmulator(token=EMULATOR_TOKEN) as plex:
+        dialog = make_dialog(emulator_config(stash, plex), Secrets(None, EMULATOR_KEY))
+        page = dialog.connections
+        assert not page.stash_tls.verify.isChecked()  # as saved: the self-signed server is accepted unverified
+        page.stash_test.click()
+        wait_for_result(qtbot, page.stash_test)
+        assert page.stash_result.text() == "✔ Stash v0.30.1 reachable"
+        page.stash_tls.verify.setChecked(True)
+        page.stash_test.click()
+        wait_for_result(qtbot, page.stash_test)
+        assert "is not trusted" in page.stash_result.text() and "set ca_bundle" in page.stash_result.text()
+        page.stash_tls.ca_bundle.setText(str(certificate.ca_file))
+        page.stash_test.click()
+        wait_for_result(qtbot, page.stash_test)
+        assert page.stash_result.text() == "✔ Stash v0.30.1 reachable"
