@@ -8,6 +8,7 @@ and later benchmarks that need a synced library reuse it (or sync one themselves
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -162,7 +163,8 @@ class Context:
         store = Store(self.workdir / name / "plexsync.db", max_attempts=config.sync.max_retries)
         return open_session(config, Secrets(plex_token=PLEX_TOKEN, stash_api_key=STASH_KEY), store)
 
-    def close(self) -> None:
+    def close(self, keep_files: bool = False) -> None:
+        """Stop everything; the work directory (databases of up to 100,000 scenes) goes too unless `keep_files`."""
         for session in self._sessions:
             session.close()
             session.store.close()
@@ -170,3 +172,5 @@ class Context:
             library.stop()
         if self._emulators is not None:
             self._emulators.shutdown()
+        if not keep_files:
+            shutil.rmtree(self.workdir, ignore_errors=True)
