@@ -2,5 +2,5 @@
 
 Run `python -m benchmarks [--quick] [--json FILE]` from the repository root. Benchmarks are not tests: they
 measure and report, they never fail the build. Each module listed in `registry.MODULES` registers functions
-that return one result row; a GUI module can be added to that list later without touching the rest.
+that return one result row.
 """

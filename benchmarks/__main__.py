@@ -15,19 +15,23 @@ from benchmarks.context import FULL, LATENCY, QUICK, Context
 from benchmarks.machine import load_average, machine
 from benchmarks.registry import Benchmark, Result, all_benchmarks
 
-DEFAULT_JSON = Path(__file__).parent / "results" / "latest.json"
+RESULTS = Path(__file__).parent / "results"
+LATEST_JSON = RESULTS / "latest.json"  # a complete full run: the raw data of the README's table (committed)
+SCRATCH_JSON = RESULTS / "scratch.json"  # a --quick or --only run (not committed)
 
 
 def main(argv: list[str] | None = None) -> int:
     benchmarks = all_benchmarks()
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="small libraries and short windows (a smoke run)")
-    parser.add_argument("--json", type=Path, default=DEFAULT_JSON, metavar="FILE",
-                        help=f"where to write the results (default {DEFAULT_JSON})")
+    parser.add_argument("--json", type=Path, metavar="FILE",
+                        help=f"where to write the results (default {LATEST_JSON} after a complete full run, "
+                             f"else {SCRATCH_JSON})")
     parser.add_argument("--only", nargs="+", choices=[b.name for b in benchmarks], metavar="NAME",
                         help="run only these: " + ", ".join(b.name for b in benchmarks))
     parser.add_argument("--profile", type=Path, metavar="DIR",
-                        help="profile each benchmark with pyinstrument (the bench extra) into DIR/NAME.html")
+                        help="profile each benchmark with pyinstrument (the bench extra) into DIR/NAME.html; it samples "
+                             "the calling thread only, so the pool's HTTP work shows as waiting (py-spy sees all)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     selected = [b for b in benchmarks if not args.only or b.name in args.only]
@@ -35,19 +39,24 @@ def main(argv: list[str] | None = None) -> int:
     report: dict[str, Any] = {"machine": machine(), "quick": args.quick, "latency_seconds": LATENCY,
                               "started_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "results": []}
     print(_machine_line(report["machine"]), flush=True)
+    failed = True
     try:
         for bench in selected:
             row = _run(bench, context, args.profile)
             report["results"].append(row)
             print(f"  {bench.name}: {row['measured']} (load {row['load_before']:.2f} → {row['load_after']:.2f})",
                   flush=True)
+        failed = any(row["met"] is False for row in report["results"])  # errors too: look at the files
     finally:
-        context.close()
+        context.close(keep_files=failed)
+    if failed:
+        print(f"\nwork files (databases, the run's output) kept in {context.workdir}")
     print()
     print(format_table(report["results"]))
-    args.json.parent.mkdir(parents=True, exist_ok=True)
-    args.json.write_text(json.dumps(report, indent=2, default=str) + "\n", encoding="utf-8")
-    print(f"\nwritten to {args.json}")
+    path = args.json or (SCRATCH_JSON if args.quick or args.only else LATEST_JSON)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(report, indent=2, default=str) + "\n", encoding="utf-8")
+    print(f"\nwritten to {path}")
     return 0
 
 

@@ -7,6 +7,8 @@ and later benchmarks that need a synced library reuse it (or sync one themselves
 
 from __future__ import annotations
 
+import os
+import shutil
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,12 +43,27 @@ class Scale:
     run_window: float  # seconds of idle run measured
     edits: int  # scenes edited while the app idles
     poll_interval: float  # for the idle benchmarks; the config's minimum is 5 s
+    pool_scenes: int  # scenes synced at each pool size
+    gui_queued: int  # jobs in the queue when the window opens
+    gui_failed: int  # dead letters when the window opens
+    gui_seconds: float  # GUI-thread stalls measured over this long while the worker syncs
+    start_runs: tuple[int, int]  # app launches timed: (cold, warm)
 
 
 FULL = Scale(scenes=10_000, section_items=100_000, lookups=1_000, enqueue=100_000, run_sizes=(10_000, 100_000),
-             run_window=60.0, edits=3, poll_interval=5.0)
+             run_window=60.0, edits=3, poll_interval=5.0, pool_scenes=2_000, gui_queued=20_000, gui_failed=5_000,
+             gui_seconds=15.0, start_runs=(3, 5))
 QUICK = Scale(scenes=1_000, section_items=10_000, lookups=200, enqueue=10_000, run_sizes=(10_000,),
-              run_window=15.0, edits=1, poll_interval=5.0)
+              run_window=15.0, edits=1, poll_interval=5.0, pool_scenes=300, gui_queued=2_000, gui_failed=500,
+              gui_seconds=5.0, start_runs=(1, 2))
+
+
+def app_environment(data_dir: Path, **extra: str) -> dict[str, str]:
+    """The environment for PlexSync launched as a user would: secrets in the environment (never in arguments), no
+    keyring, no stray plexapi config file."""
+    return {**os.environ, "PLEXSYNC_PLEX_TOKEN": PLEX_TOKEN, "PLEXSYNC_STASH_API_KEY": STASH_KEY,
+            "PYTHON_KEYRING_BACKEND": "keyring.backends.null.Keyring",
+            "PLEXAPI_CONFIG_PATH": str(data_dir / "no-plexapi-config.ini"), **extra}
 
 
 def file_name(index: int) -> str:
@@ -99,14 +116,14 @@ class Library:
 
 
 def build_library(emulators: EmulatorProcess, scenes: int, section_items: int | None = None,
-                  plex_files: bool = True) -> Library:
-    """Started emulators with 5 ms latency; the section holds the scenes' files (unless `plex_files` is off),
-    then filler up to its size."""
+                  plex_files: int | None = None) -> Library:
+    """Started emulators with 5 ms latency; the section holds the files of the first `plex_files` scenes (all by
+    default), then filler up to its size."""
     stash = emulators.stash(api_key=STASH_KEY, start_time=STASH_NOW, latency=LATENCY)
     plex = emulators.plex(token=PLEX_TOKEN, latency=LATENCY)
     section = plex.add_section("Movies", "movie", ["/media/movies"])
     scene_ids = stash.add_scenes([stash_scene(i) for i in range(scenes)])
-    files = scenes if plex_files else 0
+    files = scenes if plex_files is None else min(plex_files, scenes)
     rating_keys = plex.add_items(section, [{"file": f"/media/movies/{file_name(i)}"} for i in range(files)])
     filler = max((section_items or files) - files, 0)
     plex.add_items(section, [{"file": f"/media/movies/other/filler-{i:06d}.mkv"} for i in range(filler)])
@@ -146,7 +163,8 @@ class Context:
         store = Store(self.workdir / name / "plexsync.db", max_attempts=config.sync.max_retries)
         return open_session(config, Secrets(plex_token=PLEX_TOKEN, stash_api_key=STASH_KEY), store)
 
-    def close(self) -> None:
+    def close(self, keep_files: bool = False) -> None:
+        """Stop everything; the work directory (databases of up to 100,000 scenes) goes too unless `keep_files`."""
         for session in self._sessions:
             session.close()
             session.store.close()
@@ -154,3 +172,5 @@ class Context:
             library.stop()
         if self._emulators is not None:
             self._emulators.shutdown()
+        if not keep_files:
+            shutil.rmtree(self.workdir, ignore_errors=True)

@@ -1,7 +1,7 @@
 """The benchmark registry: named functions that each measure one target and return one result row.
 
 A benchmark module registers its functions with `@benchmark(...)` at import time; `MODULES` lists the modules the
-runner imports, in the order their rows appear. Adding a suite (the desktop app's, say) is one more entry there.
+runner imports, in the order their rows appear.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-MODULES = ("benchmarks.sync_benchmarks", "benchmarks.run_benchmark")
+MODULES = ("benchmarks.sync_benchmarks", "benchmarks.run_benchmark", "benchmarks.gui_benchmarks")
 
 
 @dataclass

@@ -22,7 +22,7 @@ from plexsync_gui.core.config import save_config
 from plexsync_gui.core.poller import WATERMARK_KEY
 from plexsync_gui.core.scene import desired_fields, payload_hash, scene_from_stash
 from plexsync_gui.core.store import ACTIVITY_LIMIT, Store
-from benchmarks.context import PLEX_TOKEN, STASH_KEY, Context, Library, build_library, stash_scene
+from benchmarks.context import Context, Library, app_environment, build_library, stash_scene
 from benchmarks.registry import Result, benchmark
 
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
@@ -76,7 +76,7 @@ def seed_database(path: Path, library: Library, count: int) -> int:
 
 
 def measure_run(ctx: Context, scenes: int) -> dict[str, Any]:
-    library = build_library(ctx.emulators, scenes, plex_files=False)  # an idle run sends Plex nothing
+    library = build_library(ctx.emulators, scenes, plex_files=0)  # an idle run sends Plex nothing
     try:
         data_dir = ctx.workdir / f"run-{scenes}"
         data_dir.mkdir(parents=True, exist_ok=True)
@@ -90,9 +90,7 @@ def measure_run(ctx: Context, scenes: int) -> dict[str, Any]:
 
 
 def _observe(ctx: Context, library: Library, data_dir: Path) -> dict[str, Any]:
-    env = {**os.environ, "PLEXSYNC_PLEX_TOKEN": PLEX_TOKEN, "PLEXSYNC_STASH_API_KEY": STASH_KEY,
-           "PYTHON_KEYRING_BACKEND": "keyring.backends.null.Keyring",
-           "PLEXAPI_CONFIG_PATH": str(data_dir / "no-plexapi-config.ini")}
+    env = app_environment(data_dir)
     command = [sys.executable, "-m", "plexsync_gui.core.cli", "--config", str(data_dir / "config.toml"),
                "--data-dir", str(data_dir), "run"]
     with open(data_dir / "run.out", "wb") as out:

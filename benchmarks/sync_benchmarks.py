@@ -13,8 +13,11 @@ from plexsync_gui.core.runner import Runner
 from plexsync_gui.core.session import Session
 from plexsync_gui.core.stash_client import BATCH_SIZE
 
-from benchmarks.context import Context, Library, file_name
+from benchmarks.context import LATENCY, Context, Library, build_library, file_name
 from benchmarks.registry import Result, benchmark
+
+
+POOL_SIZES = (1, 2, 4, 8)
 
 
 def synced_session(ctx: Context, library: Library) -> Session:
@@ -40,22 +43,79 @@ def first_sync(ctx: Context) -> Result:
     summary = session.engine.process_due()
     finished = time.perf_counter()
     library.synced = session
-    plex_requests = library.plex.count()
+    counts = plex_counts(library)
     rate = n / (finished - started)
-    per_scene = plex_requests / n
+    per_scene = counts["per_scene"] / n
     figures = {
         "scenes": n, "seconds": finished - started, "poll_seconds": polled - started,
-        "process_seconds": finished - polled, "scenes_per_second": rate, "plex_requests": plex_requests,
-        "plex_requests_per_scene": per_scene, "plex_puts": library.plex.count("PUT"), "synced": summary.synced,
+        "process_seconds": finished - polled, "scenes_per_second": rate, "plex_requests": counts,
+        "plex_requests_per_scene": per_scene, "workers": session.config.sync.workers, "synced": summary.synced,
         "queued": poll.enqueued.queued, "stash_requests": library.stash.count(),
     }
+    figures["database_bytes"] = size = database_bytes(session)
+    figures["database_bytes_per_scene"] = size / n
     note = "" if summary.synced == n else f"only {summary.synced} of {n} scenes synced"
     return Result(
         f"first sync of {n:,} scenes (posters off)",
-        f"{rate:.0f} scenes/s ({finished - started:.1f} s); {per_scene:.2f} Plex requests/scene",
+        f"{rate:.0f} scenes/s ({finished - started:.1f} s); {per_scene:.2f} Plex requests/scene + "
+        f"{counts['setup']} per run (setting up {session.config.sync.workers} connections)",
         "≥ 60 scenes/s (aim ≥ 200); ≤ 3 Plex requests/scene",
         rate >= 60 and per_scene <= 3 and summary.synced == n, figures, note,
     )
+
+
+def plex_counts(library: Library) -> dict[str, int]:
+    """Plex requests since the log was cleared: the per-scene kinds, and the rest (each connection's one-off
+    server, library and section listings)."""
+    plex = library.plex
+    counts = {"lookups": plex.count("GET", f"/library/sections/{library.section}/all"),
+              "reads": plex.count("GET", "/library/metadata/"), "puts": plex.count("PUT"),
+              "uploads": plex.count("POST"), "total": plex.count()}
+    counts["per_scene"] = counts["lookups"] + counts["reads"] + counts["puts"] + counts["uploads"]
+    counts["setup"] = counts["total"] - counts["per_scene"]
+    return counts
+
+
+def database_bytes(session: Session) -> int:
+    """The database's size on disk once its write-ahead log is folded in (the log is capped by SQLite's
+    auto-checkpoint at about 4 MB whatever the library size, so it would blur a per-scene figure)."""
+    session.store._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # benchmark instrumentation
+    path = session.store.path
+    return sum(p.stat().st_size for p in path.parent.glob(path.name + "*"))
+
+
+@benchmark("pool_scaling", "first sync by pool size")
+def pool_scaling(ctx: Context) -> Result:
+    """The same first sync at each pool size, each on a library of its own (a synced Plex item needs no PUT)."""
+    n = ctx.scale.pool_scenes
+    runs = {workers: _pool_run(ctx, n, workers) for workers in POOL_SIZES}
+    return Result(
+        f"first sync of {n:,} scenes by pool size (`sync.workers`)",
+        "; ".join(f"{w}: {r['scenes_per_second']:.0f}/s ({r['ceiling']:.0f})" for w, r in runs.items()),
+        "– (in brackets: the latency ceiling, workers ÷ 3 requests × 5 ms)", None, {"runs": runs},
+    )
+
+
+def _pool_run(ctx: Context, n: int, workers: int) -> dict[str, float]:
+    library = build_library(ctx.emulators, n)
+    try:
+        config = library.config()
+        config.sync.workers = workers
+        session = ctx.open_session(library, f"pool-{workers}", config)
+        try:
+            session.poller.poll()
+            library.plex.clear_log()
+            started = time.perf_counter()
+            summary = session.engine.process_due()
+            seconds = time.perf_counter() - started
+        finally:
+            session.close()
+            session.store.close()
+        return {"workers": workers, "scenes": n, "synced": summary.synced, "seconds": seconds,
+                "scenes_per_second": summary.synced / seconds, "ceiling": workers / (3 * LATENCY),
+                "plex_requests": library.plex.count()}
+    finally:
+        library.stop()
 
 
 @benchmark("resync_unchanged", "re-sync, nothing changed")
@@ -227,33 +287,47 @@ def enqueue(ctx: Context) -> Result:
     session = ctx.session(library, "enqueue")
     raws = _raw_scenes(library, n)
     batches = [{raw["id"]: raw for raw in raws[i:i + BATCH_SIZE]} for i in range(0, n, BATCH_SIZE)]
-    transactions = _count_transactions(session)
+    probe = _StoreProbe(session)
     started = time.perf_counter()
     queued = sum(session.engine.enqueue_raw(batch).queued for batch in batches)
     seconds = time.perf_counter() - started
-    begun = transactions()
+    begun, writing = probe.transactions, probe.enqueue_seconds
     started = time.perf_counter()
     unchanged = sum(session.engine.enqueue_raw(batch).unchanged for batch in batches)
     again_seconds = time.perf_counter() - started
-    database = session.store.path
-    size = sum(p.stat().st_size for p in database.parent.glob(database.name + "*"))
-    figures = {"scenes": n, "seconds": seconds, "transactions": begun, "batches": len(batches), "queued": queued,
-               "unchanged_again_seconds": again_seconds, "unchanged_again": unchanged, "database_bytes": size}
+    size = database_bytes(session)
+    figures = {"scenes": n, "seconds": seconds, "store_seconds": writing, "transactions": begun,
+               "batches": len(batches), "queued": queued, "unchanged_again_seconds": again_seconds,
+               "unchanged_again": unchanged, "database_bytes": size}
     return Result(
         f"enqueue {n:,} scenes",
-        f"{seconds:.2f} s in {begun} transactions ({len(batches)} batches); unchanged again {again_seconds:.2f} s",
+        f"{seconds:.2f} s ({writing:.2f} s writing, {seconds - writing:.2f} s mapping and hashing) in {begun} "
+        f"transactions ({len(batches)} batches); unchanged again {again_seconds:.2f} s",
         f"< 2 s, one transaction per batch ({len(batches)} batches of {BATCH_SIZE})",
         seconds < 2 and queued == n and begun == len(batches), figures,
     )
 
 
-def _count_transactions(session: Session) -> Callable[[], int]:
-    """Count BEGINs on the store's connection (benchmark instrumentation of a private attribute)."""
-    count = [0]
+class _StoreProbe:
+    """Counts the store's transactions and times its enqueue calls (benchmark instrumentation: it wraps two
+    methods of this one store object; a per-statement SQLite trace would cost more than the work it watches)."""
 
-    def trace(statement: str) -> None:
-        if statement.lstrip().upper().startswith("BEGIN"):
-            count[0] += 1
+    def __init__(self, session: Session) -> None:
+        self.transactions = 0
+        self.enqueue_seconds = 0.0
+        store = session.store
+        transaction, write = store._tx, store.enqueue
 
-    session.store._db.set_trace_callback(trace)
-    return lambda: count[0]
+        def counted(*args: Any, **kwargs: Any) -> Any:
+            self.transactions += 1
+            return transaction(*args, **kwargs)
+
+        def timed(*args: Any, **kwargs: Any) -> int:
+            started = time.perf_counter()
+            try:
+                return write(*args, **kwargs)
+            finally:
+                self.enqueue_seconds += time.perf_counter() - started
+
+        store._tx = counted  # type: ignore[method-assign]
+        store.enqueue = timed  # type: ignore[method-assign]

@@ -1,6 +1,8 @@
 """A thin layer over plexapi: connect, find an item by file path, read it in full, write one PUT, upload a poster.
 
-Its main job is translating failures. plexapi raises BadRequest for 5xx and 429, TypeError for statuses `requests`
+plexapi connects, authenticates, sends and parses; the per-scene answers (lookups and full items) are read here as
+plain XML, because building plexapi objects for them cost as much CPU as the requests themselves (profiled; see the
+README's Performance section). Its main job is translating failures. plexapi raises BadRequest for 5xx and 429, TypeError for statuses `requests`
 cannot name, ParseError for non-XML bodies, and leaves transport errors unwrapped (shared/docs/plex-protocol.md §11).
 Every call here runs inside `_translated`, which turns all of that into PlexSync's error classes by HTTP status.
 """
@@ -13,8 +15,9 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
-from xml.etree.ElementTree import ParseError
+from xml.etree.ElementTree import Element, ParseError
 
 import plexapi
 import requests
@@ -39,6 +42,8 @@ log = logging.getLogger(__name__)
 
 _STATUS_IN_MESSAGE = re.compile(r"^\((\d{3})\)")
 SEARCH_TYPES = {"movie": 1, "show": 4}  # items of a show section are episodes
+ITEM_TYPES = {"movie": 1, "episode": 4}  # the `type=` of an edit, by the item's own type
+TAG_ELEMENTS = {"genre": "Genre", "actor": "Role", "collection": "Collection"}
 PROBE_TIMEOUT = 5.0
 
 
@@ -48,6 +53,17 @@ class SectionInfo:
     title: str
     type: str
     locations: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class PlexItem:
+    """A full item (`/library/metadata/{key}`), as much of it as a sync needs."""
+
+    rating_key: str
+    section_key: str  # where its edits go: PUT /library/sections/{section_key}/all
+    search_type: int
+    files: tuple[str, ...]
+    snapshot: PlexItemSnapshot
 
 
 @dataclass(frozen=True)
@@ -161,7 +177,7 @@ class PlexClient:
             found = self.server.library.sections()
         return [SectionInfo(int(s.key), s.title, s.type, tuple(s.locations)) for s in found]
 
-    def target_sections(self, libraries: list[str]) -> list[Any]:
+    def target_sections(self, libraries: list[str]) -> list[SectionInfo]:
         """The configured sections (all movie and show sections when none are named).
 
         A named library that is missing is looked for once more on a fresh server object before it is declared
@@ -170,8 +186,7 @@ class PlexClient:
         for fresh in (False, True):
             if fresh:
                 self.reconnect()
-            with self._translated("listing libraries"):
-                sections = [s for s in self.server.library.sections() if s.type in SEARCH_TYPES]
+            sections = [s for s in self.sections() if s.type in SEARCH_TYPES]
             if not libraries:
                 return sections
             by_title = {s.title.strip().lower(): s for s in sections}
@@ -184,7 +199,7 @@ class PlexClient:
 
     # ---- items -------------------------------------------------------------------------------------------------
 
-    def find_candidates(self, plex_path: str, sections: list[Any]) -> list[Candidate]:
+    def find_candidates(self, plex_path: str, sections: list[SectionInfo]) -> list[Candidate]:
         """Items whose file is `plex_path`: the `file=` filter by full path, then by basename.
 
         `file=` is not an exact match, so every hit is re-checked against `Part.file`. A basename query only
@@ -199,9 +214,8 @@ class PlexClient:
         exact = [c for c in same_name if normalise(c.file) == normalise(plex_path)]
         return exact or same_name
 
-    def _query_files(self, value: str, sections: list[Any], accept: Callable[[str], bool]) -> list[Candidate]:
-        """The listing is read as plain XML: a candidate needs three attributes, and building plexapi objects for
-        every hit cost about as much CPU as the request itself (profiled; see the README's Performance section)."""
+    def _query_files(self, value: str, sections: list[SectionInfo], accept: Callable[[str], bool]) -> list[Candidate]:
+        """The listing read as plain XML: a candidate needs three attributes."""
         found: dict[str, Candidate] = {}
         for section in sections:
             query = joinArgs({"type": SEARCH_TYPES[section.type], "file": value})
@@ -215,57 +229,74 @@ class PlexClient:
                         found[rating_key] = Candidate(rating_key, video.get("title") or "", file, section.title)
         return list(found.values())
 
-    def fetch_full(self, rating_key: str) -> Any | None:
+    def fetch_full(self, rating_key: str) -> PlexItem | None:
         """The item with all its tags and locks (the detail view), or None when Plex no longer has it."""
         try:
             with self._translated(f"reading item {rating_key}"):
-                item = self.server.fetchItem(int(rating_key))
+                container = self.server.query(f"/library/metadata/{int(rating_key)}")
         except PlexNotFound:
             return None
-        item._autoReload = False  # a None attribute must not fire a hidden extra request
-        return item
+        element = container[0] if container is not None and len(container) else None
+        return None if element is None else read_item(element)
 
-    def apply(self, item: Any, params: dict[str, Any]) -> None:
-        """One PUT with every changed field, its lock and the tag lists."""
-        with self._translated(f"editing item {item.ratingKey}"):
-            item.edit(**params)
+    def apply(self, item: PlexItem, params: dict[str, Any]) -> None:
+        """One PUT with every changed field, its lock and the tag lists, built as plexapi's `edit` builds it
+        (shared/docs/plex-protocol.md §7)."""
+        query = joinArgs({**params, "id": item.rating_key, "type": item.search_type})
+        with self._translated(f"editing item {item.rating_key}"):
+            self.server.query(f"/library/sections/{item.section_key}/all{query}", method=self._session.put)
 
-    def upload_poster(self, item: Any, data: bytes) -> None:
-        with self._translated(f"uploading the poster of item {item.ratingKey}"):
-            item.uploadPoster(filepath=data)
+    def upload_poster(self, item: PlexItem, data: bytes) -> None:
+        """The raw bytes as the body, as plexapi's `uploadPoster(filepath=bytes)` sends them (§9)."""
+        with self._translated(f"uploading the poster of item {item.rating_key}"):
+            self.server.query(f"/library/metadata/{item.rating_key}/posters", method=self._session.post, data=data)
 
 
-def snapshot(item: Any) -> PlexItemSnapshot:
-    """The values PlexSync compares, read from a full item."""
-    released = getattr(item, "originallyAvailableAt", None)
-    return PlexItemSnapshot(
-        rating_key=str(item.ratingKey),
+def read_item(element: Element) -> PlexItem:
+    """A full item from its `<Video>` element, with plexapi's readings of each attribute."""
+    rating_key = element.get("ratingKey") or ""
+    section_key, item_type = element.get("librarySectionID"), element.get("type") or ""
+    if not section_key:  # plexapi would fail the edit the same way (python-plexapi issue #661)
+        raise PlexPermanentError(f"Plex item {rating_key} names no library section, so it cannot be edited")
+    if item_type not in ITEM_TYPES:
+        raise PlexPermanentError(f"Plex item {rating_key} is a {item_type or 'untyped item'}, not a movie or episode")
+    snapshot = PlexItemSnapshot(
+        rating_key=rating_key,
         scalars={
-            "title": item.title or None,
-            "studio": getattr(item, "studio", None) or None,
-            "summary": item.summary or None,
-            "originallyAvailableAt": released.strftime("%Y-%m-%d") if released else None,
-            "year": getattr(item, "year", None),
-            "userRating": getattr(item, "userRating", None),
+            "title": element.get("title") or None,
+            "studio": element.get("studio") or None,
+            "summary": element.get("summary") or None,
+            "originallyAvailableAt": _date(element.get("originallyAvailableAt")),
+            "year": _number(int, element.get("year")),
+            "userRating": _number(float, element.get("userRating")),
         },
-        tags={
-            "genre": [t.tag for t in getattr(item, "genres", [])],
-            "actor": [t.tag for t in getattr(item, "roles", [])],
-            "collection": [t.tag for t in getattr(item, "collections", [])],
-        },
-        locks=frozenset(f.name for f in getattr(item, "fields", []) if f.locked),
+        tags={name: [t.get("tag") or "" for t in element.findall(tag)] for name, tag in TAG_ELEMENTS.items()},
+        locks=frozenset(f.get("name") or "" for f in element.findall("Field") if f.get("locked") in ("1", "true")),
     )
+    files = tuple(part.get("file") or "" for part in element.iterfind("Media/Part") if part.get("file"))
+    return PlexItem(rating_key, section_key, ITEM_TYPES[item_type], files, snapshot)
 
 
-def item_files(item: Any) -> list[str]:
-    return [part.file for media in getattr(item, "media", []) for part in media.parts if part.file]
+def _date(text: str | None) -> str | None:
+    """A `YYYY-MM-DD` date as Plex stores it; anything else reads as no date (as in plexapi)."""
+    try:
+        return datetime.strptime(text, "%Y-%m-%d").strftime("%Y-%m-%d") if text else None
+    except ValueError:
+        return None
 
 
-def _sections_for_path(plex_path: str, sections: list[Any]) -> list[Any]:
+def _number(kind: type[int] | type[float], text: str | None) -> int | float | None:
+    try:
+        return kind(text) if text else None
+    except ValueError:
+        return None
+
+
+def _sections_for_path(plex_path: str, sections: list[SectionInfo]) -> list[SectionInfo]:
     """Sections whose location holds the path, longest location first; all sections when none does."""
     target = normalise(plex_path)
 
-    def best_prefix(section: Any) -> int:
+    def best_prefix(section: SectionInfo) -> int:
         lengths = [len(normalise(loc)) for loc in section.locations
                    if target.startswith(normalise(loc).rstrip("/") + "/")]
         return max(lengths, default=0)

@@ -47,7 +47,7 @@ class ChangePoller:
         watermark = self.store.get(WATERMARK_KEY)
         full = watermark is None or self._reconcile_due()
         stamps = self.stash.all_scenes() if full else self.stash.changed_since(shift_stamp(watermark, -OVERLAP_SECONDS))
-        seen = self.store.seen_updated_at()
+        seen = self.store.seen_updated_at(None if full else [s.scene_id for s in stamps])
         changed = [s.scene_id for s in stamps if seen.get(s.scene_id) != s.updated_at]
         enqueued = EnqueueResult()
         for batch in self.stash.scene_batches(changed):  # queued batch by batch: memory stays flat

@@ -16,7 +16,7 @@ from plexsync_gui.core.config import Config
 from plexsync_gui.core.edits import describe_fields, plan_edit
 from plexsync_gui.core.errors import PermanentError, PlexNotFound, StashDownError, StashError, SyncError, TransientError
 from plexsync_gui.core.paths import same_file
-from plexsync_gui.core.plex_client import Candidate, PlexClient, item_files, snapshot
+from plexsync_gui.core.plex_client import Candidate, PlexClient, PlexItem, SectionInfo
 from plexsync_gui.core.scene import SceneMetadata, desired_fields
 from plexsync_gui.core.stash_client import StashClient
 from plexsync_gui.core.store import Job, SyncState
@@ -26,14 +26,14 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class Lane:
-    """One worker's own clients, and the plexapi section objects they produced (which stay with them)."""
+    """One worker's own clients, and the sections its client listed (once per connection)."""
 
     plex: PlexClient
     stash: StashClient
-    sections: list[Any] | None = None
+    sections: list[SectionInfo] | None = None
 
     def forget_sections(self) -> None:
-        """Drop plexapi's cached server and sections (after the token changed, say)."""
+        """Drop plexapi's cached server and the sections (after the token changed, say)."""
         self.plex.reconnect()
         self.sections = None
 
@@ -79,7 +79,7 @@ def push(lane: Lane, task: PushTask) -> PushResult:
 def _push(lane: Lane, task: PushTask, result: PushResult) -> None:
     state, config = task.state, task.config
     item = _item_for(lane, task, result)
-    plan = plan_edit(desired_fields(task.scene, config.fields), snapshot(item), state.written if state else None,
+    plan = plan_edit(desired_fields(task.scene, config.fields), item.snapshot, state.written if state else None,
                      config.sync.preserve_plex_edits)
     if plan.params:
         lane.plex.apply(item, plan.params)
@@ -90,15 +90,15 @@ def _push(lane: Lane, task: PushTask, result: PushResult) -> None:
     if plan.preserved:
         detail += f"; kept Plex edits to {describe_fields(plan.preserved)}"
     result.rating_key, result.written, result.poster_sha1, result.detail = (
-        str(item.ratingKey), plan.written, poster_sha1, detail)
+        item.rating_key, plan.written, poster_sha1, detail)
 
 
-def _item_for(lane: Lane, task: PushTask, result: PushResult) -> Any:
+def _item_for(lane: Lane, task: PushTask, result: PushResult) -> PlexItem:
     """The full Plex item: through the remembered ratingKey when it still holds the file, else a lookup."""
     rating_key = task.state.rating_key if task.state else None
     if rating_key:
         item = lane.plex.fetch_full(rating_key)
-        if item is not None and any(same_file(f, task.plex_path) for f in item_files(item)):
+        if item is not None and any(same_file(f, task.plex_path) for f in item.files):
             return item
         result.forget_rating_key = True
     candidate = _match(lane, task)
@@ -124,7 +124,7 @@ def _match(lane: Lane, task: PushTask) -> Candidate:
     return candidates[0]
 
 
-def _sync_poster(lane: Lane, task: PushTask, item: Any, result: PushResult, last_sha1: str | None) -> str | None:
+def _sync_poster(lane: Lane, task: PushTask, item: PlexItem, result: PushResult, last_sha1: str | None) -> str | None:
     """Upload the scene's screenshot when its bytes changed; Stash placeholders are never uploaded."""
     scene: SceneMetadata = task.scene
     if not task.config.fields.poster or not scene.screenshot_url:

@@ -203,6 +203,7 @@ class PlexSyncApp(QObject):
                 self.window.raise_and_show()
 
     def _use_tray(self) -> None:
+        log.info("tray icon shown")  # the app-start benchmark times the launch up to this line
         self.window.close_to_tray = True
         QApplication.setQuitOnLastWindowClosed(False)
         if not self.background:

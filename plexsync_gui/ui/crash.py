@@ -20,7 +20,7 @@ from types import TracebackType
 from typing import IO
 
 from PySide6 import __version__ as pyside_version
-from PySide6.QtCore import QCoreApplication, QSocketNotifier, qVersion
+from PySide6.QtCore import QCoreApplication, QSocketNotifier, QTimer, qVersion
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from plexsync_gui import __version__
@@ -89,5 +89,7 @@ def _drain_wakeup() -> None:
 
 
 def _quit_on_signal(signum: int, _frame: object) -> None:
+    """Quit from inside the event loop: a signal that lands before `app.exec()` started (during start-up) would
+    otherwise call a quit that Qt ignores when no loop runs, and the app would carry on."""
     log.info("signal %d: quitting", signum)
-    _quit_app()
+    QTimer.singleShot(0, _quit_app)

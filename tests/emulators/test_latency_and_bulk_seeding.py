@@ -8,10 +8,12 @@ from collections.abc import Callable, Iterator
 
 import pytest
 import requests
+from hypothesis import given
+from hypothesis import strategies as st
 from plexapi.server import PlexServer
 
 from plexsync_gui.core import stash_queries as q
-from plexsync_gui.emulators.plex import PlexEmulator
+from plexsync_gui.emulators.plex import Item, PlexEmulator, _FileIndex
 from plexsync_gui.emulators.stash import StashEmulator
 
 
@@ -108,6 +110,44 @@ def test_plex_bulk_items_reject_unknown_attributes(plex_emu):
     movies = plex_emu.add_section("Movies", "movie", ["/m/"])
     with pytest.raises(TypeError, match="colour"):
         plex_emu.add_items(movies, [{"file": "/m/a.mkv", "colour": "red"}])
+
+
+_PATH_CHARS = st.sampled_from("ab/.É é\\")
+
+
+def _item(index: int, file: str) -> Item:
+    return Item(str(1000 + index), 1, "movie", file, 1000 + index, 0, 0, {})
+
+
+@given(files=st.lists(st.text(_PATH_CHARS, max_size=8), max_size=8), wanted=st.text(_PATH_CHARS, max_size=4))
+def test_file_index_finds_exactly_what_a_scan_finds(files: list[str], wanted: str):
+    """The index behind `file=` lookups: the same items, in the same order, as testing every item's file."""
+    items = [_item(i, f) for i, f in enumerate(files)]
+    wanted = wanted.lower()
+    assert _FileIndex(items).containing(wanted) == [item for item in items if wanted in item.file_key]
+
+
+def lookup(emu: PlexEmulator, section: int, value: str) -> list[str]:
+    response = requests.get(f"{emu.url}/library/sections/{section}/all", params={"type": 1, "file": value},
+                            timeout=5)
+    return [video.split('"')[0] for video in response.text.split('ratingKey="')[1:]]
+
+
+def test_file_lookups_see_items_added_and_removed_after_an_earlier_lookup(plex_emu):
+    movies = plex_emu.add_section("Movies", "movie", ["/m/"])
+    first = plex_emu.add_item(movies, "/m/a/clip.mkv")
+    assert lookup(plex_emu, movies, "clip.mkv") == [first]
+    second = plex_emu.add_items(movies, [{"file": "/m/b/CLIP.mkv"}])[0]
+    assert lookup(plex_emu, movies, "clip.mkv") == [first, second]
+    plex_emu.delete_item(first)
+    assert lookup(plex_emu, movies, "clip.mkv") == [second]
+    other = plex_emu.add_section("Other", "movie", ["/o/"])
+    third = plex_emu.add_item(other, "/o/clip.mkv")
+    assert lookup(plex_emu, other, "clip.mkv") == [third]
+    plex_emu.remove_section(other)
+    plex_emu.add_section("Again", "movie", ["/o/"])
+    assert lookup(plex_emu, movies, "clip.mkv") == [second]
+    assert lookup(plex_emu, movies, "nothing") == []
 
 
 def find_scenes(emu: StashEmulator, ids: list[str]) -> list[dict]:

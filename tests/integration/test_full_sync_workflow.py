@@ -48,13 +48,31 @@ def test_every_field_syncs_and_is_locked(session, library, plex, stash):
     assert session.store.recent_activity(1)[0]["outcome"] == "synced"
 
 
-def test_first_sync_costs_at_most_three_plex_requests_per_scene(session, library, plex):
+def test_first_sync_costs_three_plex_requests_per_scene(session, library, plex):
     ids = [full_scene(library, title=f"Scene {i}")[0] for i in range(10)]
     session.engine.sync_scenes(ids)
     plex.clear_log()
     assert session.engine.process_due().synced == 10
-    assert len(plex_requests(plex)) <= 3 * 10
+    assert len(plex_requests(plex)) == 3 * 10  # a lookup, a read of the full item, one PUT
+    assert plex.count("GET", "/library/sections/1/all") == plex.count("GET", "/library/metadata/") == 10
     assert plex.count("PUT") == 10
+
+
+def test_connection_setup_is_paid_once_per_worker_not_per_scene(config, make_session, library, plex):
+    """Each worker's connection lists the server and its sections once; later batches pay only per scene."""
+    config.fields.poster = False
+    session = make_session()
+    first = [full_scene(library, title=f"First {i}")[0] for i in range(8)]
+    session.engine.sync_scenes(first)
+    plex.clear_log()
+    assert session.engine.process_due().synced == 8
+    setup = len(plex.requests) - len(plex_requests(plex))
+    assert 0 < setup <= 3 * session.config.sync.workers  # GET /, /library, /library/sections per connection
+    later = [full_scene(library, title=f"Later {i}")[0] for i in range(8)]
+    session.engine.sync_scenes(later)
+    plex.clear_log()
+    assert session.engine.process_due().synced == 8
+    assert len(plex.requests) == 3 * 8
 
 
 def test_unchanged_resync_sends_nothing_to_plex(session, library, plex):

@@ -45,6 +45,14 @@ def test_with_a_tray_background_start_stays_hidden_and_close_hides(qtbot, make_a
     assert not app.window.isVisible()
 
 
+@pytest.mark.parametrize("tray, logged", [(True, 1), (False, 0)])
+def test_the_tray_icon_is_logged_once_shown_and_only_with_a_tray(make_app, caplog, tray, logged) -> None:
+    """The app-start benchmark times a launch up to this line."""
+    caplog.set_level("INFO", logger="plexsync_gui.ui.app")
+    make_app(tray=tray, background=True)
+    assert caplog.messages.count("tray icon shown") == logged
+
+
 def test_without_a_tray_the_window_shows_and_close_asks(qtbot, make_app) -> None:
     app = make_app(tray=False, background=False)
     assert app.window.isVisible()

@@ -123,3 +123,13 @@ def test_activity_is_capped(store, monkeypatch):
         store.enqueue([job(str(i))])
         store.finish(store.claim_next(), {}, ("synced", "x"))
     assert len(store.recent_activity(100)) == 5
+
+
+def test_seen_stamps_of_some_scenes_or_of_all(store):
+    """A light poll reads the memory of the scenes it got back only; the hourly full listing reads all of it."""
+    seen = [(str(i), f"2025-01-01T00:00:{i % 60:02d}Z") for i in range(1200)]  # more than one IN chunk
+    store.enqueue([], seen=seen)
+    store.enqueue([job("unseen")])
+    assert store.seen_updated_at() == dict(seen)
+    assert store.seen_updated_at(["5", "1100", "unseen", "missing"]) == {"5": seen[5][1], "1100": seen[1100][1]}
+    assert store.seen_updated_at([]) == {}
