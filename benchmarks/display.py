@@ -1,6 +1,7 @@
-"""A private X display (Xvfb) with a system tray (trayer), so the app-start benchmark can time a real tray icon.
+"""A private X display (Xvfb), optionally with a system tray (trayer): for the app-start benchmark, which times a
+real tray icon, and for the real-window tests (tests/realwindow/conftest.py turns DisplayError into a test failure).
 
-Qt's offscreen platform has no system tray, and the desktop the benchmark runs on (if any) is not ours to clutter.
+Qt's offscreen platform has no system tray, and the desktop we run on (if any) is not ours to clutter.
 When Xvfb or trayer is missing, `tray_display` yields None and the benchmark times the window instead.
 """
 
@@ -31,7 +32,7 @@ def tray_display(log_dir: Path) -> Iterator[str | None]:
         yield None
         return
     log_dir.mkdir(parents=True, exist_ok=True)
-    with _xvfb(log_dir / "xvfb.log") as display, open(log_dir / "trayer.log", "wb") as log:
+    with xvfb_display(log_dir) as display, open(log_dir / "trayer.log", "wb") as log:
         trayer = subprocess.Popen(["trayer", "--edge", "top", "--align", "right", "--widthtype", "request",
                                    "--height", "24"], env={**os.environ, "DISPLAY": display},
                                   stdout=log, stderr=subprocess.STDOUT)
@@ -43,10 +44,13 @@ def tray_display(log_dir: Path) -> Iterator[str | None]:
 
 
 @contextmanager
-def _xvfb(log_path: Path) -> Iterator[str]:
-    """Xvfb on a display number it picks itself (-displayfd); -noreset so our probe connections cannot reset it."""
+def xvfb_display(log_dir: Path) -> Iterator[str]:
+    """Xvfb on a display number it picks itself (-displayfd, so parallel runs never collide), logging to
+    `log_dir/xvfb.log`. -noreset: by default an X server resets when its last client disconnects, refusing
+    connections meanwhile; the readiness probe is such a client, and trayer would then race the reset."""
+    log_dir.mkdir(parents=True, exist_ok=True)
     read_end, write_end = os.pipe()
-    with open(log_path, "wb") as log:
+    with open(log_dir / "xvfb.log", "wb") as log:
         xvfb = subprocess.Popen(["Xvfb", "-displayfd", str(write_end), "-screen", "0", "1280x800x24", "-nolisten",
                                  "tcp", "-noreset"], pass_fds=(write_end,), stdout=log, stderr=subprocess.STDOUT)
         os.close(write_end)
