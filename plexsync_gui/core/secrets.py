@@ -58,6 +58,11 @@ def keyring_available() -> bool:
     return getattr(backend, "priority", 0) > 0 and "fail" not in type(backend).__module__
 
 
+def environment_overrides() -> list[str]:
+    """The PLEXSYNC_* variables that are set: they win over the keyring and the file, so a settings view says so."""
+    return [variable for variable in _ENV.values() if os.environ.get(variable)]
+
+
 def _resolve(name: str, file_value: str | None) -> str | None:
     return os.environ.get(_ENV[name]) or read_keyring(name) or file_value or None
 

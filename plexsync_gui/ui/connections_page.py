@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 
 from plexsync_gui.core.config import Config
 from plexsync_gui.core.connection_check import CheckResult, check_plex, check_stash
-from plexsync_gui.core.secrets import Secrets
+from plexsync_gui.core.secrets import Secrets, environment_overrides
 from plexsync_gui.ui.connection_tester import ConnectionTester
 from plexsync_gui.ui.widgets import WrappingLabel, hint_label, set_result
 
@@ -134,6 +134,12 @@ class ConnectionsPage(QWidget):
         grid.setRowStretch(4, 1)
         layout.addWidget(plex_box, 1)
         layout.addWidget(self._keyring_box)
+        overrides = environment_overrides()
+        self.environment_hint = hint_label(
+            f"{' and '.join(overrides)} {'is' if len(overrides) == 1 else 'are'} set in PlexSync's environment: "
+            f"{'it wins' if len(overrides) == 1 else 'they win'} over what is saved here.", warning=True)
+        self.environment_hint.setVisible(bool(overrides))
+        layout.addWidget(self.environment_hint)
 
         self.stash_test.clicked.connect(self._test_stash)
         self.plex_test.clicked.connect(self._test_plex)

@@ -587,3 +587,13 @@ def test_the_connection_test_uses_the_certificate_settings_as_typed(make_dialog,
         page.stash_test.click()
         wait_for_result(qtbot, page.stash_test)
         assert page.stash_result.text() == "✔ Stash v0.30.1 reachable"
+
+
+def test_secrets_from_the_environment_are_named(make_dialog, monkeypatch) -> None:
+    quiet = make_dialog()
+    assert not quiet.connections.environment_hint.isVisibleTo(quiet)  # nothing set: nothing said
+    monkeypatch.setenv("PLEXSYNC_PLEX_TOKEN", "from-the-environment")
+    dialog = make_dialog()
+    hint = dialog.connections.environment_hint
+    assert hint.isVisibleTo(dialog)
+    assert hint.text() == "PLEXSYNC_PLEX_TOKEN is set in PlexSync's environment: it wins over what is saved here."
