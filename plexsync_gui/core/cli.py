@@ -178,12 +178,16 @@ def cmd_run(session: Session, args: argparse.Namespace) -> int:
 
 @contextmanager
 def _stop_on_signals(stop: threading.Event) -> Iterator[None]:
+    """SIGINT/SIGTERM end the loop in order. Once one did, the process is on its way out and further signals stay
+    absorbed: a repeated Ctrl-C (or `timeout`, which signals the child and then its group) would otherwise land as a
+    KeyboardInterrupt traceback in exit-time cleanup."""
     previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         yield
     finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
+        if not stop.is_set():
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
 
 
 def cmd_status(store: Store, args: argparse.Namespace) -> int:
