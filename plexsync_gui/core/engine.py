@@ -314,12 +314,12 @@ class SyncEngine:
     # ---- failures ----------------------------------------------------------------------------------------------
 
     def _fail(self, job: Job, error: SyncError) -> JobOutcome:
+        message = redact(str(error), [])  # URL-borne secrets never reach the dead letters, the activity or the log
         if self._already_known(error):
             self.store.release(job)
-            return JobOutcome(job.id, job.scene_id, job.title, "released", f"{error}; put back uncharged",
+            return JobOutcome(job.id, job.scene_id, job.title, "released", f"{message}; put back uncharged",
                               error.type_name)
         attempts = job.attempts + 1
-        message = redact(str(error), [])  # URL-borne secrets never reach the dead letters or the activity
         if isinstance(error, StashDownError):
             return self._wait_for_stash(job, error, message)
         if isinstance(error, PlexAuthError):
