@@ -1,8 +1,9 @@
 """What the benchmarks share: the scale, emulated servers with added latency, seeded libraries, sessions.
 
 The emulators run in a child process (see remote.py). Seeding goes through their bulk API, not HTTP, so building
-a 100,000-item Plex section takes seconds. Libraries are built once per size and reused; the first-sync benchmark leaves its library synced,
-and later benchmarks that need a synced library reuse it (or sync one themselves when run alone with --only).
+a 100,000-item Plex section takes seconds. Libraries are built once per size and reused; the first-sync benchmark
+leaves its library synced, and later benchmarks that need a synced library reuse it (or sync one themselves when run
+alone with --only).
 """
 
 from __future__ import annotations

@@ -110,8 +110,8 @@ def _transport_message(exc: Exception, url: str, timeout: float) -> str | None:
     if is_tls_failure(cause):
         detail = transport_reason(cause).removeprefix("TLS ")
         if "certificate verify failed" in detail:
-            return f"TLS certificate of {where} is not trusted ({detail.removeprefix('certificate verify failed: ')}): " \
-                   "set ca_bundle to the CA that signed it"
+            reason = detail.removeprefix("certificate verify failed: ")
+            return f"TLS certificate of {where} is not trusted ({reason}): set ca_bundle to the CA that signed it"
         kind = "TLS certificate problem" if "certificate" in detail else "TLS problem"
         return f"{kind} with {where}: {detail}"
     reason = "connection timed out" if isinstance(cause, requests.ConnectTimeout) else transport_reason(cause)

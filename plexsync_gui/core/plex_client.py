@@ -2,8 +2,9 @@
 
 plexapi connects, authenticates, sends and parses; the per-scene answers (lookups and full items) are read here as
 plain XML, because building plexapi objects for them cost as much CPU as the requests themselves (profiled; see the
-README's Performance section). Its main job is translating failures. plexapi raises BadRequest for 5xx and 429, TypeError for statuses `requests`
-cannot name, ParseError for non-XML bodies, and leaves transport errors unwrapped (shared/docs/plex-protocol.md §11).
+README's Performance section). Its main job is translating failures. plexapi raises BadRequest for 5xx and 429,
+TypeError for statuses `requests` cannot name, ParseError for non-XML bodies, and leaves transport errors unwrapped
+(shared/docs/plex-protocol.md §11).
 Every call here runs inside `_translated`, which turns all of that into PlexSync's error classes by HTTP status.
 """
 

@@ -220,8 +220,9 @@ class Store:
         """Take the oldest due job and mark it in progress.
 
         A retry time further ahead than any backoff can only come from a wall clock that went back: it is due now,
-        instead of hours late. The query walks `jobs_order` and stops at the first due row. Left to itself SQLite picks `jobs_due` for the
-        OR and sorts every due row: 4 ms per claim at 10,000 queued, 46 ms at 100,000 (profiled, issue 4).
+        instead of hours late. The query walks `jobs_order` and stops at the first due row. Left to itself SQLite
+        picks `jobs_due` for the OR and sorts every due row: 4 ms per claim at 10,000 queued, 46 ms at 100,000
+        (profiled, issue 4).
         """
         now = time.time() if now is None else now
         with self._tx() as db:

@@ -103,7 +103,8 @@ def _set_aside(path: Path, error: ConfigError) -> str:
         return (f"The config file cannot be used ({error}) and could not be moved aside ({exc.strerror or exc}). "
                 f"Fix or move {path} by hand, then restart PlexSync.")
     log.error("config %s unusable (%s); moved to %s", path, error, moved)
-    return f"The config file could not be used ({error}). It was moved to {moved}; PlexSync starts with default settings."
+    return (f"The config file could not be used ({error}). It was moved to {moved}; "
+            "PlexSync starts with default settings.")
 
 
 class PlexSyncApp(QObject):
