@@ -99,8 +99,9 @@ class SyncEngine:
     # ---- enqueue -----------------------------------------------------------------------------------------------
 
     def enqueue_raw(self, scenes: dict[str, dict[str, Any] | None], force: bool = False) -> EnqueueResult:
-        """Queue the scenes whose payload is new; drop scenes Stash no longer has (None). One transaction for the
-        queued and seen scenes: callers pass one Stash batch at a time."""
+        """Queue the scenes whose payload differs from their live job's (or, without one, from what was pushed or
+        dead-lettered); drop scenes Stash no longer has (None). One transaction for the queued and seen scenes:
+        callers pass one Stash batch at a time."""
         result = EnqueueResult()
         metas: list[SceneMetadata] = []
         for scene_id, raw in scenes.items():
@@ -109,11 +110,11 @@ class SyncEngine:
                 result.deleted += 1
             else:
                 metas.append(scene_from_stash(raw))
-        known = self.store.known_hashes([m.scene_id for m in metas])
+        settled = self.store.settled_hashes([m.scene_id for m in metas])
         jobs = []
         for meta in metas:
             digest = payload_hash(meta, self.config.fields)
-            if not force and digest in known.get(meta.scene_id, set()):
+            if not force and digest in settled.get(meta.scene_id, set()):
                 result.unchanged += 1
                 continue
             jobs.append(NewJob(meta.scene_id, meta.display_title, meta.path, meta.to_json(), digest, force))

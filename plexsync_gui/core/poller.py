@@ -2,7 +2,9 @@
 
 The cursor is the largest `updated_at` string seen, compared as text like Stash does. Each poll asks for everything
 newer than the cursor minus a two-hour overlap (DST fall-back, same-second edits), and skips scenes whose string
-equals the one already seen, so the overlap costs only bytes. An hourly full listing finds deleted scenes (Stash
+equals the one already seen, so the overlap costs only bytes. Stash stamps whole seconds, so a second edit in the
+cursor's own second leaves the stamp unchanged: the few scenes stamped with the cursor are fetched again on every
+poll, and the payload hash decides whether anything is queued. An hourly full listing finds deleted scenes (Stash
 keeps no tombstones) and anything the cursor could have missed.
 """
 
@@ -49,8 +51,9 @@ class ChangePoller:
         stamps = self.stash.all_scenes() if full else self.stash.changed_since(shift_stamp(watermark, -OVERLAP_SECONDS))
         seen = self.store.seen_updated_at(None if full else [s.scene_id for s in stamps])
         changed = [s.scene_id for s in stamps if seen.get(s.scene_id) != s.updated_at]
+        recheck = [s.scene_id for s in stamps if s.updated_at == watermark and seen.get(s.scene_id) == watermark]
         enqueued = EnqueueResult()
-        for batch in self.stash.scene_batches(changed):  # queued batch by batch: memory stays flat
+        for batch in self.stash.scene_batches(changed + recheck):  # queued batch by batch: memory stays flat
             enqueued.add(self.engine.enqueue_raw(batch))
         if full:
             present = {s.scene_id for s in stamps}
@@ -58,7 +61,7 @@ class ChangePoller:
         self._advance(watermark, stamps)
         if full:
             self.store.set(RECONCILED_AT_KEY, str(self.clock()))
-        if changed or enqueued.deleted:
+        if changed or enqueued.queued or enqueued.deleted:
             log.info("Stash poll: %d changed, %d queued, %d deleted", len(changed), enqueued.queued, enqueued.deleted)
         return PollResult(full, len(stamps), len(changed), enqueued)
 

@@ -394,21 +394,27 @@ class Store:
             seen_updated_at=row["seen_updated_at"], synced_at=row["synced_at"],
         )
 
-    def known_hashes(self, scene_ids: list[str]) -> dict[str, set[str]]:
-        """Payload hashes already pushed, queued or dead-lettered per scene: enqueueing one of them again would
-        add no information, only load (this is what stops a re-run of "sync all" from recycling dead letters)."""
-        found: dict[str, set[str]] = {}
+    def settled_hashes(self, scene_ids: list[str]) -> dict[str, set[str]]:
+        """Per scene, the payload hashes a new payload must differ from to be worth queueing.
+
+        With a live job that is its hash alone: the job's payload is what will reach Plex, so a change back to what
+        was pushed before (a revert while the edit waits) must replace it. Without one it is what was pushed and
+        what sits in the dead letters (so a re-run of "sync all" does not recycle a dead letter).
+        """
+        live: dict[str, set[str]] = {}
+        settled: dict[str, set[str]] = {}
         queries = (
-            "SELECT scene_id, pushed_hash FROM sync_state WHERE scene_id IN ({}) AND pushed_hash IS NOT NULL",
-            "SELECT scene_id, payload_hash FROM jobs WHERE scene_id IN ({})",
-            "SELECT scene_id, payload_hash FROM dead_letters WHERE scene_id IN ({})",
+            (live, "SELECT scene_id, payload_hash FROM jobs WHERE scene_id IN ({})"),
+            (settled, "SELECT scene_id, pushed_hash FROM sync_state "
+                      "WHERE scene_id IN ({}) AND pushed_hash IS NOT NULL"),
+            (settled, "SELECT scene_id, payload_hash FROM dead_letters WHERE scene_id IN ({})"),
         )
         for chunk in _chunks(scene_ids, 500):
             marks = ",".join("?" * len(chunk))
-            for query in queries:
+            for found, query in queries:
                 for scene_id, digest in self._db.execute(query.format(marks), chunk):
                     found.setdefault(scene_id, set()).add(digest)
-        return found
+        return {**settled, **live}
 
     def update_state(self, scene_id: str, **values: Any) -> None:
         with self._tx() as db:

@@ -88,9 +88,17 @@ def test_one_dead_letter_per_scene(store):
 def test_new_data_brings_a_scene_back_from_the_dead_letters(store):
     store.enqueue([job("1", "h1")])
     store.dead_letter(store.claim_next(), "PlexNotFound", "none", 12)
-    assert store.known_hashes(["1"]) == {"1": {"h1"}}
+    assert store.settled_hashes(["1"]) == {"1": {"h1"}}
     store.enqueue([job("1", "h2")])
     assert store.list_dead_letters() == [] and len(store.list_jobs()) == 1
+
+
+def test_a_live_job_alone_settles_its_scene(store):
+    store.enqueue([job("1", "pushed")])
+    store.finish(store.claim_next(), {"pushed_hash": "pushed"}, None)
+    assert store.settled_hashes(["1"]) == {"1": {"pushed"}}
+    store.enqueue([job("1", "queued")])
+    assert store.settled_hashes(["1", "2"]) == {"1": {"queued"}}  # a change back to "pushed" must replace it
 
 
 def test_discard_and_purge(store):
