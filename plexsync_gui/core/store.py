@@ -78,6 +78,14 @@ CREATE TABLE IF NOT EXISTS plex_items (
 );
 CREATE INDEX IF NOT EXISTS plex_items_path ON plex_items (path_key);
 
+-- The name last seen of each tag, performer and studio: their renames do not bump the scenes that use them.
+CREATE TABLE IF NOT EXISTS entity_names (
+    kind      TEXT NOT NULL,
+    entity_id TEXT NOT NULL,
+    name      TEXT NOT NULL,
+    PRIMARY KEY (kind, entity_id)
+) WITHOUT ROWID;
+
 CREATE TABLE IF NOT EXISTS kv (
     key   TEXT PRIMARY KEY,
     value TEXT NOT NULL
@@ -489,6 +497,26 @@ class Store:
             rows = self._db.execute(f"{query} AND scene_id IN ({','.join('?' * len(chunk))})", chunk)
             found.update((r[0], r[1]) for r in rows)
         return found
+
+    def entity_names(self, kind: str, entity_ids: list[str] | None = None) -> dict[str, str]:
+        """The name last seen per entity of `kind` ("tag", ...): of these, or (None) of all, for the full pass."""
+        query = "SELECT entity_id, name FROM entity_names WHERE kind = ?"
+        if entity_ids is None:
+            return dict(self._db.execute(query, (kind,)).fetchall())
+        found: dict[str, str] = {}
+        for chunk in _chunks(entity_ids, 500):
+            found.update(self._db.execute(f"{query} AND entity_id IN ({','.join('?' * len(chunk))})",
+                                          [kind, *chunk]).fetchall())
+        return found
+
+    def remember_entity_names(self, kind: str, names: dict[str, str], gone: Iterable[str] = ()) -> None:
+        """Record new or changed names (after the scenes using them were queued) and forget deleted entities."""
+        with self._tx() as db:
+            db.executemany("INSERT INTO entity_names (kind, entity_id, name) VALUES (?, ?, ?) "
+                           "ON CONFLICT (kind, entity_id) DO UPDATE SET name = excluded.name",
+                           [(kind, entity_id, name) for entity_id, name in names.items()])
+            db.executemany("DELETE FROM entity_names WHERE kind = ? AND entity_id = ?",
+                           [(kind, entity_id) for entity_id in gone])
 
     @staticmethod
     def _upsert_state(db: sqlite3.Connection, scene_id: str, values: dict[str, Any]) -> None:
