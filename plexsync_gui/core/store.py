@@ -185,15 +185,14 @@ class Store:
         self._db.close()
 
     def _migrate(self) -> None:
-        """Version 1 kept the written fields and poster per scene: they move to their Plex item."""
+        """Version 1 kept the written fields and poster per scene: they are copied to their Plex item. The old
+        columns stay, unused: SQLite before 3.35 (still shipped by some distributions) cannot drop a column."""
         columns = {row["name"] for row in self._db.execute("PRAGMA table_info(sync_state)")}
         if "written" not in columns:
             return
         with self._tx() as db:
             db.execute("INSERT OR IGNORE INTO plex_items (rating_key, written, poster_sha1) "
                        "SELECT rating_key, written, poster_sha1 FROM sync_state WHERE rating_key IS NOT NULL")
-            db.execute("ALTER TABLE sync_state DROP COLUMN written")
-            db.execute("ALTER TABLE sync_state DROP COLUMN poster_sha1")
 
     @contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:

@@ -92,17 +92,23 @@ def test_the_full_listing_also_rechecks_the_cursors_second(session, library, sta
     assert plex.item_state(rating_key)["title"] == "Second edit"
 
 
-def test_an_idle_poll_fetches_only_the_scenes_of_the_cursors_second(session, library, stash):
+def test_the_cursors_second_is_fetched_again_once_after_it_is_over_then_idle_polls_fetch_nothing(
+        session, library, stash):
+    clock = FakeClock()
+    session.poller.clock = clock
     older, _ = library.add(title="Older")
     stash.advance(5)
     newest, _ = library.add(title="Newest")
     session.poller.poll()
     session.engine.process_due()
     stash.clear_log()
-    idle = session.poller.poll()
-    assert idle.enqueued.queued == 0
-    fetched = [r.variables["ids"] for r in stash.requests if r.operation == "FindScenesByIds"]
-    assert fetched == [[newest]]
+    clock.advance(30)  # the next poll begins after Stash has left the newest second
+    assert session.poller.poll().enqueued.queued == 0
+    assert [r.variables["ids"] for r in stash.requests if r.operation == "FindScenesByIds"] == [[newest]]
+    stash.clear_log()
+    clock.advance(30)
+    assert session.poller.poll().enqueued.queued == 0
+    assert stash.count("FindScenesByIds") == 0 and stash.count("ChangedSceneIds") == 1
 
 
 def test_a_path_in_nfc_finds_the_plex_item_stored_in_nfd(session, stash, plex, movies):
