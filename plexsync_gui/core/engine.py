@@ -30,14 +30,14 @@ from plexsync_gui.core.errors import (
 )
 from plexsync_gui.core.health import database_notice, stash_error
 from plexsync_gui.core.logs import redact
-from plexsync_gui.core.paths import map_path
+from plexsync_gui.core.paths import map_path, normalise
 from plexsync_gui.core.plex_client import PlexClient
 from plexsync_gui.core.pool import Done, LanePool
 from plexsync_gui.core.push import Lane, PushResult, PushTask, push
 from plexsync_gui.core.stamps import shift_stamp
 from plexsync_gui.core.scene import SceneMetadata, payload_hash, scene_from_stash
 from plexsync_gui.core.stash_client import StashClient
-from plexsync_gui.core.store import DiskFullError, Job, NewJob, Store
+from plexsync_gui.core.store import DiskFullError, Job, NewJob, OwnedItem, Store
 
 log = logging.getLogger(__name__)
 
@@ -99,8 +99,9 @@ class SyncEngine:
     # ---- enqueue -----------------------------------------------------------------------------------------------
 
     def enqueue_raw(self, scenes: dict[str, dict[str, Any] | None], force: bool = False) -> EnqueueResult:
-        """Queue the scenes whose payload is new; drop scenes Stash no longer has (None). One transaction for the
-        queued and seen scenes: callers pass one Stash batch at a time."""
+        """Queue the scenes whose payload differs from their live job's (or, without one, from what was pushed or
+        dead-lettered); drop scenes Stash no longer has (None). One transaction for the queued and seen scenes:
+        callers pass one Stash batch at a time."""
         result = EnqueueResult()
         metas: list[SceneMetadata] = []
         for scene_id, raw in scenes.items():
@@ -109,11 +110,11 @@ class SyncEngine:
                 result.deleted += 1
             else:
                 metas.append(scene_from_stash(raw))
-        known = self.store.known_hashes([m.scene_id for m in metas])
+        settled = self.store.settled_hashes([m.scene_id for m in metas])
         jobs = []
         for meta in metas:
             digest = payload_hash(meta, self.config.fields)
-            if not force and digest in known.get(meta.scene_id, set()):
+            if not force and digest in settled.get(meta.scene_id, set()):
                 result.unchanged += 1
                 continue
             jobs.append(NewJob(meta.scene_id, meta.display_title, meta.path, meta.to_json(), digest, force))
@@ -256,7 +257,9 @@ class SyncEngine:
                 return JobOutcome(job.id, job.scene_id, job.title, "unchanged", "no change")
             if not scene.path:
                 raise PermanentError("the scene has no file in Stash, so it cannot be matched to a Plex item")
-            return PushTask(job, scene, map_path(scene.path, self.config.path_map), state, self.config)
+            plex_path = map_path(scene.path, self.config.path_map)
+            owned = self.store.owned_item(state.rating_key if state else None, normalise(plex_path))
+            return PushTask(job, scene, plex_path, owned, self.config)
         except SyncError as exc:
             return self._fail(job, exc)
         except DiskFullError:
@@ -272,17 +275,17 @@ class SyncEngine:
             result = done.result()
         except Exception as exc:  # push() returns its errors; this is a bug in the pool itself
             result = PushResult(error=TransientError(f"internal error: {type(exc).__name__}: {exc}"))
-        if result.forget_rating_key:
-            self.store.update_state(job.scene_id, rating_key=None)
+        if result.forget_rating_key and done.task.owned is not None:
+            self.store.forget_item(job.scene_id, done.task.owned.rating_key)
         if result.stash_answered:
             self._stash_failures, self.stash_wait_until = 0, None
         if result.error is not None:
             return self._fail(job, result.error)
         self._plex_answered()
-        self.store.finish(job, {
-            "rating_key": result.rating_key, "pushed_hash": job.payload_hash, "written": result.written,
-            "poster_sha1": result.poster_sha1, "synced_at": self.clock(),
-        }, ("synced", result.detail))
+        self.store.finish(
+            job, {"rating_key": result.rating_key, "pushed_hash": job.payload_hash, "synced_at": self.clock()},
+            ("synced", result.detail),
+            OwnedItem(result.rating_key, normalise(done.task.plex_path), result.written, result.poster_sha1))
         outcome = "unchanged" if result.detail == "no change" else "synced"
         return JobOutcome(job.id, job.scene_id, job.title, outcome, result.detail)
 

@@ -2,12 +2,15 @@
 
 Stash and Plex often run in different containers or machines, so the same file has different prefixes
 (`/data/…` in Stash, `/media/…` in Plex). Rules are plain prefix replacements; the longest matching prefix wins.
+The same name can also arrive in two Unicode forms: Stash on Linux stores what it read (usually NFC), while a Plex
+on macOS or reading an SMB share may store the decomposed NFD form. Comparisons therefore use NFC on both sides.
 """
 
 from __future__ import annotations
 
 import posixpath
 import re
+import unicodedata
 from dataclasses import dataclass
 
 _WINDOWS_DRIVE = re.compile(r"^[A-Za-z]:[\\/]")
@@ -25,11 +28,13 @@ def is_windows_path(path: str) -> bool:
 
 
 def map_path(stash_path: str, rules: list[PathRule]) -> str:
-    """The Plex-side path of a Stash file; unchanged when no rule applies."""
-    best = max((r for r in rules if _has_prefix(stash_path, r.stash)), key=lambda r: len(r.stash), default=None)
+    """The Plex-side path of a Stash file (in NFC, like the rules are compared); unchanged when no rule applies."""
+    stash_path = _nfc(stash_path)
+    best = max((r for r in rules if _has_prefix(stash_path, _nfc(r.stash))), key=lambda r: len(r.stash),
+               default=None)
     if best is None:
         return stash_path
-    mapped = best.plex + stash_path[len(best.stash):]
+    mapped = best.plex + stash_path[len(_nfc(best.stash)):]
     if is_windows_path(best.plex):
         mapped = mapped.replace("/", "\\")
     return mapped
@@ -43,7 +48,8 @@ def _has_prefix(path: str, prefix: str) -> bool:
 
 
 def normalise(path: str) -> str:
-    """A comparison key: forward slashes, no `\\\\?\\` prefix, case-folded for Windows paths."""
+    """A comparison key: NFC, forward slashes, no `\\\\?\\` prefix, case-folded for Windows paths."""
+    path = _nfc(path)
     if path.startswith(_LONG_PATH_PREFIX):
         path = path[len(_LONG_PATH_PREFIX):]
     windows = is_windows_path(path)
@@ -57,3 +63,13 @@ def basename(path: str) -> str:
 
 def same_file(a: str, b: str) -> bool:
     return normalise(a) == normalise(b)
+
+
+def unicode_forms(text: str) -> list[str]:
+    """`text` as given, in NFC and in NFD, without repeats: what a lookup must try when Plex's stored form is
+    unknown (a plain ASCII path is one form)."""
+    return list(dict.fromkeys([text, _nfc(text), unicodedata.normalize("NFD", text)]))
+
+
+def _nfc(text: str) -> str:
+    return unicodedata.normalize("NFC", text)

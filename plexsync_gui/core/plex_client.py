@@ -35,7 +35,7 @@ from plexsync_gui.core.errors import (
     PlexPermanentError,
     PlexTemporaryError,
 )
-from plexsync_gui.core.paths import basename, normalise
+from plexsync_gui.core.paths import basename, normalise, unicode_forms
 from plexsync_gui.core.security import allow_unverified_tls
 from plexsync_gui.core.transport import transport_reason
 
@@ -204,7 +204,8 @@ class PlexClient:
         """Items whose file is `plex_path`: the `file=` filter by full path, then by basename.
 
         `file=` is not an exact match, so every hit is re-checked against `Part.file`. A basename query only
-        counts items whose file has the same basename, and then only if no item has the exact path.
+        counts items whose file has the same basename, and then only if no item has the exact path. `file=` matches
+        the form Plex stored, which may be NFD where Stash sent NFC, so each query is sent in every Unicode form.
         """
         ordered = _sections_for_path(plex_path, sections)
         exact = self._query_files(plex_path, ordered, lambda f: normalise(f) == normalise(plex_path))
@@ -218,8 +219,8 @@ class PlexClient:
     def _query_files(self, value: str, sections: list[SectionInfo], accept: Callable[[str], bool]) -> list[Candidate]:
         """The listing read as plain XML: a candidate needs three attributes."""
         found: dict[str, Candidate] = {}
-        for section in sections:
-            query = joinArgs({"type": SEARCH_TYPES[section.type], "file": value})
+        for form, section in ((f, s) for f in unicode_forms(value) for s in sections):
+            query = joinArgs({"type": SEARCH_TYPES[section.type], "file": form})
             with self._translated(f"looking up {basename(value)!r} in {section.title!r}"):
                 container = self.server.query(f"/library/sections/{section.key}/all{query}")
             for video in container.findall("Video") if container is not None else []:

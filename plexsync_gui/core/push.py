@@ -19,7 +19,7 @@ from plexsync_gui.core.paths import same_file
 from plexsync_gui.core.plex_client import Candidate, PlexClient, PlexItem, SectionInfo
 from plexsync_gui.core.scene import SceneMetadata, desired_fields
 from plexsync_gui.core.stash_client import StashClient
-from plexsync_gui.core.store import Job, SyncState
+from plexsync_gui.core.store import Job, OwnedItem
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +45,7 @@ class PushTask:
     job: Job
     scene: SceneMetadata
     plex_path: str
-    state: SyncState | None
+    owned: OwnedItem | None  # the item this scene (or, new to PlexSync, its file) was last synced to
     config: Config
 
 
@@ -77,13 +77,15 @@ def push(lane: Lane, task: PushTask) -> PushResult:
 
 
 def _push(lane: Lane, task: PushTask, result: PushResult) -> None:
-    state, config = task.state, task.config
+    config = task.config
     item = _item_for(lane, task, result)
-    plan = plan_edit(desired_fields(task.scene, config.fields), item.snapshot, state.written if state else None,
+    # What PlexSync wrote belongs to the item it wrote to; an item found by a new lookup has no record yet.
+    owned = task.owned if task.owned is not None and task.owned.rating_key == item.rating_key else None
+    plan = plan_edit(desired_fields(task.scene, config.fields), item.snapshot, owned.written if owned else None,
                      config.sync.preserve_plex_edits)
     if plan.params:
         lane.plex.apply(item, plan.params)
-    last_sha1 = state.poster_sha1 if state else None
+    last_sha1 = owned.poster_sha1 if owned else None
     poster_sha1 = _sync_poster(lane, task, item, result, last_sha1)
     changed = plan.changed + (["poster"] if poster_sha1 != last_sha1 else [])
     detail = describe_fields(changed) + " changed" if changed else "no change"
@@ -95,7 +97,7 @@ def _push(lane: Lane, task: PushTask, result: PushResult) -> None:
 
 def _item_for(lane: Lane, task: PushTask, result: PushResult) -> PlexItem:
     """The full Plex item: through the remembered ratingKey when it still holds the file, else a lookup."""
-    rating_key = task.state.rating_key if task.state else None
+    rating_key = task.owned.rating_key if task.owned else None
     if rating_key:
         item = lane.plex.fetch_full(rating_key)
         if item is not None and any(same_file(f, task.plex_path) for f in item.files):

@@ -40,6 +40,15 @@ class SceneStamp:
     updated_at: str
 
 
+@dataclass(frozen=True)
+class EntityName:
+    """A tag, performer or studio: its id, its name and its own `updated_at` string, as the server returned them."""
+
+    entity_id: str
+    name: str
+    updated_at: str
+
+
 class StashClient:
     """One connection to Stash; like PlexClient, not for concurrent use (concurrent work takes a `clone()`)."""
 
@@ -154,6 +163,31 @@ class StashClient:
         variables = {"filter": {"page": 1, "per_page": 1, "sort": "updated_at", "direction": "DESC"}}
         stamps = _stamps(self._graphql("AllSceneIds", q.ALL_SCENE_IDS, variables))
         return stamps[0].updated_at if stamps else None
+
+    def scenes_using(self, kind: q.EntityKind, entity_ids: list[str]) -> list[str]:
+        """Ids of the scenes that use any of these entities directly (`depth: 0`: Plex gets a scene's own tags and
+        studio, not their parents), asked BATCH_SIZE entities at a time."""
+        found: dict[str, None] = {}
+        for start in range(0, len(entity_ids), BATCH_SIZE):
+            criterion: dict[str, Any] = {"value": entity_ids[start:start + BATCH_SIZE], "modifier": "INCLUDES"}
+            if kind.hierarchical:
+                criterion["depth"] = 0
+            variables = {"scene_filter": {kind.scene_filter: criterion},
+                         "filter": {"page": 1, "per_page": -1, "sort": "id", "direction": "ASC"}}
+            found.update((s.scene_id, None) for s in _stamps(self._graphql("ScenesUsing", q.SCENES_USING, variables)))
+        return list(found)
+
+    # ---- related entities --------------------------------------------------------------------------------------
+
+    def entities(self, kind: q.EntityKind, since: str | None = None) -> list[EntityName]:
+        """Every entity of `kind`, or (with `since`) those whose own `updated_at` text is greater."""
+        variables: dict[str, Any] = {"filter": {"page": 1, "per_page": -1}}
+        if since is not None:
+            variables["entity_filter"] = {"updated_at": {"value": since, "modifier": "GREATER_THAN"}}
+        data = self._graphql(kind.operation, kind.changed_document, variables)
+        rows = (data.get(kind.root) or {}).get(kind.results) or []
+        return [EntityName(str(r["id"]), str(r.get("name") or ""), str(r.get("updated_at") or ""))
+                for r in rows if isinstance(r, dict) and r.get("id") is not None]
 
     def scene_batches(self, ids: Iterable[str]) -> Iterator[dict[str, dict[str, Any] | None]]:
         """Full scenes, one batch of BATCH_SIZE at a time (fetched as the caller asks for it); None for a scene

@@ -6,6 +6,8 @@ emulated Stash serve exactly these operations. See shared/docs/stash-protocol.md
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 # Stash v0.27+ has `groups`; v0.24-v0.26 only the deprecated `movies`. The choice is made by a schema probe.
 _SCENE_FIELDS = """
   id title code details director date rating100 organized urls created_at updated_at
@@ -54,6 +56,49 @@ query AllSceneIds($filter: FindFilterType!) {
   findScenes(filter: $filter) { count scenes { id updated_at } }
 }
 """
+
+
+# Scenes that use any of some related entities; the same light rows as the poll. Variables: scene_filter
+# {<kind's scene filter>: {value: [ids], modifier: INCLUDES(, depth: 0)}}, filter {page: 1, per_page: -1}.
+SCENES_USING = """
+query ScenesUsing($scene_filter: SceneFilterType!, $filter: FindFilterType!) {
+  findScenes(scene_filter: $scene_filter, filter: $filter) { count scenes { id updated_at } }
+}
+"""
+
+
+@dataclass(frozen=True)
+class EntityKind:
+    """A related entity whose name reaches Plex but whose edits do not bump the scenes using it (§3, §4)."""
+
+    name: str  # "tag": the store's and the log's word
+    root: str  # the listing query, `findTags`
+    filter_argument: str  # its filter argument, `tag_filter` (a TagFilterType)
+    results: str  # the list in its answer, `tags`
+    scene_filter: str  # the SceneFilterType criterion on scenes using it, `tags`
+    hierarchical: bool  # a HierarchicalMultiCriterionInput (takes `depth`) rather than a MultiCriterionInput
+
+    @property
+    def changed_document(self) -> str:
+        """`{id name updated_at}` of the entities matching a filter (an `updated_at` criterion, or none)."""
+        type_name = self.filter_argument.replace("_filter", "").capitalize() + "FilterType"
+        return (
+            f"query {self.operation}($entity_filter: {type_name}, $filter: FindFilterType!) {{\n"
+            f"  {self.root}({self.filter_argument}: $entity_filter, filter: $filter) "
+            f"{{ count {self.results} {{ id name updated_at }} }}\n}}\n"
+        )
+
+    @property
+    def operation(self) -> str:
+        return "Changed" + self.results.capitalize()
+
+
+# Group names do not reach Plex (no Plex field takes them), so their renames need no polling.
+ENTITY_KINDS = (
+    EntityKind("tag", "findTags", "tag_filter", "tags", "tags", hierarchical=True),
+    EntityKind("performer", "findPerformers", "performer_filter", "performers", "performers", hierarchical=False),
+    EntityKind("studio", "findStudios", "studio_filter", "studios", "studios", hierarchical=True),
+)
 
 
 def find_scenes_by_ids(has_groups: bool, ids_argument: str) -> str:

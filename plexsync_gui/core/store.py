@@ -1,9 +1,10 @@
-"""The persistent state: job queue, dead letters, per-scene sync state, small settings, recent activity.
+"""The persistent state: job queue, dead letters, per-scene sync state, what PlexSync owns on each Plex item, small
+settings, recent activity.
 
 One SQLite database in WAL mode, typed columns, JSON (never pickles) for the scene payload. Every change is one
 transaction, so a crash at any moment leaves either the old or the new state. Rules that keep it bounded:
 one live job per scene (a new change updates the row), one dead letter per scene, one sync-state row per scene,
-finished jobs deleted, activity capped.
+one ownership row per Plex item (dropped when the item is found gone), finished jobs deleted, activity capped.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from typing import Any
 
 from plexsync_gui.core.errors import LONGEST_BACKOFF
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 ACTIVITY_LIMIT = 2000
 LIVE_STATUSES = ("pending", "retry_wait", "in_progress")
 
@@ -63,11 +64,27 @@ CREATE TABLE IF NOT EXISTS sync_state (
     scene_id        TEXT PRIMARY KEY,
     rating_key      TEXT,
     pushed_hash     TEXT,
-    written         TEXT,
-    poster_sha1     TEXT,
     seen_updated_at TEXT,
     synced_at       REAL
 );
+
+-- What PlexSync wrote to a Plex item (fields, the studio collection it added, the poster), keyed by the item and
+-- not the scene: a scene deleted and re-added in Stash gets a new id but finds the same item by its file.
+CREATE TABLE IF NOT EXISTS plex_items (
+    rating_key  TEXT PRIMARY KEY,
+    path_key    TEXT,
+    written     TEXT,
+    poster_sha1 TEXT
+);
+CREATE INDEX IF NOT EXISTS plex_items_path ON plex_items (path_key);
+
+-- The name last seen of each tag, performer and studio: their renames do not bump the scenes that use them.
+CREATE TABLE IF NOT EXISTS entity_names (
+    kind      TEXT NOT NULL,
+    entity_id TEXT NOT NULL,
+    name      TEXT NOT NULL,
+    PRIMARY KEY (kind, entity_id)
+) WITHOUT ROWID;
 
 CREATE TABLE IF NOT EXISTS kv (
     key   TEXT PRIMARY KEY,
@@ -122,10 +139,19 @@ class SyncState:
     scene_id: str
     rating_key: str | None
     pushed_hash: str | None
-    written: dict[str, Any] | None
-    poster_sha1: str | None
     seen_updated_at: str | None
     synced_at: float | None
+
+
+@dataclass(frozen=True)
+class OwnedItem:
+    """What PlexSync last wrote to one Plex item: `written` per field (None: nothing yet) and the poster's SHA-1.
+    `path_key` is the item's file as `paths.normalise` gives it, so a scene new to PlexSync finds the record."""
+
+    rating_key: str
+    path_key: str | None = None
+    written: dict[str, Any] | None = None
+    poster_sha1: str | None = None
 
 
 def iso_utc(epoch: float | None) -> str | None:
@@ -149,6 +175,7 @@ class Store:
             self._db.execute("PRAGMA foreign_keys=ON")
             self._db.executescript(_SCHEMA)
             if self._db.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:  # no write when current
+                self._migrate()
                 self._db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
         except BaseException:
             self._db.close()
@@ -156,6 +183,16 @@ class Store:
 
     def close(self) -> None:
         self._db.close()
+
+    def _migrate(self) -> None:
+        """Version 1 kept the written fields and poster per scene: they are copied to their Plex item. The old
+        columns stay, unused: SQLite before 3.35 (still shipped by some distributions) cannot drop a column."""
+        columns = {row["name"] for row in self._db.execute("PRAGMA table_info(sync_state)")}
+        if "written" not in columns:
+            return
+        with self._tx() as db:
+            db.execute("INSERT OR IGNORE INTO plex_items (rating_key, written, poster_sha1) "
+                       "SELECT rating_key, written, poster_sha1 FROM sync_state WHERE rating_key IS NOT NULL")
 
     @contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:
@@ -239,12 +276,22 @@ class Store:
             db.execute("UPDATE jobs SET status = 'in_progress' WHERE id = ?", (row["id"],))
         return _job(row, status="in_progress")
 
-    def finish(self, job: Job, state: dict[str, Any], activity: tuple[str, str] | None) -> None:
-        """Record a successful sync. If the scene changed meanwhile, its newer data stays queued."""
+    def finish(self, job: Job, state: dict[str, Any], activity: tuple[str, str] | None,
+               item: OwnedItem | None = None) -> None:
+        """Record a successful sync, and what it wrote to the Plex item. If the scene changed meanwhile, its newer
+        data stays queued."""
         with self._tx() as db:
             db.execute("DELETE FROM jobs WHERE id = ? AND revision = ?", (job.id, job.revision))
             db.execute("UPDATE jobs SET status = 'pending' WHERE id = ? AND status = 'in_progress'", (job.id,))
             self._upsert_state(db, job.scene_id, state)
+            if item is not None:
+                db.execute(
+                    """INSERT INTO plex_items (rating_key, path_key, written, poster_sha1) VALUES (?, ?, ?, ?)
+                       ON CONFLICT (rating_key) DO UPDATE SET path_key = excluded.path_key,
+                           written = excluded.written, poster_sha1 = excluded.poster_sha1""",
+                    (item.rating_key, item.path_key, json.dumps(item.written, ensure_ascii=False),
+                     item.poster_sha1),
+                )
             if activity:
                 self._add_activity(db, job, *activity)
 
@@ -293,7 +340,8 @@ class Store:
             self._add_activity(db, job, "failed", f"{error_type}: {message}")
 
     def drop_scene(self, scene_id: str) -> None:
-        """A scene deleted in Stash: nothing left to sync, nothing to retry."""
+        """A scene deleted in Stash: nothing left to sync, nothing to retry. What PlexSync wrote to its Plex item
+        stays with the item, for a scene re-added with the same file."""
         with self._tx() as db:
             for table in ("jobs", "dead_letters", "sync_state"):
                 db.execute(f"DELETE FROM {table} WHERE scene_id = ?", (scene_id,))
@@ -390,25 +438,47 @@ class Store:
             return None
         return SyncState(
             scene_id=row["scene_id"], rating_key=row["rating_key"], pushed_hash=row["pushed_hash"],
-            written=json.loads(row["written"]) if row["written"] else None, poster_sha1=row["poster_sha1"],
             seen_updated_at=row["seen_updated_at"], synced_at=row["synced_at"],
         )
 
-    def known_hashes(self, scene_ids: list[str]) -> dict[str, set[str]]:
-        """Payload hashes already pushed, queued or dead-lettered per scene: enqueueing one of them again would
-        add no information, only load (this is what stops a re-run of "sync all" from recycling dead letters)."""
-        found: dict[str, set[str]] = {}
+    def owned_item(self, rating_key: str | None, path_key: str) -> OwnedItem | None:
+        """What PlexSync wrote to the scene's remembered item, or (no item remembered) to the item last synced
+        from this file; None when there is no record."""
+        if rating_key is not None:
+            row = self._db.execute("SELECT * FROM plex_items WHERE rating_key = ?", (rating_key,)).fetchone()
+            return _owned_item(row) if row is not None else OwnedItem(rating_key)
+        row = self._db.execute("SELECT * FROM plex_items WHERE path_key = ? ORDER BY rowid DESC LIMIT 1",
+                               (path_key,)).fetchone()
+        return None if row is None else _owned_item(row)
+
+    def forget_item(self, scene_id: str, rating_key: str) -> None:
+        """The scene's item no longer holds its file (or is gone): forget the match and the item's record."""
+        with self._tx() as db:
+            db.execute("UPDATE sync_state SET rating_key = NULL WHERE scene_id = ? AND rating_key = ?",
+                       (scene_id, rating_key))
+            db.execute("DELETE FROM plex_items WHERE rating_key = ?", (rating_key,))
+
+    def settled_hashes(self, scene_ids: list[str]) -> dict[str, set[str]]:
+        """Per scene, the payload hashes a new payload must differ from to be worth queueing.
+
+        With a live job that is its hash alone: the job's payload is what will reach Plex, so a change back to what
+        was pushed before (a revert while the edit waits) must replace it. Without one it is what was pushed and
+        what sits in the dead letters (so a re-run of "sync all" does not recycle a dead letter).
+        """
+        live: dict[str, set[str]] = {}
+        settled: dict[str, set[str]] = {}
         queries = (
-            "SELECT scene_id, pushed_hash FROM sync_state WHERE scene_id IN ({}) AND pushed_hash IS NOT NULL",
-            "SELECT scene_id, payload_hash FROM jobs WHERE scene_id IN ({})",
-            "SELECT scene_id, payload_hash FROM dead_letters WHERE scene_id IN ({})",
+            (live, "SELECT scene_id, payload_hash FROM jobs WHERE scene_id IN ({})"),
+            (settled, "SELECT scene_id, pushed_hash FROM sync_state "
+                      "WHERE scene_id IN ({}) AND pushed_hash IS NOT NULL"),
+            (settled, "SELECT scene_id, payload_hash FROM dead_letters WHERE scene_id IN ({})"),
         )
         for chunk in _chunks(scene_ids, 500):
             marks = ",".join("?" * len(chunk))
-            for query in queries:
+            for found, query in queries:
                 for scene_id, digest in self._db.execute(query.format(marks), chunk):
                     found.setdefault(scene_id, set()).add(digest)
-        return found
+        return {**settled, **live}
 
     def update_state(self, scene_id: str, **values: Any) -> None:
         with self._tx() as db:
@@ -427,10 +497,28 @@ class Store:
             found.update((r[0], r[1]) for r in rows)
         return found
 
+    def entity_names(self, kind: str, entity_ids: list[str] | None = None) -> dict[str, str]:
+        """The name last seen per entity of `kind` ("tag", ...): of these, or (None) of all, for the full pass."""
+        query = "SELECT entity_id, name FROM entity_names WHERE kind = ?"
+        if entity_ids is None:
+            return dict(self._db.execute(query, (kind,)).fetchall())
+        found: dict[str, str] = {}
+        for chunk in _chunks(entity_ids, 500):
+            found.update(self._db.execute(f"{query} AND entity_id IN ({','.join('?' * len(chunk))})",
+                                          [kind, *chunk]).fetchall())
+        return found
+
+    def remember_entity_names(self, kind: str, names: dict[str, str], gone: Iterable[str] = ()) -> None:
+        """Record new or changed names (after the scenes using them were queued) and forget deleted entities."""
+        with self._tx() as db:
+            db.executemany("INSERT INTO entity_names (kind, entity_id, name) VALUES (?, ?, ?) "
+                           "ON CONFLICT (kind, entity_id) DO UPDATE SET name = excluded.name",
+                           [(kind, entity_id, name) for entity_id, name in names.items()])
+            db.executemany("DELETE FROM entity_names WHERE kind = ? AND entity_id = ?",
+                           [(kind, entity_id) for entity_id in gone])
+
     @staticmethod
     def _upsert_state(db: sqlite3.Connection, scene_id: str, values: dict[str, Any]) -> None:
-        if "written" in values and values["written"] is not None:
-            values = {**values, "written": json.dumps(values["written"], ensure_ascii=False)}
         columns = list(values)
         names = ", ".join(["scene_id", *columns])
         marks = ", ".join("?" * (len(columns) + 1))
@@ -495,6 +583,11 @@ def _ids_clause(ids: list[int] | None, keyword: str = "AND") -> tuple[str, list[
 def _chunks(items: list[str], size: int) -> Iterator[list[str]]:
     for start in range(0, len(items), size):
         yield items[start:start + size]
+
+
+def _owned_item(row: sqlite3.Row) -> OwnedItem:
+    return OwnedItem(rating_key=row["rating_key"], path_key=row["path_key"],
+                     written=json.loads(row["written"]) if row["written"] else None, poster_sha1=row["poster_sha1"])
 
 
 def _job(row: sqlite3.Row, status: str | None = None) -> Job:

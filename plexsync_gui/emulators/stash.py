@@ -19,12 +19,12 @@ from types import TracebackType
 from typing import Any, Callable, Iterable, Mapping
 
 from plexsync_gui.emulators.stash_graphql import (
-    Field, GraphQLError, Operation, ResolverError, Var, expand, object_types, parse, project, query_fields,
-    resolve, scene_fields, validate,
+    ENTITY_ROOTS, Field, GraphQLError, Operation, ResolverError, Var, expand, object_types, parse, project,
+    query_fields, resolve, scene_fields, validate,
 )
 from plexsync_gui.emulators.stash_http import QuietServer, Request, Response, image_response, json_response
 from plexsync_gui.emulators.stash_images import PERFORMER_PLACEHOLDER_PNG, SCENE_PLACEHOLDER_SVG, sniff_content_type
-from plexsync_gui.emulators.stash_store import DATE_MODIFIERS, Clock, SceneStore, atoi
+from plexsync_gui.emulators.stash_store import DATE_MODIFIERS, ENTITY_FILTERS, Clock, SceneStore, atoi
 
 _VERSIONS = {24: "v0.24.3", 25: "v0.25.1", 26: "v0.26.2", 27: "v0.27.2", 28: "v0.28.1", 29: "v0.29.3",
              30: "v0.30.1"}
@@ -32,8 +32,10 @@ _SCHEMA_VERSIONS = {24: 55, 25: 60, 26: 64, 27: 67, 28: 70, 29: 73, 30: 75}  # a
 _CRITERION_MODIFIERS = DATE_MODIFIERS + ("INCLUDES_ALL", "INCLUDES", "EXCLUDES", "MATCHES_REGEX",
                                          "NOT_MATCHES_REGEX")
 _DEPRECATION_REASONS = {"url": "Use urls", "movies": "Use groups"}
-_FILTERABLE = {"updated_at", "created_at"}  # scene_filter keys the emulator evaluates; others fail loudly
-_NON_NULL_ROOTS = {"findScenes", "version", "systemStatus"}  # a resolver error there nulls the whole `data`
+_TIMESTAMPS = ("updated_at", "created_at")
+_FILTERABLE = set(_TIMESTAMPS) | set(ENTITY_FILTERS)  # scene_filter keys the emulator evaluates; others fail loudly
+_NON_NULL_ROOTS = {"findScenes", "version", "systemStatus", *ENTITY_ROOTS}  # an error there nulls the whole `data`
+_REGISTRIES = {"tag": "tags", "performer": "performers", "studio": "studios", "group": "groups"}
 # The PlexScene fragment of protocol §3, used to shape `StashEmulator.scene()` like a real response.
 _PLEX_SCENE = """
   id title code details director date rating100 organized urls created_at updated_at
@@ -210,6 +212,14 @@ class StashEmulator:
     def delete_scene(self, scene_id: str) -> None:
         with self._lock:
             self._store.delete(scene_id)
+
+    def rename(self, kind: str, old: str, new: str) -> str:
+        """Rename a tag, performer, studio or group (`kind`): it gets a new `updated_at` (returned) and the scenes
+        that use it keep theirs, as in Stash."""
+        with self._lock:
+            stamp = self._clock.stamp()
+            getattr(self._store, _REGISTRIES[kind]).rename(old, new, stamp)
+            return stamp
 
     def set_cover(self, scene_id: str, data: bytes | None) -> None:
         """New cover bytes (None → the SVG placeholder); bumps `updated_at` as Stash's cover mutation does."""
@@ -443,19 +453,25 @@ class StashEmulator:
         return values
 
     def _check_input(self, root: Field, variables: dict[str, Any]) -> None:
-        """Enum and required-field checks on findScenes input, done during variable coercion (→ 422)."""
-        if root.name != "findScenes":
+        """Enum and required-field checks on findScenes and entity listing input, done during variable coercion
+        (→ 422)."""
+        if root.name == "findScenes":
+            filter_argument, criteria = "scene_filter", _TIMESTAMPS + tuple(ENTITY_FILTERS)
+        elif root.name in ENTITY_ROOTS:
+            filter_argument, criteria = ENTITY_ROOTS[root.name][2], _TIMESTAMPS
+        else:
             return
-        raw_filter, raw_find = root.args.get("scene_filter"), root.args.get("filter")
-        scene_filter = resolve(raw_filter, variables) or {}
-        if isinstance(scene_filter, dict) and "files_filter" in scene_filter and self._minor < 30:
-            raise GraphQLError("unknown field", path=_input_path(raw_filter, "scene_filter") + ["files_filter"])
-        for column in ("updated_at", "created_at"):
-            criterion = scene_filter.get(column) if isinstance(scene_filter, dict) else None
+        raw_filter, raw_find = root.args.get(filter_argument), root.args.get("filter")
+        given_filter = resolve(raw_filter, variables) or {}
+        if isinstance(given_filter, dict) and "files_filter" in given_filter and self._minor < 30:
+            raise GraphQLError("unknown field", path=_input_path(raw_filter, filter_argument) + ["files_filter"])
+        for column in criteria:
+            criterion = given_filter.get(column) if isinstance(given_filter, dict) else None
             if isinstance(criterion, dict):
-                where = _input_path(raw_filter, "scene_filter") + [column]
+                where = _input_path(raw_filter, filter_argument) + [column]
                 _require(criterion, "modifier", where, _CRITERION_MODIFIERS, "CriterionModifier")
-                _require(criterion, "value", where)
+                if column in _TIMESTAMPS:
+                    _require(criterion, "value", where)
         find_filter = resolve(raw_find, variables) or {}
         if isinstance(find_filter, dict) and find_filter.get("direction") is not None:
             if find_filter["direction"] not in ("ASC", "DESC"):
@@ -482,8 +498,24 @@ class StashEmulator:
         return data, errors
 
     def _resolvers(self) -> dict[str, Callable[[dict[str, Any], str], Any]]:
+        listings = {root: self._entity_listing(root) for root in ENTITY_ROOTS}
         return {"findScenes": self._find_scenes, "findScene": self._find_scene, "version": self._version,
-                "systemStatus": self._system_status, "__type": self._introspect_type}
+                "systemStatus": self._system_status, "__type": self._introspect_type, **listings}
+
+    def _entity_listing(self, root: str) -> Callable[[dict[str, Any], str], Any]:
+        """The resolver of `findTags` and its kin: `{count, <list>}` filtered by the entity's own timestamps."""
+        result, type_name, filter_argument = ENTITY_ROOTS[root]
+        registry = _REGISTRIES[type_name.lower()] if type_name != "Movie" else "groups"
+
+        def listing(args: dict[str, Any], base: str) -> dict[str, Any]:
+            entity_filter = args.get(filter_argument) or {}
+            unsupported = sorted(set(entity_filter) - set(_TIMESTAMPS))
+            if unsupported:
+                raise ResolverError(f"the emulated Stash cannot filter {result} on {', '.join(unsupported)}")
+            count, rows = self._store.find_entities(registry, entity_filter, args.get("filter"))
+            return {"count": count, result: rows}
+
+        return listing
 
     @staticmethod
     def _unimplemented(args: dict[str, Any], base: str) -> Any:

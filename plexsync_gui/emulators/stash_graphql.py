@@ -315,6 +315,15 @@ def project(value: Any, selections: list[Field]) -> Any:
 
 ObjectFields = dict[str, str | None]  # field name → object type name, or None for a scalar/enum
 
+# The entity listings: root field → (result list field, object type, filter argument).
+ENTITY_ROOTS: dict[str, tuple[str, str, str]] = {
+    "findTags": ("tags", "Tag", "tag_filter"),
+    "findPerformers": ("performers", "Performer", "performer_filter"),
+    "findStudios": ("studios", "Studio", "studio_filter"),
+    "findGroups": ("groups", "Group", "group_filter"),
+    "findMovies": ("movies", "Movie", "movie_filter"),
+}
+
 _SCENE_FIELDS_V024: list[str] = [
     "id", "title", "code", "details", "director", "url", "urls", "date", "rating100", "organized", "o_counter",
     "interactive", "interactive_speed", "captions", "created_at", "updated_at", "last_played_at", "resume_time",
@@ -347,6 +356,8 @@ def query_fields(minor: int) -> dict[str, list[str]]:
         "findPerformers": ["performer_filter", "filter", "performer_ids", "ids"],
         "findStudios": ["studio_filter", "filter", "ids"],
         "findTags": ["tag_filter", "filter", "ids"],
+        "findMovies": ["movie_filter", "filter", "ids"],
+        **({"findGroups": ["group_filter", "filter", "ids"]} if minor >= 27 else {}),
         "version": [],
         "systemStatus": [],
         "__type": ["name"],
@@ -360,6 +371,7 @@ def object_types(minor: int) -> dict[str, ObjectFields]:
     query: ObjectFields = {name: None for name in query_fields(minor)}
     query.update(findScene="Scene", findScenes="FindScenesResultType", version="Version",
                  systemStatus="SystemStatus", __type="__Type")
+    query.update({root: f"{root[0].upper()}{root[1:]}ResultType" for root in ENTITY_ROOTS if root in query})
     scalars = lambda *names: {name: None for name in names}  # noqa: E731 - a table, not logic
     return {
         "Query": query,
@@ -370,9 +382,11 @@ def object_types(minor: int) -> dict[str, ObjectFields]:
         "Performer": scalars("id", "name", "disambiguation", "gender", "image_path", "created_at", "updated_at"),
         "Tag": scalars("id", "name", "description", "image_path", "created_at", "updated_at"),
         "SceneMovie": {"scene_index": None, "movie": "Movie"},
-        "Movie": scalars("id", "name"),
+        "Movie": scalars("id", "name", "created_at", "updated_at"),
         "SceneGroup": {"scene_index": None, "group": "Group"},
-        "Group": scalars("id", "name"),
+        "Group": scalars("id", "name", "created_at", "updated_at"),
+        **{f"{root[0].upper()}{root[1:]}ResultType": {"count": None, result: type_name}
+           for root, (result, type_name, _) in ENTITY_ROOTS.items()},
         "VideoFile": scalars("id", "path", "basename", "size", "duration", "width", "height", "mod_time",
                              "video_codec", "audio_codec", "frame_rate", "bit_rate", "format"),
         "ScenePathsType": scalars("screenshot", "preview", "stream", "webp", "vtt", "sprite", "funscript",

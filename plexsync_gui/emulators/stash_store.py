@@ -110,19 +110,40 @@ class SceneRecord:
 
 
 class _Names:
-    """Name → id registry for studios, performers, tags and groups: created on first use, ids stable."""
+    """Name → id registry for studios, performers, tags and groups: created on first use, ids stable. Each entity
+    has its own `updated_at`; renaming one bumps it and leaves the scenes that use it alone, as in Stash."""
 
     def __init__(self) -> None:
         self.ids: dict[str, int] = {}
         self.names: dict[int, str] = {}
         self.created: dict[int, str] = {}
+        self.updated: dict[int, str] = {}
 
     def id_for(self, name: str, stamp: str) -> int:
         if name not in self.ids:
-            new_id = len(self.ids) + 1
-            self.ids[name], self.names[new_id], self.created[new_id] = new_id, name, stamp
+            new_id = len(self.names) + 1
+            self.ids[name], self.names[new_id] = new_id, name
+            self.created[new_id] = self.updated[new_id] = stamp
         return self.ids[name]
 
+    def rename(self, old: str, new: str, stamp: str) -> None:
+        if old not in self.ids:
+            raise KeyError(f"no entity named {old!r}")
+        if new in self.ids:
+            raise ValueError(f"{new!r} already exists")
+        entity_id = self.ids.pop(old)
+        self.ids[new], self.names[entity_id], self.updated[entity_id] = entity_id, new, stamp
+
+    def view(self, entity_id: int) -> dict[str, Any]:
+        """The entity's own fields as GraphQL returns them."""
+        return {"id": str(entity_id), "name": self.names[entity_id], "created_at": self.created[entity_id],
+                "updated_at": self.updated[entity_id]}
+
+
+# The scene filters on related entities (a MultiCriterionInput or HierarchicalMultiCriterionInput each), by the
+# registry they name; only INCLUDES is modelled, and `depth` is moot while no entity has parents.
+ENTITY_FILTERS = {"tags": "tags", "performers": "performers", "studios": "studios", "groups": "groups",
+                  "movies": "groups"}
 
 SCENE_FIELDS = ("title", "details", "date", "rating100", "studio", "performers", "tags", "files", "code",
                 "director", "organized", "urls", "groups", "has_cover", "updated_at")
@@ -245,7 +266,7 @@ class SceneStore:
 
     @staticmethod
     def _named(registry: _Names, entity_id: int, **extra: Any) -> dict[str, Any]:
-        return {"id": str(entity_id), "name": registry.names[entity_id], **extra}
+        return {**registry.view(entity_id), **extra}
 
     def _performer(self, performer_id: int, base: str) -> dict[str, Any]:
         """Seeded performers have no image, so `image_path` carries Stash's `&default=true` marker."""
@@ -273,11 +294,35 @@ class SceneStore:
     def _matches(self, scene: SceneRecord, scene_filter: Mapping[str, Any]) -> bool:
         for column in ("updated_at", "created_at"):
             criterion = scene_filter.get(column)
-            if criterion is not None and not self._timestamp_matches(getattr(scene, column), criterion):
+            if criterion is not None and not self.timestamp_matches(getattr(scene, column), criterion):
+                return False
+        for name, registry in ENTITY_FILTERS.items():
+            criterion = scene_filter.get(name)
+            if criterion is not None and not _includes(self._related(scene, registry), criterion):
                 return False
         return True
 
-    def _timestamp_matches(self, stored: str, criterion: Mapping[str, Any]) -> bool:
+    @staticmethod
+    def _related(scene: SceneRecord, registry: str) -> set[int]:
+        if registry == "studios":
+            return set() if scene.studio is None else {scene.studio}
+        return set(getattr(scene, registry))
+
+    def find_entities(self, registry: str, entity_filter: Mapping[str, Any] | None,
+                      find_filter: Mapping[str, Any] | None) -> tuple[int, list[dict[str, Any]]]:
+        """`findTags` / `findPerformers` / `findStudios` / `findGroups`: filtered on `updated_at` or
+        `created_at`, in id order (the emulator does not model their sort keys), paged like scenes."""
+        names: _Names = getattr(self, registry)
+        rows = []
+        for entity_id in sorted(names.names):
+            view = names.view(entity_id)
+            if all(self.timestamp_matches(view[column], (entity_filter or {})[column])
+                   for column in ("updated_at", "created_at") if (entity_filter or {}).get(column) is not None):
+                rows.append(view)
+        find_filter = find_filter or {}
+        return len(rows), _page(rows, find_filter.get("page"), find_filter.get("per_page"))
+
+    def timestamp_matches(self, stored: str, criterion: Mapping[str, Any]) -> bool:
         """Stash binds the value unparsed: `scenes.updated_at > ?` is TEXT against TEXT, binary collation."""
         modifier, value = criterion.get("modifier"), criterion.get("value")
         upper = criterion.get("value2") or self.clock.stamp(timedelta(days=1))  # Go: time.Now().AddDate(0,0,1)
@@ -320,6 +365,14 @@ class SceneStore:
         return getattr(scene, column)
 
 
+def _includes(related: set[int], criterion: Mapping[str, Any]) -> bool:
+    """A multi criterion: INCLUDES means "has any of these ids"."""
+    if criterion.get("modifier") != "INCLUDES":
+        raise ResolverError(f"the emulated Stash only filters related entities with INCLUDES, "
+                            f"not {criterion.get('modifier')}")
+    return bool(related & {atoi(value) for value in criterion.get("value") or []})
+
+
 def _null_first(value: Any) -> tuple[int, Any]:
     return (0, 0) if value is None else (1, value)
 
@@ -329,7 +382,7 @@ def _tie_break(scene: SceneRecord) -> tuple[Any, ...]:
     return (0, scene.id, ()) if scene.title is None else (1, 0, natural_key(scene.title))
 
 
-def _page(rows: list[SceneRecord], page: int | None, per_page: int | None) -> list[SceneRecord]:
+def _page(rows: list[Any], page: int | None, per_page: int | None) -> list[Any]:
     """page defaults to 1 (< 1 becomes 1); per_page defaults to 25, negative means all, 0 means none."""
     per_page = 25 if per_page is None else per_page
     if per_page < 0:

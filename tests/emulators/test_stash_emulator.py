@@ -233,10 +233,10 @@ def test_required_variables_and_filters_the_profile_lacks() -> None:
 def test_scene_filters_the_emulator_does_not_model_fail_loudly(emu: StashEmulator) -> None:
     emu.add_scene()
     response = post(emu, q.CHANGED_SCENE_IDS, "ChangedSceneIds",
-                    {"scene_filter": {"tags": {"value": ["1"], "modifier": "INCLUDES"}}, "filter": {}})
+                    {"scene_filter": {"path": {"value": "/x", "modifier": "INCLUDES"}}, "filter": {}})
     body = response.json()
     assert body["data"] is None
-    assert "tags" in body["errors"][0]["message"]
+    assert "path" in body["errors"][0]["message"]
 
 
 def test_paging_defaults_all_and_count_only(emu: StashEmulator) -> None:

@@ -1,4 +1,6 @@
-from plexsync_gui.core.paths import PathRule, basename, map_path, normalise, same_file
+import unicodedata
+
+from plexsync_gui.core.paths import PathRule, basename, map_path, normalise, same_file, unicode_forms
 
 
 def test_longest_prefix_rule_wins():
@@ -33,3 +35,16 @@ def test_posix_paths_stay_case_sensitive():
 def test_basename_of_either_separator():
     assert basename("D:\\x\\y.mp4") == "y.mp4"
     assert basename("/x/y.mp4") == "y.mp4"
+
+
+def test_unicode_forms_compare_equal_and_lookups_get_both():
+    nfc = "/media/Café Noël.mp4"
+    nfd = unicodedata.normalize("NFD", nfc)
+    assert nfc != nfd and same_file(nfc, nfd) and normalise(nfd) == nfc
+    assert unicode_forms(nfc) == [nfc, nfd] and unicode_forms(nfd) == [nfd, nfc]
+    assert unicode_forms("/media/plain.mp4") == ["/media/plain.mp4"]
+
+
+def test_a_rule_in_one_form_maps_a_path_in_the_other():
+    rule = PathRule(unicodedata.normalize("NFD", "/data/Vidéos"), "/media")
+    assert map_path("/data/Vidéos/a.mp4", [rule]) == "/media/a.mp4"

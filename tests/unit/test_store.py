@@ -1,6 +1,8 @@
+import sqlite3
+
 import pytest
 
-from plexsync_gui.core.store import NewJob, Store
+from plexsync_gui.core.store import NewJob, OwnedItem, Store, SyncState
 
 
 @pytest.fixture
@@ -88,9 +90,17 @@ def test_one_dead_letter_per_scene(store):
 def test_new_data_brings_a_scene_back_from_the_dead_letters(store):
     store.enqueue([job("1", "h1")])
     store.dead_letter(store.claim_next(), "PlexNotFound", "none", 12)
-    assert store.known_hashes(["1"]) == {"1": {"h1"}}
+    assert store.settled_hashes(["1"]) == {"1": {"h1"}}
     store.enqueue([job("1", "h2")])
     assert store.list_dead_letters() == [] and len(store.list_jobs()) == 1
+
+
+def test_a_live_job_alone_settles_its_scene(store):
+    store.enqueue([job("1", "pushed")])
+    store.finish(store.claim_next(), {"pushed_hash": "pushed"}, None)
+    assert store.settled_hashes(["1"]) == {"1": {"pushed"}}
+    store.enqueue([job("1", "queued")])
+    assert store.settled_hashes(["1", "2"]) == {"1": {"queued"}}  # a change back to "pushed" must replace it
 
 
 def test_discard_and_purge(store):
@@ -133,3 +143,28 @@ def test_seen_stamps_of_some_scenes_or_of_all(store):
     assert store.seen_updated_at() == dict(seen)
     assert store.seen_updated_at(["5", "1100", "unseen", "missing"]) == {"5": seen[5][1], "1100": seen[1100][1]}
     assert store.seen_updated_at([]) == {}
+
+
+def test_a_version_1_database_moves_what_was_written_to_the_plex_item(tmp_path):
+    path = tmp_path / "v1.db"
+    with sqlite3.connect(path) as db:
+        db.execute("CREATE TABLE sync_state (scene_id TEXT PRIMARY KEY, rating_key TEXT, pushed_hash TEXT, "
+                   "written TEXT, poster_sha1 TEXT, seen_updated_at TEXT, synced_at REAL)")
+        db.execute("INSERT INTO sync_state VALUES ('7', '70', 'h', '{\"title\": \"T\"}', 'sha', 'u', 1.0)")
+        db.execute("PRAGMA user_version=1")
+    store = Store(path)
+    try:
+        assert store.sync_state("7") == SyncState("7", "70", "h", "u", 1.0)
+        assert store.owned_item("70", "/any") == OwnedItem("70", None, {"title": "T"}, "sha")
+    finally:
+        store.close()
+
+
+def test_what_was_written_follows_the_plex_item_not_the_scene(store):
+    store.enqueue([job("1")])
+    store.finish(store.claim_next(), {"rating_key": "70"}, None, OwnedItem("70", "/media/a.mp4", {"title": "T"}))
+    store.drop_scene("1")  # deleted in Stash; re-added later under another id, with the same file
+    assert store.owned_item(None, "/media/a.mp4") == OwnedItem("70", "/media/a.mp4", {"title": "T"})
+    assert store.owned_item(None, "/media/other.mp4") is None
+    store.forget_item("2", "70")  # the item turned out gone
+    assert store.owned_item("70", "/media/a.mp4") == OwnedItem("70")
