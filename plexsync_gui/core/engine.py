@@ -111,13 +111,16 @@ class SyncEngine:
             else:
                 metas.append(scene_from_stash(raw))
         settled = self.store.settled_hashes([m.scene_id for m in metas])
-        jobs = []
+        jobs, unchanged = [], []
         for meta in metas:
             digest = payload_hash(meta, self.config.fields)
             if not force and digest in settled.get(meta.scene_id, set()):
-                result.unchanged += 1
+                unchanged.append((meta.scene_id, digest))
                 continue
             jobs.append(NewJob(meta.scene_id, meta.display_title, meta.path, meta.to_json(), digest, force))
+        result.unchanged = len(unchanged)
+        for scene_id in self.store.drop_stale_dead_letters(unchanged):
+            log.info("scene %s: dead letter dropped, Stash is back at the values Plex already has", scene_id)
         result.queued = self.store.enqueue(jobs, now=self.clock(),
                                            seen=[(m.scene_id, m.updated_at) for m in metas if m.updated_at])
         return result

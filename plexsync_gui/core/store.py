@@ -339,6 +339,24 @@ class Store:
             )
             self._add_activity(db, job, "failed", f"{error_type}: {message}")
 
+    def drop_stale_dead_letters(self, current: list[tuple[str, str]]) -> list[str]:
+        """Drop the dead letters Stash has moved past: the scene's current payload hash (given per scene) is the one
+        already pushed to Plex, so retrying the older dead letter would write a stale value over it. Returns the
+        scene ids whose dead letter went."""
+        stale: list[str] = []
+        with self._tx() as db:
+            for chunk in _chunks([scene_id for scene_id, _ in current], 500):
+                rows = db.execute(
+                    "SELECT d.scene_id, d.payload_hash, s.pushed_hash FROM dead_letters d "
+                    f"JOIN sync_state s ON s.scene_id = d.scene_id WHERE d.scene_id IN ({','.join('?' * len(chunk))})",
+                    chunk,
+                ).fetchall()
+                digests = dict(current)
+                stale += [r[0] for r in rows if r[2] == digests[r[0]] and r[1] != digests[r[0]]]
+            for scene_id in stale:
+                db.execute("DELETE FROM dead_letters WHERE scene_id = ?", (scene_id,))
+        return stale
+
     def drop_scene(self, scene_id: str) -> None:
         """A scene deleted in Stash: nothing left to sync, nothing to retry. What PlexSync wrote to its Plex item
         stays with the item, for a scene re-added with the same file."""

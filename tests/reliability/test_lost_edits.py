@@ -68,6 +68,22 @@ def test_a_dead_letter_stays_one_when_stash_sends_the_same_payload(session, stas
     assert len(session.store.list_dead_letters()) == 1 and session.store.list_jobs() == []
 
 
+def test_a_dead_letter_stash_has_moved_past_is_dropped(without_posters, library, stash, plex):
+    """Plex holds A, B failed for good, Stash goes back to A: retrying B would write a stale value over A."""
+    session = without_posters
+    scene_id, rating_key = synced(session, library, title="A")
+    stash.update_scene(scene_id, title="B")
+    session.poller.poll()
+    plex.fail_next(400, route="/library/sections")  # Plex refuses the edit: B lands in the dead letters
+    session.engine.process_due()
+    assert [d["scene_id"] for d in session.store.list_dead_letters()] == [scene_id]
+    stash.advance(5)
+    stash.update_scene(scene_id, title="A")
+    assert session.poller.poll().enqueued.queued == 0
+    assert session.store.list_dead_letters() == [] and session.store.list_jobs() == []
+    assert plex.item_state(rating_key)["title"] == "A"
+
+
 def test_a_second_edit_in_the_same_stash_second_is_synced(session, library, stash, plex):
     scene_id, rating_key = synced(session, library, title="Original")
     first = stash.update_scene(scene_id, title="First edit")
