@@ -32,7 +32,17 @@ from plexsync_gui.core.process_lock import ProcessLock, ProcessLockBusy
 from plexsync_gui.core.runner import Runner
 from plexsync_gui.core.secrets import Secrets, resolve_secrets
 from plexsync_gui.core.security import config_permission_problem, tls_warnings
-from plexsync_gui.core.session import DatabaseUnusable, Locations, Session, client_id, locate, open_session, open_store
+from plexsync_gui.core.session import (
+    DatabaseUnusable,
+    DataDirUnusable,
+    Locations,
+    Session,
+    client_id,
+    locate,
+    open_session,
+    open_store,
+    prepare_folders,
+)
 from plexsync_gui.core.store import Store
 
 log = logging.getLogger("plexsync")
@@ -269,6 +279,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         with _environment(args) as (locations, config, resolved):
             secrets.extend(resolved.values() if resolved else [])
+            prepare_folders(locations)
             setup_logging(locations.log_dir, secrets, args.verbose)
             if args.command != "check":  # check lists it with its other findings
                 for warning in _permission_warnings(locations, config):
@@ -278,7 +289,7 @@ def main(argv: list[str] | None = None) -> int:
         return _failed(str(exc), exc.code, secrets)
     except ConfigError as exc:
         return _failed(f"config error: {exc}", EXIT_INPUT, secrets)
-    except (ProcessLockBusy, DatabaseUnusable) as exc:
+    except (ProcessLockBusy, DatabaseUnusable, DataDirUnusable) as exc:
         return _failed(str(exc), EXIT_INPUT, secrets)
     except StashError as exc:
         return _failed(f"stash: {exc}", EXIT_UNREACHABLE, secrets)
