@@ -19,6 +19,7 @@ import tomli_w
 
 from plexsync_gui.core.logs import redact
 from plexsync_gui.core.paths import PathRule, is_windows_path, normalise
+from plexsync_gui.core.private_files import make_private_dirs
 
 
 # `key = value` where the key names a secret; the value as far as TOML could take it (a string, a list, a bare word)
@@ -280,7 +281,7 @@ def config_to_dict(config: Config) -> dict[str, Any]:
 
 def save_config(path: Path, config: Config) -> None:
     """Write atomically with mode 0600: the file may hold a plaintext secret when no keyring exists."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    make_private_dirs(path.parent)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".config-", suffix=".toml")
     try:
         with os.fdopen(fd, "wb") as handle:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from plexsync_gui.core.config import Config, save_config
 from plexsync_gui.core.logs import setup_logging
 from plexsync_gui.core.session import locate, prepare_folders
 from plexsync_gui.core.store import NewJob, Store
@@ -92,6 +93,13 @@ def test_the_cli_leaves_only_private_files_and_folders(cli, library, tmp_path, u
     assert {str(p.relative_to(tmp_path)): mode(p) for p in tree} == {
         str(p.relative_to(tmp_path)): 0o700 if p.is_dir() else 0o600 for p in tree}
     assert {p.name for p in tree} >= {"data", "logs", "plexsync.db", "plexsync.log", "processing.lock"}
+
+
+@posix_only
+def test_a_config_folder_the_app_creates_is_private(tmp_path, umask):
+    path = tmp_path / "new" / "plexsync" / "config.toml"
+    save_config(path, Config())
+    assert (mode(path), mode(path.parent), mode(path.parent.parent)) == (0o600, 0o700, 0o700)
 
 
 @posix_only
