@@ -1,9 +1,9 @@
 """Text from Stash, Plex and the file system made safe to print on a terminal.
 
-Titles and file names may hold control characters: an escape sequence (`\\x1b]0;…\\x07` retitles the window, `\\x1b[2J`
-clears it), a carriage return that overwrites the start of the line, or bidi overrides that show a name reversed.
-Printed as they are, they let a file name rewrite what the user sees. Made visible as escapes, they are shown, not
-obeyed.
+Titles and file names may hold control characters: an escape sequence (`\\x1b]0;…\\x07` retitles the window,
+`\\x1b[2J` clears it), a carriage return that overwrites the start of the line, or bidi overrides that show a name
+reversed. Printed as they are, they let a file name rewrite what the user sees; made visible as escapes, they are
+shown, not obeyed.
 """
 
 from __future__ import annotations
