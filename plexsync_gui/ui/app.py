@@ -24,10 +24,10 @@ from plexsync_gui import __version__
 from plexsync_gui.core.autostart import Autostart, autostart_for_platform, launch_command
 from plexsync_gui.core.config import Config, ConfigError, load_config
 from plexsync_gui.core.logs import setup_logging
+from plexsync_gui.core.private_files import make_private_dirs
 from plexsync_gui.core.quarantine import move_aside
 from plexsync_gui.core.secrets import Secrets, resolve_secrets
 from plexsync_gui.core.security import config_permission_problem, unverified_servers
-from plexsync_gui.core.private_files import make_private_dirs
 from plexsync_gui.core.session import DataDirUnusable, Locations, locate, prepare_folders
 from plexsync_gui.ui.crash import install_crash_handler, install_signal_handlers
 from plexsync_gui.ui.gc_guard import GuiThreadGarbageCollector
