@@ -8,7 +8,6 @@ stderr, never a traceback.
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import signal
 import sys
@@ -32,8 +31,19 @@ from plexsync_gui.core.process_lock import ProcessLock, ProcessLockBusy
 from plexsync_gui.core.runner import Runner
 from plexsync_gui.core.secrets import Secrets, resolve_secrets
 from plexsync_gui.core.security import config_permission_problem, tls_warnings
-from plexsync_gui.core.session import DatabaseUnusable, Locations, Session, client_id, locate, open_session, open_store
+from plexsync_gui.core.session import (
+    DatabaseUnusable,
+    DataDirUnusable,
+    Locations,
+    Session,
+    client_id,
+    locate,
+    open_session,
+    open_store,
+    prepare_folders,
+)
 from plexsync_gui.core.store import Store
+from plexsync_gui.core.terminal import json_line, visible
 
 log = logging.getLogger("plexsync")
 
@@ -121,19 +131,19 @@ def cmd_check(config: Config, secrets: Secrets, locations: Locations) -> int:
     stash = check_stash(config.stash.url, secrets.stash_api_key, config.stash.timeout, config.stash.verify)
     if not stash.ok:
         raise CliError(f"stash: {stash.message}", EXIT_UNREACHABLE)
-    print(f"Stash  {config.stash.url}  ok  {stash.message}")
+    _say(f"Stash  {config.stash.url}  ok  {stash.message}")
     plex = check_plex(config.plex.url, secrets.plex_token, config.plex.timeout, config.plex.verify)
     if not plex.ok:
         raise CliError(f"plex: {plex.message}", EXIT_UNREACHABLE)
-    print(f"Plex   {config.plex.url}  ok  {plex.message}")
+    _say(f"Plex   {config.plex.url}  ok  {plex.message}")
     for title in plex.libraries:
-        print(f"  {title}: {', '.join(plex.folders[title]) or '(no folders)'}")
+        _say(f"  {title}: {', '.join(plex.folders[title]) or '(no folders)'}")
     titles = {title.strip().lower() for title in plex.libraries}
     missing = [name for name in config.plex.libraries if name.strip().lower() not in titles]
     if missing:
         raise CliError(f"config error: plex.libraries: no movie or show library named {missing[0]!r}", EXIT_INPUT)
     for warning in unverified + _permission_warnings(locations, config):
-        print(f"warning: {warning}")
+        _say(f"warning: {warning}")
     return EXIT_OK
 
 
@@ -145,7 +155,7 @@ def cmd_sync(session: Session, args: argparse.Namespace) -> int:
         result = engine.sync_recent(args.recent, args.force)
     else:
         result = engine.sync_scenes(args.scene, args.force)
-    print(f"queued {result.queued}, unchanged {result.unchanged}, removed {result.deleted}")
+    _say(f"queued {result.queued}, unchanged {result.unchanged}, removed {result.deleted}")
     if result.unknown:
         raise CliError(f"unknown scene id(s) in Stash: {', '.join(result.unknown)}", EXIT_INPUT)
     return EXIT_OK
@@ -159,12 +169,12 @@ def cmd_process(session: Session, args: argparse.Namespace) -> int:
             raise CliError(f"paused: {engine.auth_problem}", EXIT_UNREACHABLE)
         summary = engine.process_due()
     counts = session.store.counts()
-    print(f"synced {summary.synced}, retrying {summary.retried}, failed {summary.failed}; "
+    _say(f"synced {summary.synced}, retrying {summary.retried}, failed {summary.failed}; "
           f"{counts['pending'] + counts['retry_wait']} still queued, {counts['dlq']} dead letters")
     if engine.auth_problem:
         raise CliError(f"paused: {engine.auth_problem}", EXIT_UNREACHABLE)
     if summary.stopped_reason:
-        print(f"warning: stopped early: {summary.stopped_reason}", file=sys.stderr)
+        _say(f"warning: stopped early: {summary.stopped_reason}", err=True)
     return EXIT_OK
 
 
@@ -195,17 +205,17 @@ def cmd_status(store: Store, args: argparse.Namespace) -> int:
               "paused": store.get(AUTH_PAUSE_KEY), "stash_cursor": store.get(WATERMARK_KEY),
               "stash_error": stash_error(store), "database_notice": database_notice(store)}
     if args.json:
-        print(json.dumps(status, ensure_ascii=False))
+        print(json_line(status))
         return EXIT_OK
-    print(f"pending {status['pending']}, retry_wait {status['retry_wait']}, in_progress {status['in_progress']}, "
+    _say(f"pending {status['pending']}, retry_wait {status['retry_wait']}, in_progress {status['in_progress']}, "
           f"dead letters {status['dlq']}, synced {status['synced']}")
-    print(f"circuit breaker {status['breaker']}" + (f"; PAUSED: {status['paused']}" if status["paused"] else ""))
+    _say(f"circuit breaker {status['breaker']}" + (f"; PAUSED: {status['paused']}" if status["paused"] else ""))
     if status["stash_error"]:
         problem = status["stash_error"]
-        print(f"Stash polls failing since {problem.get('since')} ({problem.get('failures')} in a row): "
+        _say(f"Stash polls failing since {problem.get('since')} ({problem.get('failures')} in a row): "
               f"{problem.get('message')}")
     if status["database_notice"]:
-        print(f"note ({status['database_notice'].get('at')}): {status['database_notice'].get('message')}")
+        _say(f"note ({status['database_notice'].get('at')}): {status['database_notice'].get('message')}")
     return EXIT_OK
 
 
@@ -214,7 +224,7 @@ def cmd_queue(store: Store, args: argparse.Namespace) -> int:
         return _print_rows(store.list_jobs(), args.json, ("id", "scene_id", "status", "attempts", "next_retry_at",
                                                           "title", "last_error"))
     ids = None if args.all else _existing(store, args.ids, "jobs")
-    print(f"{store.retry_now(ids)} job(s) due now")
+    _say(f"{store.retry_now(ids)} job(s) due now")
     return EXIT_OK
 
 
@@ -223,13 +233,13 @@ def cmd_dlq(store: Store, args: argparse.Namespace) -> int:
         return _print_rows(store.list_dead_letters(), args.json, ("id", "scene_id", "error_type", "attempts",
                                                                   "failed_at", "title", "error"))
     if args.action == "purge":
-        print(f"purged {store.purge_dead_letters(args.older_than * 86400)} dead letter(s)")
+        _say(f"purged {store.purge_dead_letters(args.older_than * 86400)} dead letter(s)")
         return EXIT_OK
     ids = None if args.all else _existing(store, args.ids, "dead_letters")
     if args.action == "retry":
-        print(f"{store.retry_dead_letters(ids)} dead letter(s) moved back to the queue")
+        _say(f"{store.retry_dead_letters(ids)} dead letter(s) moved back to the queue")
     else:
-        print(f"discarded {store.discard_dead_letters(ids)} dead letter(s)")
+        _say(f"discarded {store.discard_dead_letters(ids)} dead letter(s)")
     return EXIT_OK
 
 
@@ -242,14 +252,14 @@ def _existing(store: Store, ids: list[int], table: str) -> list[int]:
 
 def _print_rows(rows: list[dict[str, Any]], as_json: bool, columns: tuple[str, ...]) -> int:
     if as_json:
-        print(json.dumps(rows, ensure_ascii=False))
+        print(json_line(rows))
         return EXIT_OK
     if not rows:
-        print("(empty)")
+        _say("(empty)")
         return EXIT_OK
     print("\t".join(columns))
-    for row in rows:
-        print("\t".join("" if row[c] is None else str(row[c]).replace("\n", " ")[:120] for c in columns))
+    for row in rows:  # each cell made visible on its own: the tabs between them are the table's
+        print("\t".join("" if row[c] is None else visible(str(row[c])[:120]) for c in columns))
     return EXIT_OK
 
 
@@ -269,16 +279,17 @@ def main(argv: list[str] | None = None) -> int:
     try:
         with _environment(args) as (locations, config, resolved):
             secrets.extend(resolved.values() if resolved else [])
+            prepare_folders(locations)
             setup_logging(locations.log_dir, secrets, args.verbose)
             if args.command != "check":  # check lists it with its other findings
                 for warning in _permission_warnings(locations, config):
-                    print(f"plexsync: warning: {warning}", file=sys.stderr)
+                    _say(f"plexsync: warning: {warning}", err=True)
             return _dispatch(args, locations, config, resolved)
     except CliError as exc:
         return _failed(str(exc), exc.code, secrets)
     except ConfigError as exc:
         return _failed(f"config error: {exc}", EXIT_INPUT, secrets)
-    except (ProcessLockBusy, DatabaseUnusable) as exc:
+    except (ProcessLockBusy, DatabaseUnusable, DataDirUnusable) as exc:
         return _failed(str(exc), EXIT_INPUT, secrets)
     except StashError as exc:
         return _failed(f"stash: {exc}", EXIT_UNREACHABLE, secrets)
@@ -293,8 +304,14 @@ def main(argv: list[str] | None = None) -> int:
 
 def _failed(message: str, code: int, secrets: list[str]) -> int:
     """Print one redacted line: an exception text may carry a URL with a token or key."""
-    print(f"plexsync: {redact(message, secrets)}", file=sys.stderr)
+    _say(f"plexsync: {redact(message, secrets)}", err=True)
     return code
+
+
+def _say(text: str, err: bool = False) -> None:
+    """Every human-readable line goes through here: titles, paths and error texts come from Stash, Plex and file
+    names, and their control characters are printed as visible escapes, never obeyed by the terminal."""
+    print(visible(text), file=sys.stderr if err else sys.stdout)
 
 
 def _permission_warnings(locations: Locations, config: Config | None) -> list[str]:

@@ -7,6 +7,7 @@ ever shows a traceback for a typo. Unknown keys are errors too: a misspelt optio
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 import tomllib
 from dataclasses import dataclass, field, fields
@@ -16,7 +17,16 @@ from urllib.parse import urlparse
 
 import tomli_w
 
+from plexsync_gui.core.logs import redact
 from plexsync_gui.core.paths import PathRule, is_windows_path, normalise
+from plexsync_gui.core.private_files import make_private_dirs
+
+
+# `key = value` where the key names a secret; the value as far as TOML could take it (a string, a list, a bare word)
+_SECRET_ASSIGNMENT = re.compile(r"""(?i)[\w-]*(?:token|api_?key|secret|password)[\w-]*["']?[ \t]*=[ \t]*"""
+                                r"""(\[[^\]\n]*\]?|"[^"\n]*"?|'[^'\n]*'?|[^\s,}\]]+)""")
+_VALUE_WORD = re.compile(r"""[^\s"'\[\],{}]+""")
+_SHORTEST_SECRET = 4  # shorter values (true, 1) would mask ordinary words of the message
 
 
 class ConfigError(Exception):
@@ -103,6 +113,7 @@ _SECTIONS: dict[str, type] = {
     "fields": FieldToggles,
     "desktop": DesktopSettings,
 }
+SECRET_KEYS = frozenset({"plex.token", "stash.api_key"})
 LIMITS: dict[str, tuple[float, float]] = {
     "stash.timeout": (1, 600),
     "plex.timeout": (1, 600),
@@ -121,10 +132,19 @@ def load_config(path: Path) -> Config:
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"cannot read {path}: {exc}") from None
     try:
-        data = tomllib.loads(text)
+        return config_from_dict(tomllib.loads(text))
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path} is not valid TOML: {exc}") from None
-    return config_from_dict(data)
+        raise ConfigError(redact(f"{path} is not valid TOML: {exc}", secrets_in_text(text))) from None
+    except ConfigError as exc:
+        raise ConfigError(redact(str(exc), secrets_in_text(text))) from None
+
+
+def secrets_in_text(text: str) -> list[str]:
+    """The values assigned to anything named like a secret (token, api_key, password…) in a config's raw text, read
+    without a TOML parser: the text may be broken, and a value pasted into the wrong key, a misspelt key or a line
+    the parser quotes must still never reach stderr or a dialog, which show config errors before logging exists."""
+    values = (part for match in _SECRET_ASSIGNMENT.finditer(text) for part in _VALUE_WORD.findall(match.group(1)))
+    return sorted({value for value in values if len(value) >= _SHORTEST_SECRET}, key=len, reverse=True)
 
 
 def config_from_dict(data: dict[str, Any]) -> Config:
@@ -156,26 +176,32 @@ def _section(name: str, cls: type, values: dict[str, Any]) -> Any:
 
 def _coerce(key: str, value: Any, default: Any, declared: Any) -> Any:
     """Check a value against the field's type; ints are accepted where floats are expected."""
+    got = _shown(key, value)
     if isinstance(default, bool):
         if not isinstance(value, bool):
-            raise ConfigError(f"{key}: must be true or false, got {value!r}")
+            raise ConfigError(f"{key}: must be true or false, got {got}")
         return value
     if isinstance(default, (int, float)):
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise ConfigError(f"{key}: must be a number, got {value!r}")
+            raise ConfigError(f"{key}: must be a number, got {got}")
         if isinstance(default, int) and not isinstance(value, int):
-            raise ConfigError(f"{key}: must be a whole number, got {value!r}")
+            raise ConfigError(f"{key}: must be a whole number, got {got}")
         low, high = LIMITS.get(key, (float("-inf"), float("inf")))
         if not low <= value <= high:
-            raise ConfigError(f"{key}: must be between {low:g} and {high:g}, got {value!r}")
+            raise ConfigError(f"{key}: must be between {low:g} and {high:g}, got {got}")
         return type(default)(value)
     if isinstance(default, list):
         if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
-            raise ConfigError(f"{key}: must be a list of non-empty strings, got {value!r}")
+            raise ConfigError(f"{key}: must be a list of non-empty strings, got {got}")
         return [v.strip() for v in value]
     if not isinstance(value, str):
-        raise ConfigError(f"{key}: must be a string, got {value!r}")
+        raise ConfigError(f"{key}: must be a string, got {got}")
     return value
+
+
+def _shown(key: str, value: Any) -> str:
+    """How an error names a wrong value: quoted, except a secret's, whose type is all the message may say."""
+    return f"a {type(value).__name__}" if key in SECRET_KEYS else repr(value)
 
 
 def _path_rules(value: Any) -> list[PathRule]:
@@ -255,7 +281,7 @@ def config_to_dict(config: Config) -> dict[str, Any]:
 
 def save_config(path: Path, config: Config) -> None:
     """Write atomically with mode 0600: the file may hold a plaintext secret when no keyring exists."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    make_private_dirs(path.parent)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".config-", suffix=".toml")
     try:
         with os.fdopen(fd, "wb") as handle:

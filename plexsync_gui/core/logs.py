@@ -10,6 +10,9 @@ import logging
 import re
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
+from typing import IO
+
+from plexsync_gui.core.private_files import make_private_dirs, open_private_append
 
 _URL_SECRET = re.compile(r"(?i)((?:x-plex-token|apikey|api_key|token)=)[^&\s'\"]+")
 MASK = "***"
@@ -37,6 +40,14 @@ class RedactingFilter(logging.Filter):
         return True
 
 
+class PrivateRotatingFileHandler(RotatingFileHandler):
+    """Every log file it opens (the first and each one after a rollover) is created with mode 0600: logs carry
+    titles, paths and error texts, which are nobody else's business on a shared machine."""
+
+    def _open(self) -> IO[str]:
+        return open_private_append(Path(self.baseFilename), self.encoding, self.errors)
+
+
 def setup_logging(log_dir: Path | None, secrets: list[str], verbose: bool = False) -> None:
     """Terminal at WARNING (INFO with verbose), plus a rotating file at INFO when `log_dir` is given."""
     root = logging.getLogger()
@@ -51,8 +62,8 @@ def setup_logging(log_dir: Path | None, secrets: list[str], verbose: bool = Fals
     console.addFilter(redacting)
     root.addHandler(console)
     if log_dir is not None:
-        log_dir.mkdir(parents=True, exist_ok=True)
-        file_handler = RotatingFileHandler(log_dir / "plexsync.log", maxBytes=5_000_000, backupCount=5,
+        make_private_dirs(log_dir)
+        file_handler = PrivateRotatingFileHandler(log_dir / "plexsync.log", maxBytes=5_000_000, backupCount=5,
                                            encoding="utf-8")
         file_handler.setLevel(logging.INFO)
         file_handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))

@@ -10,6 +10,8 @@ import os
 from pathlib import Path
 from types import TracebackType
 
+from plexsync_gui.core.private_files import make_private_dirs
+
 
 class ProcessLockBusy(Exception):
     """Another PlexSync process is already processing this data directory."""
@@ -21,7 +23,7 @@ class ProcessLock:
         self._fd: int | None = None
 
     def __enter__(self) -> ProcessLock:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        make_private_dirs(self.path.parent)
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
         try:
             _lock(fd)

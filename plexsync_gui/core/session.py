@@ -17,6 +17,7 @@ from plexsync_gui.core.engine import SyncEngine
 from plexsync_gui.core.health import record_database_notice
 from plexsync_gui.core.plex_client import PlexClient, set_client_identity
 from plexsync_gui.core.poller import ChangePoller
+from plexsync_gui.core.private_files import make_private_dirs, tighten
 from plexsync_gui.core.quarantine import move_aside
 from plexsync_gui.core.secrets import Secrets
 from plexsync_gui.core.security import tls_warnings
@@ -34,11 +35,16 @@ class DatabaseUnusable(Exception):
     """The database cannot be read and could not be moved aside either; one line for the user."""
 
 
+class DataDirUnusable(Exception):
+    """The data or log folder is a file, lies under a file, or cannot be created or written; one line for the user."""
+
+
 @dataclass(frozen=True)
 class Locations:
     config_file: Path
     data_dir: Path
     log_dir: Path
+    own_dirs: tuple[Path, ...] = ()  # folders PlexSync named (not the user): made private even when they exist
 
     @property
     def database(self) -> Path:
@@ -51,8 +57,32 @@ def locate(config_file: str | None = None, data_dir: str | None = None) -> Locat
     data = data_dir or os.environ.get("PLEXSYNC_DATA_DIR")
     config_path = Path(config) if config else platformdirs.user_config_path(APP_NAME) / "config.toml"
     data_path = Path(data) if data else platformdirs.user_data_path(APP_NAME)
-    log_path = data_path / "logs" if data else platformdirs.user_log_path(APP_NAME)
-    return Locations(config_path.expanduser(), data_path.expanduser(), log_path.expanduser())
+    log_path = (data_path / "logs" if data else platformdirs.user_log_path(APP_NAME)).expanduser()
+    data_path = data_path.expanduser()
+    own = (log_path,) if data else (data_path, log_path)
+    return Locations(config_path.expanduser(), data_path, log_path, own)
+
+
+def prepare_folders(locations: Locations) -> None:
+    """Create the data and log folders with mode 0700 and tighten the ones PlexSync named, before anything writes
+    there. An unusable folder (a file, a path under a file, no permission) is one DataDirUnusable line here rather
+    than a traceback from whichever write comes first."""
+    for role, folder in (("data", locations.data_dir), ("log", locations.log_dir)):
+        try:
+            make_private_dirs(folder)
+        except OSError as exc:
+            raise _unusable(role, folder, exc.strerror or str(exc)) from None
+        if not folder.is_dir():
+            raise _unusable(role, folder, "it is not a folder")
+        if not os.access(folder, os.W_OK | os.X_OK):
+            raise _unusable(role, folder, "it is not writable")
+        if folder in locations.own_dirs:
+            tighten(folder)
+
+
+def _unusable(role: str, folder: Path, reason: str) -> DataDirUnusable:
+    return DataDirUnusable(f"cannot use {folder} as the {role} folder ({reason}); choose another with --data-dir "
+                           "or PLEXSYNC_DATA_DIR")
 
 
 def open_store(locations: Locations, config: Config | None = None, notices: list[str] | None = None) -> Store:

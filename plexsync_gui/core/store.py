@@ -19,6 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from plexsync_gui.core.errors import LONGEST_BACKOFF
+from plexsync_gui.core.private_files import create_private_file, make_private_dirs, tighten
+from plexsync_gui.core.quarantine import COMPANIONS
 
 SCHEMA_VERSION = 2
 ACTIVITY_LIMIT = 2000
@@ -166,11 +168,14 @@ class Store:
     def __init__(self, path: Path | str, max_attempts: int = 5) -> None:
         self.path = Path(path)
         self.default_max_attempts = max_attempts
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        make_private_dirs(self.path.parent)
+        create_private_file(self.path)
         self._db = sqlite3.connect(self.path, isolation_level=None, timeout=30)
         try:
             self._db.row_factory = sqlite3.Row
             self._db.execute("PRAGMA journal_mode=WAL")
+            for companion in COMPANIONS:  # left by an older version under the umask; new ones copy the 0600
+                tighten(self.path.with_name(self.path.name + companion))
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.execute("PRAGMA foreign_keys=ON")
             self._db.executescript(_SCHEMA)

@@ -24,10 +24,11 @@ from plexsync_gui import __version__
 from plexsync_gui.core.autostart import Autostart, autostart_for_platform, launch_command
 from plexsync_gui.core.config import Config, ConfigError, load_config
 from plexsync_gui.core.logs import setup_logging
+from plexsync_gui.core.private_files import make_private_dirs
 from plexsync_gui.core.quarantine import move_aside
 from plexsync_gui.core.secrets import Secrets, resolve_secrets
 from plexsync_gui.core.security import config_permission_problem, unverified_servers
-from plexsync_gui.core.session import Locations, locate
+from plexsync_gui.core.session import DataDirUnusable, Locations, locate, prepare_folders
 from plexsync_gui.ui.crash import install_crash_handler, install_signal_handlers
 from plexsync_gui.ui.gc_guard import GuiThreadGarbageCollector
 from plexsync_gui.ui.main_window import MainWindow
@@ -44,6 +45,7 @@ log = logging.getLogger(__name__)
 
 TRAY_WAIT_MS = 30_000  # at login the panel may come up after us
 TRAY_POLL_MS = 500
+EXIT_CANNOT_START = 2  # as the CLI's exit code for bad input
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -278,7 +280,7 @@ class PlexSyncApp(QObject):
     @Slot()
     def open_log_folder(self) -> None:
         folder = self.startup.locations.log_dir
-        folder.mkdir(parents=True, exist_ok=True)
+        make_private_dirs(folder)
         QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder)))
 
 
@@ -294,6 +296,13 @@ def _autostart(args: argparse.Namespace) -> Autostart | None:
     return autostart_for_platform(launch_command(extra))
 
 
+def _cannot_start(message: str) -> int:
+    """A start that cannot go on: one line on stderr for a terminal launch, a message box for a desktop one."""
+    print(f"plexsync-gui: {message}", file=sys.stderr)
+    QMessageBox.critical(None, "PlexSync cannot start", f"PlexSync cannot start: {message}.")
+    return EXIT_CANNOT_START
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if args.self_check:
@@ -307,6 +316,10 @@ def main(argv: list[str] | None = None) -> int:
     app.setWindowIcon(icon("plexsync"))
     GuiThreadGarbageCollector(app)
     with startup_environment(args) as startup:
+        try:
+            prepare_folders(startup.locations)
+        except DataDirUnusable as exc:
+            return _cannot_start(str(exc))
         setup_logging(startup.locations.log_dir, startup.secrets.values(), args.verbose)
         instance = SingleInstance(str(startup.locations.config_file))
         if instance.handover():

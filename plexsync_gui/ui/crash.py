@@ -24,6 +24,7 @@ from PySide6.QtCore import QCoreApplication, QSocketNotifier, QTimer, qVersion
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from plexsync_gui import __version__
+from plexsync_gui.core.private_files import make_private_dirs, open_private_append
 
 log = logging.getLogger(__name__)
 
@@ -40,8 +41,8 @@ def crash_report(exc_type: type[BaseException], exc: BaseException, tb: Tracebac
 
 def install_crash_handler(log_dir: Path) -> None:
     global _fault_file
-    log_dir.mkdir(parents=True, exist_ok=True)
-    _fault_file = open(log_dir / "crash.log", "a", encoding="utf-8")  # noqa: SIM115 - lives as long as the app
+    make_private_dirs(log_dir)
+    _fault_file = open_private_append(log_dir / "crash.log")  # lives as long as the app
     faulthandler.enable(_fault_file)
     sys.excepthook = _excepthook
 

@@ -27,6 +27,7 @@ from plexsync_gui.core.store import Store
 log = logging.getLogger(__name__)
 
 ROUND_BUDGET = 0.25  # seconds of syncing before the worker returns to its event loop
+LOCK_RETRY_MS = 5000  # how often a worker kept out by another process's lock tries again
 ACTIVITY_ROWS = 500
 
 
@@ -48,6 +49,7 @@ class SyncWorker(QObject):
         self._stop_event = stop_event
         self._paused = False
         self._lock: ProcessLock | None = None
+        self._lock_retry: QTimer | None = None  # runs start() again while another process holds the lock
         self._store: Store | None = None
         self._session: Session | None = None
         self._runner: Runner | None = None
@@ -60,10 +62,7 @@ class SyncWorker(QObject):
 
     @Slot()
     def start(self) -> None:
-        try:
-            self._lock = ProcessLock(self._locations.data_dir).__enter__()
-        except ProcessLockBusy as exc:
-            self.problem.emit(f"{exc} (a `plexsync run`?); stop it to sync from the app")
+        if not self._take_lock():
             return
         notices: list[str] = []
         try:
@@ -83,9 +82,31 @@ class SyncWorker(QObject):
         self._publish_tables()
         self._schedule(0)
 
+    def _take_lock(self) -> bool:
+        """The data directory's processing lock. While another process holds it, say so once and try again every
+        LOCK_RETRY_MS: a `plexsync run` that stops (or a second app that quits) hands over without a restart."""
+        try:
+            self._lock = ProcessLock(self._locations.data_dir).__enter__()
+        except ProcessLockBusy as exc:
+            if self._lock_retry is None:
+                self.problem.emit(f"{exc} (a `plexsync run`?); stop it to sync from the app, which starts syncing "
+                                  "as soon as it stops")
+                self._lock_retry = QTimer(self)
+                self._lock_retry.setSingleShot(True)
+                self._lock_retry.setInterval(LOCK_RETRY_MS)
+                self._lock_retry.timeout.connect(self.start)
+            if not self._stop_event.is_set():
+                self._lock_retry.start()
+            return False
+        if self._lock_retry is not None:
+            log.info("the processing lock of %s is free now; syncing starts", self._locations.data_dir)
+        return True
+
     @Slot()
     def stop(self) -> None:
         """Runs after the current round: the job in progress has finished or been released by then."""
+        if self._lock_retry is not None:
+            self._lock_retry.stop()
         if self._timer is not None:
             self._timer.stop()
         if self._session is not None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import os
 import stat
+import subprocess
+import sys
 import time
 
 import pytest
@@ -175,3 +177,58 @@ def test_a_config_created_by_the_app_is_private(tmp_path):
     path = tmp_path / "new" / "config.toml"
     save_config(path, config)
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+
+
+def _unusable_data_dir(kind: str, tmp_path):
+    """A data folder PlexSync cannot use: `/etc/passwd`-like file, a path under a file, a folder it may not write."""
+    a_file = tmp_path / "a-file"
+    a_file.write_text("not a folder\n")
+    if kind == "a file":
+        return a_file
+    if kind == "under a file":
+        return a_file / "data"
+    if kind == "read-only folder":
+        if os.geteuid() == 0:
+            pytest.skip("root writes into read-only folders")
+        folder = tmp_path / "read-only"
+        folder.mkdir()
+        folder.chmod(0o500)
+        return folder
+    if not os.path.isdir("/sys/kernel"):  # "a folder the kernel refuses": even root cannot create one there
+        pytest.skip("no sysfs")
+    return "/sys/plexsync-data"
+
+
+UNUSABLE_DATA_DIRS = ["a file", "under a file", "read-only folder", "kernel folder"]
+EVERY_COMMAND = [["check"], ["sync", "--all"], ["process"], ["run"], ["status"], ["status", "--json"],
+                 ["queue", "list"], ["queue", "retry-now", "--all"], ["dlq", "list"], ["dlq", "retry", "--all"],
+                 ["dlq", "discard", "--all"], ["dlq", "purge", "--older-than", "1"]]
+
+
+@pytest.mark.parametrize("kind", UNUSABLE_DATA_DIRS)
+def test_an_unusable_data_dir_is_one_line_and_exit_2_for_every_command(cli, tmp_path, kind):
+    data_dir = str(_unusable_data_dir(kind, tmp_path))
+    for command in EVERY_COMMAND:
+        code, out, err = cli("--data-dir", data_dir, *command)
+        assert code == 2, (command, out, err)
+        assert err.startswith(f"plexsync: cannot use {data_dir} as the data folder (") and err.count("\n") == 1, err
+        assert "choose another with --data-dir" in err and "Traceback" not in out + err
+
+
+@pytest.mark.parametrize("kind", ["a file", "under a file"])
+def test_the_desktop_app_says_an_unusable_data_dir_in_one_line_and_a_message_box(tmp_path, kind):
+    """The real `main()` in its own process (it builds its own QApplication), with the modal box recorded instead
+    of shown."""
+    data_dir = str(_unusable_data_dir(kind, tmp_path))
+    program = ("import sys\n"
+               "from PySide6.QtWidgets import QMessageBox\n"
+               "QMessageBox.critical = staticmethod(lambda parent, title, text: print('BOX:', text) or 0)\n"
+               "from plexsync_gui.ui.app import main\n"
+               "sys.exit(main(sys.argv[1:]))\n")
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PLEXSYNC_CONFIG": str(tmp_path / "none.toml")}
+    result = subprocess.run([sys.executable, "-c", program, "--data-dir", data_dir], capture_output=True, text=True,
+                            env=env, timeout=120)
+    assert result.returncode == 2, result
+    assert result.stderr.startswith(f"plexsync-gui: cannot use {data_dir} as the data folder (")
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr + result.stdout
+    assert result.stdout.startswith(f"BOX: PlexSync cannot start: cannot use {data_dir} as the data folder (")

@@ -85,12 +85,6 @@ def test_names_differ_per_config_file_and_not_per_spelling(runtime_dir, tmp_path
     assert Path(a).parent == runtime_dir
 
 
-def test_without_runtime_dir_the_name_is_a_plain_one(monkeypatch, tmp_path):
-    monkeypatch.delenv("XDG_RUNTIME_DIR", raising=False)
-    name = instance_name(tmp_path / "config.toml")
-    assert name.startswith("plexsync-") and os.sep not in name
-
-
 def test_socket_is_private_to_the_user(first):
     assert os.stat(first.name).st_mode & 0o077 == 0
 
