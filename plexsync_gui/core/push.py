@@ -33,6 +33,7 @@ from plexsync_gui.core.store import Job, SyncState
 log = logging.getLogger(__name__)
 
 POSTER_REFUSALS = (400, 413, 500)
+NOT_APPLICABLE = "not_applicable"  # key of the sync state's `written`: the fields last reported as not applicable
 
 
 @dataclass
@@ -90,8 +91,9 @@ def push(lane: Lane, task: PushTask) -> PushResult:
 def _push(lane: Lane, task: PushTask, result: PushResult) -> None:
     state, config = task.state, task.config
     item = _item_for(lane, task, result)
+    last_written = (state.written if state else None) or {}
     want, not_applicable = _fields_for(item, desired_fields(task.scene, config.fields))
-    plan = plan_edit(want, item.snapshot, state.written if state else None, config.sync.preserve_plex_edits)
+    plan = plan_edit(want, item.snapshot, last_written, config.sync.preserve_plex_edits)
     if plan.params:
         lane.plex.apply(item, plan.params)
     notes: list[str] = []
@@ -102,7 +104,9 @@ def _push(lane: Lane, task: PushTask, result: PushResult) -> None:
     if plan.preserved:
         detail += f"; kept Plex edits to {describe_fields(plan.preserved)}"
     if not_applicable:
-        detail += f"; {describe_fields(not_applicable)}: not applicable to episodes"
+        plan.written[NOT_APPLICABLE] = not_applicable
+        if last_written.get(NOT_APPLICABLE) != not_applicable:  # said once, not on every later sync
+            detail += f"; {describe_fields(not_applicable)}: not applicable to episodes, not sent"
     detail += "".join(f"; {note}" for note in notes)
     result.rating_key, result.written, result.poster_sha1, result.detail = (
         item.rating_key, plan.written, poster_sha1, detail)

@@ -444,6 +444,7 @@ class PlexEmulator:
         self.token = token
         self.latency = latency
         self.item_section_id = True
+        self.broken_items: set[str] = set()  # ratingKeys whose edits get HTTP 500, as PMS answers a damaged item
         self.max_request_line: int | None = None
         self.listing_tag_limit = listing_tag_limit
         self.tag_edit_mode = tag_edit_mode
@@ -978,6 +979,8 @@ class PlexEmulator:
         items = [self._items[key] for key in rating_keys]
         if any(item.section_key != section.key for item in items):
             raise HttpError(400)
+        if self.broken_items.intersection(rating_keys):
+            raise HttpError(500)
         plan = parse_edit(request.params)
         for item in items:
             self._apply_edit(item, plan)
