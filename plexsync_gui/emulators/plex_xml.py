@@ -95,6 +95,8 @@ def section_elem(section: Section) -> ET.Element:
         createdAt=section.created_at,
         updatedAt=section.created_at,
         scannedAt=section.created_at,
+        contentChangedAt=section.created_at,
+        metadataAgentProviderGroupId=section.key,
     )
     for location_id, path in section.locations:
         element("Location", elem, id=location_id, path=path)
