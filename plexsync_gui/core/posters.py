@@ -40,15 +40,15 @@ def _scaled_jpeg(data: bytes, limit: int) -> bytes | None:
     from PIL import Image
 
     try:
-        with Image.open(io.BytesIO(data)) as image:
-            image = image.convert("RGB")
-    except (OSError, ValueError, Image.DecompressionBombError):
+        with Image.open(io.BytesIO(data)) as opened:
+            image = opened.convert("RGB")
+        image.thumbnail((MAX_POSTER_SIDE, MAX_POSTER_SIDE))
+        while min(image.size) >= 16:
+            out = io.BytesIO()
+            image.save(out, "JPEG", quality=JPEG_QUALITY, optimize=True)
+            if out.tell() <= limit:
+                return out.getvalue()
+            image = image.resize((image.width // 2, image.height // 2))
+    except (OSError, ValueError, KeyError, Image.DecompressionBombError):  # KeyError: no JPEG encoder in this build
         return None
-    image.thumbnail((MAX_POSTER_SIDE, MAX_POSTER_SIDE))
-    while min(image.size) >= 16:
-        out = io.BytesIO()
-        image.save(out, "JPEG", quality=JPEG_QUALITY, optimize=True)
-        if out.tell() <= limit:
-            return out.getvalue()
-        image = image.resize((image.width // 2, image.height // 2))
     return None
