@@ -1,8 +1,9 @@
-"""Plan the one PUT that brings a Plex item in line with a scene.
+"""Plan the edit that brings a Plex item in line with a scene, and cut it into PUTs a proxy lets through.
 
 Pure logic over plain values, so every rule is unit-testable: which fields changed, which someone edited in Plex
-(and `preserve_plex_edits` keeps), how tag lists are replaced exactly, and how the studio collection follows the
-studio. See shared/docs/plex-protocol.md §7-§8 for the parameter grammar.
+(and `preserve_plex_edits` keeps), how tag lists are replaced exactly, how the studio collection follows the
+studio, which fields an episode has at all, and how a long edit is split. See shared/docs/plex-protocol.md §7-§8 for
+the parameter grammar.
 """
 
 from __future__ import annotations
@@ -18,6 +19,13 @@ LIST_FIELDS = ("genre", "actor")
 # The PUT carries everything in its query string. Python's and many servers' request-line limit is 64 KiB; PMS's
 # own limit is unknown, so stay below the smallest known one rather than find out with a half-applied library.
 MAX_EDIT_QUERY = 60_000
+# nginx's default `large_client_header_buffers` (8 KB) bounds the request line; a longer PUT gets 414 behind such a
+# proxy. An edit longer than this goes out as several PUTs (a usual edit is far below it and stays one PUT).
+MAX_REQUEST_LINE = 8192
+TAG_FIELDS = (*LIST_FIELDS, "collection")
+# Fields Plex does not model on episodes: plexapi's Episode has no studio, genre or actor edit (its EpisodeEditMixins
+# lack them) and Kometa never edits them on episodes. Sent anyway, they never show up on the item.
+NOT_ON_EPISODES = ("studio", "genre", "actor")
 
 
 @dataclass(frozen=True)
@@ -93,9 +101,51 @@ def plan_edit(
     return plan
 
 
+def for_episode(want: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """The fields an episode has, and the names of the wanted ones it has not (to report, never to send)."""
+    kept = {name: value for name, value in want.items() if name not in NOT_ON_EPISODES}
+    return kept, [name for name in want if name in NOT_ON_EPISODES]
+
+
 def encoded_size(params: dict[str, Any]) -> int:
-    """Bytes of the query string plexapi builds from `params` (values percent-encoded, keys as they are)."""
-    return sum(len(key) + 2 + len(quote(str(value), safe="")) for key, value in params.items())
+    """Bytes of the query string plexapi builds from `params` (values percent-encoded; keys counted as if encoded
+    too, since brackets may travel as `%5B`/`%5D`), separators included."""
+    return sum(len(quote(key, safe="")) + 2 + len(quote(str(value), safe="")) for key, value in params.items())
+
+
+def field_of(key: str) -> str:
+    """The Plex field an edit parameter belongs to: `genre[0].tag.tag` and `genre.locked` both to `genre`."""
+    return key.split("[")[0].split(".")[0]
+
+
+def split_edit(params: dict[str, Any], budget: int) -> list[dict[str, Any]]:
+    """The edit as PUTs of at most `budget` query bytes: one when it fits, else the scalars and the tag lists in
+    separate PUTs, each packed as full as it goes. A field's parameters always travel together (a tag list's entries
+    and its removal must arrive in one request to leave exactly the wanted list), so a single field longer than the
+    budget goes alone in a PUT of its own (a proxy's 414 to it then names that field)."""
+    if encoded_size(params) <= budget:
+        return [params]
+    groups: dict[str, dict[str, Any]] = {}
+    for key, value in params.items():
+        groups.setdefault(field_of(key), {})[key] = value
+    scalars = [group for name, group in groups.items() if name not in TAG_FIELDS]
+    tags = [group for name, group in groups.items() if name in TAG_FIELDS]
+    return _pack(scalars, budget) + _pack(tags, budget)
+
+
+def _pack(groups: list[dict[str, Any]], budget: int) -> list[dict[str, Any]]:
+    batches: list[dict[str, Any]] = []
+    for group in groups:
+        if batches and encoded_size(batches[-1]) + encoded_size(group) <= budget:
+            batches[-1].update(group)
+        else:
+            batches.append(dict(group))
+    return batches
+
+
+def fields_in(params: dict[str, Any]) -> list[str]:
+    """The fields an edit carries, in order, each once."""
+    return list(dict.fromkeys(field_of(key) for key in params))
 
 
 def _check_size(params: dict[str, Any]) -> None:

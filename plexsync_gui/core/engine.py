@@ -19,6 +19,7 @@ from plexsync_gui.core.config import Config
 from plexsync_gui.core.errors import (
     PermanentError,
     PlexAuthError,
+    PlexEditRefused,
     PlexNotFound,
     PlexPermanentError,
     PlexTemporaryError,
@@ -334,7 +335,9 @@ class SyncEngine:
             log.error("processing paused: %s", message)
             return JobOutcome(job.id, job.scene_id, job.title, "failed", message, "PlexPermanentError")
         base, cap, max_attempts = get_retry_params(error, self.config.sync.max_retries)
-        if isinstance(error, PlexTemporaryError):
+        if isinstance(error, PlexEditRefused) and self.plex.identity():
+            self._plex_answered()  # Plex is up and refuses this item's edit: the item's problem, not an outage
+        elif isinstance(error, PlexTemporaryError):
             if self._plex_failure(job, last_attempt=attempts >= max_attempts):
                 return self._outage_began(job, error, message)
         elif isinstance(error, (PlexNotFound, PlexPermanentError)):

@@ -15,6 +15,7 @@ class SyncError(Exception):
 
     retryable = False
     counts_toward_breaker = False
+    status: int | None = None  # the HTTP status Plex answered with, when it answered at all
 
     @property
     def type_name(self) -> str:
@@ -43,6 +44,13 @@ class PlexTemporaryError(TransientError):
     """Plex refused, reset, timed out, answered 5xx/429 or garbage: Plex is (maybe briefly) unwell."""
 
     counts_toward_breaker = True
+
+
+class PlexEditRefused(PlexTemporaryError):
+    """Plex answered one item's edit with HTTP 500. While Plex answers `/identity` this is the item's problem, not an
+    outage: the job is retried and charged, never counted toward the breaker, and finally dead-lettered saying so."""
+
+    status = 500
 
 
 class PlexNotFound(SyncError):

@@ -27,13 +27,15 @@ from plexapi.server import PlexServer
 from plexapi.utils import joinArgs
 
 from plexsync_gui import __version__
-from plexsync_gui.core.edits import PlexItemSnapshot
+from plexsync_gui.core.edits import MAX_REQUEST_LINE, PlexItemSnapshot, describe_fields, fields_in, split_edit
 from plexsync_gui.core.errors import (
     PermanentError,
     PlexAuthError,
+    PlexEditRefused,
     PlexNotFound,
     PlexPermanentError,
     PlexTemporaryError,
+    SyncError,
 )
 from plexsync_gui.core.paths import basename, normalise, unicode_forms
 from plexsync_gui.core.security import allow_unverified_tls
@@ -43,7 +45,8 @@ log = logging.getLogger(__name__)
 
 _STATUS_IN_MESSAGE = re.compile(r"^\((\d{3})\)")
 SEARCH_TYPES = {"movie": 1, "show": 4}  # items of a show section are episodes
-ITEM_TYPES = {"movie": 1, "episode": 4}  # the `type=` of an edit, by the item's own type
+EPISODE = 4
+ITEM_TYPES = {"movie": 1, "episode": EPISODE}  # the `type=` of an edit, by the item's own type
 TAG_ELEMENTS = {"genre": "Genre", "actor": "Role", "collection": "Collection"}
 PROBE_TIMEOUT = 5.0
 
@@ -136,6 +139,11 @@ class PlexClient:
             raise PlexTemporaryError(f"Plex answered HTTP {status} while {action}") from None
 
     def _from_status(self, status: int | None, action: str, exc: Exception) -> Exception:
+        error = self._error_for(status, action, exc)
+        error.status = status
+        return error
+
+    def _error_for(self, status: int | None, action: str, exc: Exception) -> SyncError:
         if status in (401, 403):
             return PlexAuthError(f"Plex rejected the token (HTTP {status}) while {action}; check plex token")
         if status == 404:
@@ -239,14 +247,34 @@ class PlexClient:
         except PlexNotFound:
             return None
         element = container[0] if container is not None and len(container) else None
-        return None if element is None else read_item(element)
+        return None if element is None else read_item(element, container.get("librarySectionID"))
 
     def apply(self, item: PlexItem, params: dict[str, Any]) -> None:
-        """One PUT with every changed field, its lock and the tag lists, built as plexapi's `edit` builds it
-        (shared/docs/plex-protocol.md §7)."""
-        query = joinArgs({**params, "id": item.rating_key, "type": item.search_type})
-        with self._translated(f"editing item {item.rating_key}"):
-            self.server.query(f"/library/sections/{item.section_key}/all{query}", method=self._session.put)
+        """Every changed field with its lock and the tag lists, built as plexapi's `edit` builds them
+        (shared/docs/plex-protocol.md §7): one PUT, or several when one would be longer than a proxy's request line
+        allows (`split_edit`)."""
+        path = f"/library/sections/{item.section_key}/all"
+        overhead = len(f"PUT {path}{edit_query(item.rating_key, item.search_type, {})}& HTTP/1.1")
+        for batch in split_edit(params, MAX_REQUEST_LINE - overhead):
+            self._put_edit(path, item, batch)
+
+    def _put_edit(self, path: str, item: PlexItem, params: dict[str, Any]) -> None:
+        """One edit PUT; Plex's refusals of it say which fields it carried."""
+        query = edit_query(item.rating_key, item.search_type, params)
+        carried = describe_fields(fields_in(params))
+        try:
+            with self._translated(f"editing item {item.rating_key}"):
+                self.server.query(path + query, method=self._session.put)
+        except SyncError as exc:
+            if exc.status == 414:
+                raise PlexPermanentError(
+                    f"Plex (or a proxy in front of it) refused the edit of item {item.rating_key} as too long "
+                    f"(HTTP 414): the request carrying {carried} was {len(query):,} bytes; shorten {carried} in Stash"
+                ) from None
+            if exc.status == 500:
+                raise PlexEditRefused(
+                    f"Plex refused the edit of item {item.rating_key} (HTTP 500); it carried {carried}") from None
+            raise
 
     def upload_poster(self, item: PlexItem, data: bytes) -> None:
         """The raw bytes as the body, as plexapi's `uploadPoster(filepath=bytes)` sends them (§9)."""
@@ -254,10 +282,22 @@ class PlexClient:
             self.server.query(f"/library/metadata/{item.rating_key}/posters", method=self._session.post, data=data)
 
 
-def read_item(element: Element) -> PlexItem:
-    """A full item from its `<Video>` element, with plexapi's readings of each attribute."""
+def edit_query(rating_key: str, item_type: int, params: dict[str, Any]) -> str:
+    """The query string of an edit PUT, and the one guard every edit passes: PMS applies an edit whose `id` is empty
+    to every item of the section, so a request without a real item id is never built."""
+    if not str(rating_key).strip().isdigit():
+        raise PlexPermanentError(f"refusing to send a Plex edit without an item id (got {rating_key!r}): "
+                                 "Plex would apply it to every item of the library")
+    return joinArgs({**params, "id": str(rating_key).strip(), "type": item_type})
+
+
+def read_item(element: Element, container_section: str | None = None) -> PlexItem:
+    """A full item from its `<Video>` element, with plexapi's readings of each attribute.
+
+    Its section is the item's own `librarySectionID`, else the container's: PMS may put it only on the
+    `MediaContainer` (python-plexapi issue #550; PMS 1.43.1 listings do, see shared/captures)."""
     rating_key = element.get("ratingKey") or ""
-    section_key, item_type = element.get("librarySectionID"), element.get("type") or ""
+    section_key, item_type = element.get("librarySectionID") or container_section, element.get("type") or ""
     if not section_key:  # plexapi would fail the edit the same way (python-plexapi issue #661)
         raise PlexPermanentError(f"Plex item {rating_key} names no library section, so it cannot be edited")
     if item_type not in ITEM_TYPES:

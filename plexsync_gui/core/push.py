@@ -13,15 +13,27 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from plexsync_gui.core.config import Config
-from plexsync_gui.core.edits import describe_fields, plan_edit
-from plexsync_gui.core.errors import PermanentError, PlexNotFound, StashDownError, StashError, SyncError, TransientError
+from plexsync_gui.core.edits import describe_fields, for_episode, plan_edit
+from plexsync_gui.core.errors import (
+    PermanentError,
+    PlexAuthError,
+    PlexNotFound,
+    StashDownError,
+    StashError,
+    SyncError,
+    TransientError,
+)
 from plexsync_gui.core.paths import same_file
-from plexsync_gui.core.plex_client import Candidate, PlexClient, PlexItem, SectionInfo
+from plexsync_gui.core.plex_client import EPISODE, Candidate, PlexClient, PlexItem, SectionInfo
+from plexsync_gui.core.posters import fit_poster
 from plexsync_gui.core.scene import SceneMetadata, desired_fields
 from plexsync_gui.core.stash_client import StashClient
 from plexsync_gui.core.store import Job, OwnedItem
 
 log = logging.getLogger(__name__)
+
+POSTER_REFUSALS = (400, 413, 500)
+NOT_APPLICABLE = "not_applicable"  # key of the sync state's `written`: the fields last reported as not applicable
 
 
 @dataclass
@@ -81,18 +93,31 @@ def _push(lane: Lane, task: PushTask, result: PushResult) -> None:
     item = _item_for(lane, task, result)
     # What PlexSync wrote belongs to the item it wrote to; an item found by a new lookup has no record yet.
     owned = task.owned if task.owned is not None and task.owned.rating_key == item.rating_key else None
-    plan = plan_edit(desired_fields(task.scene, config.fields), item.snapshot, owned.written if owned else None,
-                     config.sync.preserve_plex_edits)
+    last_written = (owned.written if owned else None) or {}
+    want, not_applicable = _fields_for(item, desired_fields(task.scene, config.fields))
+    plan = plan_edit(want, item.snapshot, last_written, config.sync.preserve_plex_edits)
     if plan.params:
         lane.plex.apply(item, plan.params)
+    notes: list[str] = []
     last_sha1 = owned.poster_sha1 if owned else None
-    poster_sha1 = _sync_poster(lane, task, item, result, last_sha1)
+    poster_sha1 = _sync_poster(lane, task, item, result, last_sha1, notes)
     changed = plan.changed + (["poster"] if poster_sha1 != last_sha1 else [])
     detail = describe_fields(changed) + " changed" if changed else "no change"
     if plan.preserved:
         detail += f"; kept Plex edits to {describe_fields(plan.preserved)}"
+    if not_applicable:
+        plan.written[NOT_APPLICABLE] = not_applicable
+        if last_written.get(NOT_APPLICABLE) != not_applicable:  # said once, not on every later sync
+            detail += f"; {describe_fields(not_applicable)}: not applicable to episodes, not sent"
+    detail += "".join(f"; {note}" for note in notes)
     result.rating_key, result.written, result.poster_sha1, result.detail = (
         item.rating_key, plan.written, poster_sha1, detail)
+
+
+def _fields_for(item: PlexItem, want: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """What the item can take: an episode only the fields Plex models for it, the others named (once, in the
+    activity) and never sent, so an episode neither fails nor looks changed for ever."""
+    return for_episode(want) if item.search_type == EPISODE else (want, [])
 
 
 def _item_for(lane: Lane, task: PushTask, result: PushResult) -> PlexItem:
@@ -126,8 +151,12 @@ def _match(lane: Lane, task: PushTask) -> Candidate:
     return candidates[0]
 
 
-def _sync_poster(lane: Lane, task: PushTask, item: PlexItem, result: PushResult, last_sha1: str | None) -> str | None:
-    """Upload the scene's screenshot when its bytes changed; Stash placeholders are never uploaded."""
+def _sync_poster(lane: Lane, task: PushTask, item: PlexItem, result: PushResult, last_sha1: str | None,
+                 notes: list[str]) -> str | None:
+    """Upload the scene's screenshot when its bytes changed; Stash placeholders are never uploaded.
+
+    The hash recorded is the screenshot's, as Stash serves it, so a scaled one is not scaled again next time. A poster
+    Plex will not take (too large to scale, or refused as this item's problem) becomes a note, not a failed job."""
     scene: SceneMetadata = task.scene
     if not task.config.fields.poster or not scene.screenshot_url:
         return last_sha1
@@ -139,6 +168,24 @@ def _sync_poster(lane: Lane, task: PushTask, item: PlexItem, result: PushResult,
     if data is None:
         return last_sha1
     sha1 = hashlib.sha1(data).hexdigest()
-    if sha1 != last_sha1:
-        lane.plex.upload_poster(item, data)
+    if sha1 == last_sha1:
+        return sha1
+    poster = fit_poster(data)
+    if poster.note:
+        notes.append(poster.note)
+    if poster.data is None:
+        return last_sha1
+    try:
+        lane.plex.upload_poster(item, poster.data)
+    except SyncError as exc:
+        if not _poster_problem(exc):
+            raise
+        notes.append(f"poster not uploaded: {exc}")
+        return last_sha1
     return sha1
+
+
+def _poster_problem(error: SyncError) -> bool:
+    """Plex (or its proxy) answered the upload and refused this image: HTTP 500, as PMS answers images it cannot
+    take, 400 or 413. No answer, 502/503, 429, 404 or a rejected token remain the job's usual failures."""
+    return not isinstance(error, PlexAuthError) and error.status in POSTER_REFUSALS

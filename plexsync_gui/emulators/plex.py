@@ -58,6 +58,11 @@ EDITABLE_FIELDS: dict[str, type] = {
     "year": int,
     "userRating": float,
 }
+# Edit fields an episode does not have (plexapi's Episode has no studio, genre or actor edit). What PMS does with
+# them is assumed: accepted and ignored, so they never show up on the episode.
+NOT_ON_EPISODES: frozenset[str] = frozenset({"studio", "genre", "actor"})
+# PMS answers HTTP 500 to an uploaded image of about 10 MB and more (reported for real servers).
+MAX_IMAGE_BYTES = 10_000_000
 # Read-only scalars episodes carry so that plexapi's Episode helpers have something to show.
 EPISODE_FIELDS: dict[str, type] = {"grandparentTitle": str, "parentTitle": str, "parentIndex": int, "index": int}
 TAG_TYPES: tuple[str, ...] = tuple(TAG_ELEMENTS)
@@ -201,6 +206,12 @@ class _Request:
     headers: dict[str, str]
     body: bytes
 
+    @property
+    def request_line(self) -> str:
+        """The HTTP request line as the client sent it (what a proxy's length limit applies to)."""
+        target = f"{self.path}?{self.query}" if self.query else self.path
+        return f"{self.method} {target} HTTP/1.1"
+
     def param(self, name: str) -> str | None:
         """First value of a query parameter, or None."""
         values = self.params.get(name)
@@ -341,6 +352,15 @@ def parse_edit(params: dict[str, list[str]]) -> EditPlan:
     return plan
 
 
+def _for_episode(plan: EditPlan) -> EditPlan:
+    """The part of an edit an episode takes: what it does not have is ignored, not refused."""
+
+    def kept(values: dict[str, Any]) -> dict[str, Any]:
+        return {name: value for name, value in values.items() if name not in NOT_ON_EPISODES}
+
+    return EditPlan(kept(plan.values), kept(plan.locks), kept(plan.tag_lists), kept(plan.tag_removals))
+
+
 def _cast_field(name: str, kind: type, value: str) -> FieldValue:
     """An empty value clears the field; a value that does not fit the field's type is a 400."""
     if value == "":
@@ -394,8 +414,11 @@ class PlexEmulator:
 
     Fidelity switches are plain attributes tests may change at any time:
     `listing_tag_limit` (tags per type in listings), `tag_edit_mode` ("replace" | "merge"),
-    `file_match` ("substring" | "loose": also return items in the same directory as a match), and `latency`
-    (seconds added to every request before it is handled, like a network round trip; benchmarks use 0.005).
+    `file_match` ("substring" | "loose": also return items in the same directory as a match), `latency`
+    (seconds added to every request before it is handled, like a network round trip; benchmarks use 0.005),
+    `item_section_id` (False: the full item's `<Video>` has no `librarySectionID`, only its container, as
+    python-plexapi #550 saw; listings never have it on the `<Video>`, as PMS 1.43.1 answers) and `max_request_line`
+    (bytes; a longer request line gets 414, like nginx's default 8 KB in front of Plex; None: no proxy).
     """
 
     def __init__(
@@ -420,6 +443,9 @@ class PlexEmulator:
             raise ValueError(f"latency must be zero or more seconds, not {latency!r}")
         self.token = token
         self.latency = latency
+        self.item_section_id = True
+        self.broken_items: set[str] = set()  # ratingKeys whose edits get HTTP 500, as PMS answers a damaged item
+        self.max_request_line: int | None = None
         self.listing_tag_limit = listing_tag_limit
         self.tag_edit_mode = tag_edit_mode
         self.file_match = file_match
@@ -737,6 +763,8 @@ class PlexEmulator:
                 return _Outcome(None, reset=fault.kind == "reset")
             if fault is not None and fault.kind == "fail":
                 response = Response.html(fault.status)
+            elif self.max_request_line and len(request.request_line) > self.max_request_line:
+                response = Response.html(414)
             elif fault is not None and fault.kind == "html":
                 response = Response(200, _LOGIN_PAGE, "text/html")
             else:
@@ -811,7 +839,8 @@ class PlexEmulator:
 
     def _video(self, item: Item, *, full: bool) -> ET.Element:
         return plex_xml.video_elem(
-            item, self._sections[item.section_key], full=full, tag_limit=self.listing_tag_limit, tag_ids=self._tag_ids
+            item, self._sections[item.section_key], full=full, tag_limit=self.listing_tag_limit, tag_ids=self._tag_ids,
+            section_on_item=full and self.item_section_id,
         )
 
     # --- routes: server and sections -------------------------------------------------------------------------
@@ -939,20 +968,27 @@ class PlexEmulator:
     # --- routes: edits ---------------------------------------------------------------------------------------
 
     def _put_edit(self, request: _Request, groups: dict[str, str]) -> Response:
-        """Apply the §7 grammar to every id; validate everything first, so a 400 changes nothing."""
+        """Apply the §7 grammar to every id; validate everything first, so a 400 changes nothing. Like PMS, an
+        edit without an `id` applies to every item of the section (why PlexSync never sends one)."""
         section = self._section(groups["section"])
         rating_keys = [key for key in (request.param("id") or "").split(",") if key]
-        if not rating_keys or any(self._items.get(key) is None for key in rating_keys):
+        if not rating_keys:
+            rating_keys = [item.rating_key for item in self._items.values() if item.section_key == section.key]
+        if any(self._items.get(key) is None for key in rating_keys):
             raise HttpError(400)
         items = [self._items[key] for key in rating_keys]
         if any(item.section_key != section.key for item in items):
             raise HttpError(400)
+        if self.broken_items.intersection(rating_keys):
+            raise HttpError(500)
         plan = parse_edit(request.params)
         for item in items:
             self._apply_edit(item, plan)
         return Response(200)
 
     def _apply_edit(self, item: Item, plan: EditPlan) -> None:
+        if item.type == "episode":
+            plan = _for_episode(plan)
         item.fields.update(plan.values)
         for name, locked in plan.locks.items():
             if locked:
@@ -997,6 +1033,8 @@ class PlexEmulator:
         url = request.param("url")
         if url:
             resource = Resource(url, None)
+        elif len(request.body) >= MAX_IMAGE_BYTES:
+            raise HttpError(500)
         elif request.body:
             sha1 = hashlib.sha1(request.body).hexdigest()
             resource = Resource(kind.upload_prefix + sha1, sha1, data=request.body)

@@ -66,7 +66,8 @@ def to_bytes(root: ET.Element) -> bytes:
 
 
 def section_attrs(section: Section) -> dict[str, AttrValue]:
-    """Attributes that name a section; PMS puts them on listing containers and on every `<Video>`."""
+    """Attributes that name a section; PMS puts them on listing and item containers, and on a full item's `<Video>`
+    (not on a listing's: shared/captures/plex-1.43.1)."""
     return {
         "librarySectionID": section.key,
         "librarySectionKey": f"/library/sections/{section.key}",
@@ -94,6 +95,8 @@ def section_elem(section: Section) -> ET.Element:
         createdAt=section.created_at,
         updatedAt=section.created_at,
         scannedAt=section.created_at,
+        contentChangedAt=section.created_at,
+        metadataAgentProviderGroupId=section.key,
     )
     for location_id, path in section.locations:
         element("Location", elem, id=location_id, path=path)
@@ -107,8 +110,10 @@ def video_elem(
     full: bool,
     tag_limit: int | None,
     tag_ids: Mapping[tuple[str, str], int],
+    section_on_item: bool = True,
 ) -> ET.Element:
-    """The one `<Video>` builder. `full=False` is the listing view: tags cut to `tag_limit` per type, no locks."""
+    """The one `<Video>` builder. `full=False` is the listing view: tags cut to `tag_limit` per type, no locks.
+    Without `section_on_item` the section is named by the container only (as in PMS 1.43.1's listings)."""
     elem = element(
         "Video",
         ratingKey=item.rating_key,
@@ -116,7 +121,7 @@ def video_elem(
         guid=f"local://{item.rating_key}",
         type=item.type,
         **item.fields,
-        **section_attrs(section),
+        **(section_attrs(section) if section_on_item else {}),
         thumb=item.image_url["thumb"],
         art=item.image_url["art"],
         addedAt=item.added_at,

@@ -9,6 +9,7 @@ broken Qt is reported as a line, not a traceback.
 from __future__ import annotations
 
 import importlib.metadata
+import io
 import os
 import sqlite3
 from dataclasses import dataclass
@@ -24,7 +25,7 @@ class Check:
 
 def run_self_check() -> int:
     checks: list[Check] = []
-    for check in (_check_qt, _check_keyring, _check_resources, _check_sqlite):
+    for check in (_check_qt, _check_keyring, _check_resources, _check_sqlite, _check_imaging):
         checks.extend(check())
     for result in checks:
         print(f"{result.status:<4} {result.text}")
@@ -117,3 +118,18 @@ def _check_sqlite() -> list[Check]:
     if version < MIN_SQLITE:
         return [Check("FAIL", f"sqlite3 {shown}: too old, needs {'.'.join(map(str, MIN_SQLITE))} or newer")]
     return [Check("ok", f"sqlite3 {shown}")]
+
+
+def _check_imaging() -> list[Check]:
+    """Pillow scales a screenshot over Plex's poster limit down (core/posters.py): it must read a PNG and write a
+    JPEG here, or such posters are skipped."""
+    try:
+        from PIL import Image
+
+        png = io.BytesIO()
+        Image.new("RGB", (4, 4), "teal").save(png, "PNG")
+        with Image.open(io.BytesIO(png.getvalue())) as image:
+            image.convert("RGB").save(io.BytesIO(), "JPEG")
+    except (ImportError, OSError, KeyError, ValueError) as exc:
+        return [Check("FAIL", f"Pillow cannot scale posters: {exc}")]
+    return [Check("ok", f"Pillow {Image.__version__} reads PNG and writes JPEG")]

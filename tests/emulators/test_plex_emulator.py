@@ -20,7 +20,7 @@ from plexapi.library import MovieSection, ShowSection
 from plexapi.server import PlexServer
 from plexapi.video import Episode, Movie
 
-from plexsync_gui.emulators.plex import PlexEmulator
+from plexsync_gui.emulators.plex import MAX_IMAGE_BYTES, PlexEmulator
 from tests.certs import make_certificate
 
 MOVIES = "/data/movies/"
@@ -193,18 +193,19 @@ def test_query_paging_beats_headers_and_limit_caps_total(emu: PlexEmulator, sess
     assert (root.get("size"), root.get("totalSize"), root.get("offset")) == ("3", "8", "2")
 
 
-def test_every_listed_video_carries_type_and_section(emu: PlexEmulator, session: requests.Session) -> None:
+def test_listed_videos_carry_their_type_and_only_the_container_names_the_section(
+    emu: PlexEmulator, session: requests.Session
+) -> None:
+    """As PMS 1.43.1 answers (shared/captures): `librarySectionID` on the listing's container, not on its `<Video>`s;
+    plexapi copies the container's onto each item."""
     key, _ = seed_movie(emu)
     root = ET.fromstring(raw(emu, session, "GET", f"/library/sections/{key}/all", type="1").content)
-    assert root.get("librarySectionID") == str(key)
+    assert (root.get("librarySectionID"), root.get("librarySectionTitle")) == (str(key), "Movies")
     video = root.find("Video")
     assert video is not None
-    assert (video.get("type"), video.get("librarySectionID"), video.get("librarySectionTitle")) == (
-        "movie",
-        str(key),
-        "Movies",
-    )
+    assert (video.get("type"), video.get("librarySectionID")) == ("movie", None)
     assert video.find("Media/Part") is not None
+    assert connect(emu, session).library.sectionByID(key).all()[0].librarySectionID == key
 
 
 def test_title_filter_is_case_insensitive_substring(emu: PlexEmulator, session: requests.Session) -> None:
@@ -464,6 +465,56 @@ def test_edit_with_an_id_from_another_section_is_400_and_changes_nothing(
     assert (emu.item_state(rk)["title"], emu.item_state(other)["title"]) == ("Film", "X")
 
 
+def test_edit_without_an_id_applies_to_the_whole_section_like_pms(emu: PlexEmulator, session: requests.Session) -> None:
+    """What makes an id-less edit dangerous on a real server (PlexSync's client never sends one)."""
+    movies, rk = seed_movie(emu)
+    second = emu.add_item(movies, MOVIES + "Two/Two.mkv", "Two")
+    elsewhere = emu.add_item(emu.add_section("Other"), "/other/x.mkv", "X")
+    answer = raw(emu, session, "PUT", f"/library/sections/{movies}/all", id="", type="1", **{"studio.value": "All"})
+    assert answer.status_code == 200
+    assert [emu.item_state(key).get("studio") for key in (rk, second, elsewhere)] == ["All", "All", None]
+
+
+def test_episodes_ignore_the_fields_they_do_not_have(emu: PlexEmulator, session: requests.Session) -> None:
+    tv = emu.add_section("TV", "show", ["/data/tv/"])
+    rk = emu.add_item(tv, "/data/tv/Show/Season 1/Show - s01e01.mkv")
+    answer = raw(emu, session, "PUT", f"/library/sections/{tv}/all", id=rk, type="4", **{
+        "title.value": "Pilot", "studio.value": "Harbour", "studio.locked": "1", "genre[0].tag.tag": "Outdoor",
+        "actor[0].tag.tag": "Ada Lane", "collection[0].tag.tag": "Harbour",
+    })
+    assert answer.status_code == 200
+    state = emu.item_state(rk)
+    assert (state["title"], state.get("studio"), state["tags"]["genre"], state["tags"]["actor"]) == (
+        "Pilot", None, [], [])
+    assert state["tags"]["collection"] == ["Harbour"] and "studio" not in state["locks"]
+
+
+def test_broken_item_edits_are_500_and_change_nothing(emu: PlexEmulator, session: requests.Session) -> None:
+    movies, rk = seed_movie(emu)
+    emu.broken_items.add(rk)
+    path = f"/library/sections/{movies}/all"
+    assert raw(emu, session, "PUT", path, id=rk, type="1", **{"title.value": "No"}).status_code == 500
+    assert emu.item_state(rk)["title"] == "Film"
+    assert raw(emu, session, "GET", "/identity", token=None).status_code == 200
+
+
+def test_a_request_line_over_the_proxy_limit_is_414(emu: PlexEmulator, session: requests.Session) -> None:
+    movies, rk = seed_movie(emu)
+    emu.max_request_line = 8192
+    path = f"/library/sections/{movies}/all"
+    assert raw(emu, session, "PUT", path, id=rk, type="1", **{"summary.value": "s" * 8200}).status_code == 414
+    assert raw(emu, session, "PUT", path, id=rk, type="1", **{"summary.value": "s" * 8000}).status_code == 200
+    assert emu.item_state(rk)["summary"] == "s" * 8000
+
+
+def test_full_item_without_its_section_id_names_it_on_the_container(emu: PlexEmulator,
+                                                                   session: requests.Session) -> None:
+    movies, rk = seed_movie(emu)
+    emu.item_section_id = False
+    root = ET.fromstring(raw(emu, session, "GET", f"/library/metadata/{rk}").content)
+    assert (root.get("librarySectionID"), root[0].get("librarySectionID")) == (str(movies), None)
+
+
 def test_bad_lock_or_number_is_400(emu: PlexEmulator, session: requests.Session) -> None:
     movies, rk = seed_movie(emu)
     path = f"/library/sections/{movies}/all"
@@ -511,6 +562,16 @@ def test_upload_poster_bytes(emu: PlexEmulator, session: requests.Session) -> No
     assert raw(emu, session, "GET", state["thumb"]).content == b"second"
     item.unlockPoster()
     assert "thumb" not in emu.item_state(rk)["locks"]
+
+
+def test_posters_of_10_mb_and_more_are_a_500_like_pms(emu: PlexEmulator, session: requests.Session) -> None:
+    _, rk = seed_movie(emu)
+    path = f"/library/metadata/{rk}/posters"
+    headers = {"X-Plex-Token": emu.token or ""}
+    big = session.post(emu.url + path, data=b"x" * MAX_IMAGE_BYTES, headers=headers, timeout=10)
+    assert big.status_code == 500 and emu.item_state(rk)["posters"] == []
+    fits = session.post(emu.url + path, data=b"x" * (MAX_IMAGE_BYTES - 1), headers=headers, timeout=10)
+    assert fits.status_code == 200 and len(emu.item_state(rk)["posters"]) == 1
 
 
 def test_poster_by_url_is_recorded_and_can_be_reselected_or_deleted(

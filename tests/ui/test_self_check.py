@@ -14,6 +14,7 @@ def test_this_checkout_passes_with_one_line_per_check(qapp, capsys):
     lines = capsys.readouterr().out.splitlines()
     assert "ok   PySide6.QtWidgets imports" in lines
     assert "ok   PySide6.QtSvg imports" in lines
+    assert any(line.startswith("ok   Pillow ") and line.endswith("reads PNG and writes JPEG") for line in lines)
     for name in ICON_NAMES:
         assert f"ok   resource icons/{name}.svg renders" in lines
     assert "ok   resource plexsync.desktop" in lines

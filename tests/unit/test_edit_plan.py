@@ -1,6 +1,14 @@
 from urllib.parse import unquote
 
-from plexsync_gui.core.edits import PlexItemSnapshot, plan_edit, tag_params
+from plexsync_gui.core.edits import (
+    PlexItemSnapshot,
+    encoded_size,
+    fields_in,
+    for_episode,
+    plan_edit,
+    split_edit,
+    tag_params,
+)
 
 
 def item(scalars=None, tags=None, locks=()):
@@ -94,3 +102,36 @@ def test_field_names_are_described_in_stash_words() -> None:
 
     assert describe_fields(["title", "originallyAvailableAt", "year", "genre", "actor", "poster"]) == \
         "title, date, tags, performers, poster"
+
+
+# --- splitting an edit under a proxy's request-line limit, and episodes ------------------------------------------
+
+
+def test_an_edit_that_fits_stays_one_put():
+    params = {"title.value": "T", "title.locked": 1, **tag_params("genre", ["A", "B"], [])}
+    assert split_edit(params, 8000) == [params]
+
+
+def test_a_long_edit_is_split_with_scalars_and_tag_lists_apart_and_each_field_whole():
+    params = {"title.value": "T", "title.locked": 1, "summary.value": "s" * 3000, "summary.locked": 1,
+              **tag_params("genre", [f"g{i:02d}" * 33 for i in range(30)], ["Old"]),
+              **tag_params("actor", [f"Ada Lane {i}" * 8 for i in range(5)], [])}
+    batches = split_edit(params, 4000)
+    assert [fields_in(b) for b in batches] == [["title", "summary"], ["genre"], ["actor"]]
+    assert all(encoded_size(b) <= 4000 for b in batches)
+    assert {k: v for b in batches for k, v in b.items()} == params
+    assert "genre[].tag.tag-" in batches[1]  # a list's removal travels with its entries
+
+
+def test_a_single_field_over_the_budget_goes_alone():
+    params = {"title.value": "T", "summary.value": "s" * 5000, "studio.value": "S"}
+    batches = split_edit(params, 1000)
+    assert [fields_in(b) for b in batches] == [["title"], ["summary"], ["studio"]]
+
+
+def test_episodes_keep_only_the_fields_plex_models_for_them():
+    want = {"title": "T", "studio": "S", "summary": None, "originallyAvailableAt": "2024-01-01", "year": 2024,
+            "actor": ["A"], "genre": ["G"], "collection": "S", "userRating": 8.0}
+    kept, skipped = for_episode(want)
+    assert set(kept) == {"title", "summary", "originallyAvailableAt", "year", "collection", "userRating"}
+    assert skipped == ["studio", "actor", "genre"]
