@@ -2,7 +2,7 @@
 
 Pure logic over plain values, so every rule is unit-testable: which fields changed, which someone edited in Plex
 (and `preserve_plex_edits` keeps), how tag lists are replaced exactly, how the studio collection follows the
-studio, which fields an episode has at all, and how a long edit is split. See shared/docs/plex-protocol.md §7-§8 for
+studio, which fields an episode has at all, and how a long edit is split. See docs/plex-protocol.md §7-§8 for
 the parameter grammar.
 """
 

@@ -4,7 +4,7 @@ plexapi connects, authenticates, sends and parses; the per-scene answers (lookup
 plain XML, because building plexapi objects for them cost as much CPU as the requests themselves (profiled; see the
 README's Performance section). Its main job is translating failures. plexapi raises BadRequest for 5xx and 429,
 TypeError for statuses `requests` cannot name, ParseError for non-XML bodies, and leaves transport errors unwrapped
-(shared/docs/plex-protocol.md §11).
+(docs/plex-protocol.md §11).
 Every call here runs inside `_translated`, which turns all of that into PlexSync's error classes by HTTP status.
 """
 
@@ -251,7 +251,7 @@ class PlexClient:
 
     def apply(self, item: PlexItem, params: dict[str, Any]) -> None:
         """Every changed field with its lock and the tag lists, built as plexapi's `edit` builds them
-        (shared/docs/plex-protocol.md §7): one PUT, or several when one would be longer than a proxy's request line
+        (docs/plex-protocol.md §7): one PUT, or several when one would be longer than a proxy's request line
         allows (`split_edit`)."""
         path = f"/library/sections/{item.section_key}/all"
         overhead = len(f"PUT {path}{edit_query(item.rating_key, item.search_type, {})}& HTTP/1.1")

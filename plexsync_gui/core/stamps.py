@@ -1,6 +1,6 @@
 """Arithmetic on Stash `updated_at` strings without ever consulting the local clock.
 
-Stash filters `updated_at` as text, in the server's own UTC offset (shared/docs/stash-protocol.md §4). So a cursor is
+Stash filters `updated_at` as text, in the server's own UTC offset (docs/stash-protocol.md §4). So a cursor is
 always derived from a string the server returned: shifted in time, but written with that string's offset text.
 """
 

@@ -1,7 +1,7 @@
 """A small Stash GraphQL client on `requests`: fixed documents, timeouts, no redirects, errors told apart.
 
 Why not stashapp-tools: it introspects the whole schema at start, has no timeouts, no reverse-proxy prefix and one
-exception type for every failure (shared/docs/stash-protocol.md §9). This client sends only the documents in
+exception type for every failure (docs/stash-protocol.md §9). This client sends only the documents in
 stash_queries and classifies every failure as auth, unavailable or query error, so callers can react precisely.
 """
 

@@ -1,7 +1,7 @@
 """The fixed GraphQL documents PlexSync sends to Stash.
 
 Fixed documents (rather than a generated client) keep every request predictable and auditable, and let the
-emulated Stash serve exactly these operations. See shared/docs/stash-protocol.md §3 and §5.
+emulated Stash serve exactly these operations. See docs/stash-protocol.md §3 and §5.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""An emulated Stash server on 127.0.0.1 that speaks the protocol in shared/docs/stash-protocol.md.
+"""An emulated Stash server on 127.0.0.1 that speaks the protocol in docs/stash-protocol.md.
 
 Tests and `--demo` mode run the real client against it over real HTTP. It behaves like Stash wherever the client
 could tell the difference: auth decision order, 401 vs 302, 422 validation wording per schema version, textual

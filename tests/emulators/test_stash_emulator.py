@@ -1,4 +1,4 @@
-"""The emulated Stash behaves as shared/docs/stash-protocol.md says real Stash does, over real HTTP."""
+"""The emulated Stash behaves as docs/stash-protocol.md says real Stash does, over real HTTP."""
 
 from __future__ import annotations
 
