@@ -24,7 +24,9 @@ from plexsync_gui.core.config import Config, ConfigError, load_config
 from plexsync_gui.core.connection_check import check_plex, check_stash
 from plexsync_gui.core.engine import AUTH_PAUSE_KEY, BREAKER_KEY
 from plexsync_gui.core.errors import PermanentError, StashError, SyncError
+from plexsync_gui.core.hardening import forbid_core_dumps
 from plexsync_gui.core.health import database_notice, stash_error
+from plexsync_gui.core.http import Cancellation
 from plexsync_gui.core.logs import redact, setup_logging
 from plexsync_gui.core.plex_client import set_client_identity
 from plexsync_gui.core.poller import WATERMARK_KEY
@@ -171,9 +173,21 @@ def cmd_process(session: Session, args: argparse.Namespace) -> int:
 def cmd_run(session: Session, args: argparse.Namespace) -> int:
     stop = threading.Event()
     with ProcessLock(session.store.path.parent), _stop_on_signals(stop):
+        _cancel_when_set(stop, session.cancellation)
         session.store.recover_interrupted()
         Runner(session.engine, session.poller, session.config.sync.poll_interval).run(stop)
     return EXIT_OK
+
+
+def _cancel_when_set(stop: threading.Event, cancellation: Cancellation) -> None:
+    """Once a stop signal arrived, cut the requests in flight, so a hanging server cannot hold up the exit; their
+    jobs go back to the queue uncharged. A thread of its own, because the signal handler may interrupt the main
+    thread inside the code that cancelling locks."""
+    def cancel() -> None:
+        stop.wait()
+        cancellation.cancel()
+
+    threading.Thread(target=cancel, name="plexsync-stop", daemon=True).start()
 
 
 @contextmanager
@@ -264,6 +278,7 @@ LOCAL_COMMANDS: dict[str, Callable[[Store, argparse.Namespace], int]] = {
 
 
 def main(argv: list[str] | None = None) -> int:
+    forbid_core_dumps()
     args = build_parser().parse_args(argv)
     secrets: list[str] = []  # known once resolved; every line printed on failure is redacted with them
     try:

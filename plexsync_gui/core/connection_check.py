@@ -15,6 +15,7 @@ import requests
 
 from plexsync_gui.core.config import ConfigError, check_url
 from plexsync_gui.core.errors import PlexAuthError, PlexNotFound, StashAuthError, StashError, SyncError
+from plexsync_gui.core.http import RefusedAnswer
 from plexsync_gui.core.plex_client import SEARCH_TYPES, PlexClient
 from plexsync_gui.core.stash_client import StashClient
 from plexsync_gui.core.transport import host_port, is_tls_failure, transport_reason
@@ -100,12 +101,13 @@ def _url_problem(url: str, secret: str | None, secret_name: str) -> str | None:
 
 
 def _transport_message(exc: Exception, url: str, timeout: float) -> str | None:
-    """The message for a failure before any HTTP answer (the clients chain the `requests` error as the cause)."""
+    """The message for a failure before any HTTP answer (the clients chain the `requests` error as the cause); None
+    for an answer PlexSync refused (a redirect, an oversized answer), which the client's own message describes."""
     cause = exc.__cause__
     where = host_port(url)
     if isinstance(cause, requests.ReadTimeout):
         return f"{where} accepted the connection but did not answer within {timeout:g} s"
-    if not isinstance(cause, requests.RequestException):
+    if not isinstance(cause, requests.RequestException) or isinstance(cause, RefusedAnswer):
         return None
     if is_tls_failure(cause):
         detail = transport_reason(cause).removeprefix("TLS ")

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QSystemTrayIcon
 from plexsync_gui import __version__
 from plexsync_gui.core.autostart import Autostart, autostart_for_platform, launch_command
 from plexsync_gui.core.config import Config, ConfigError, load_config
+from plexsync_gui.core.hardening import forbid_core_dumps
 from plexsync_gui.core.logs import setup_logging
 from plexsync_gui.core.quarantine import move_aside
 from plexsync_gui.core.secrets import Secrets, resolve_secrets
@@ -295,6 +296,7 @@ def _autostart(args: argparse.Namespace) -> Autostart | None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    forbid_core_dumps()
     args = parse_args(argv)
     if args.self_check:
         from plexsync_gui.ui.self_check import run_self_check
