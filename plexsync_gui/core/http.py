@@ -273,7 +273,6 @@ class GuardedAdapter(HTTPAdapter):
             response = super().send(request, stream=True, timeout=timeout, verify=verify, cert=cert,
                                     proxies=proxies)
             _read_body(response)
-            return response
         except (requests.RequestException, OSError) as exc:
             failure = guard.failure(exc)
             if failure is exc:
@@ -283,6 +282,9 @@ class GuardedAdapter(HTTPAdapter):
             _current.guard = None
             guard.finish()
             self._cancellation._leave(guard)
+        if guard.expired or guard.cancelled:  # a head cut short can parse as a complete, empty answer
+            raise guard.failure(requests.ConnectionError("the answer was cut short"))
+        return response
 
 
 def _deadline_seconds(timeout: Any) -> float:

@@ -1,0 +1,103 @@
+"""Every request of both clients has a wall-clock deadline and a size cap on the decompressed answer: a server that
+trickles its answer a byte at a time, sends a gzip bomb or announces a terabyte gets a clear error, never a stalled
+sync or gigabytes of memory. The servers are real HTTP servers on 127.0.0.1 (tests/security/hostile.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from plexsync_gui.core.connection_check import check_plex, check_stash
+from plexsync_gui.core.errors import PermanentError, PlexTemporaryError, StashUnavailable
+from plexsync_gui.core.plex_client import PlexClient
+from plexsync_gui.core.stash_client import StashClient
+from tests.security.hostile import bomb, huge_length, trickled_body, trickled_headers
+from tests.servers import PLEX_TOKEN, STASH_KEY
+
+pytestmark = pytest.mark.security
+
+TIMEOUT = 1.0  # seconds; the trickles send a byte every 0.2 s, so only a deadline on the whole request ends them
+
+
+def plex_sections(url: str) -> str:
+    client = PlexClient(url, PLEX_TOKEN, timeout=TIMEOUT)
+    try:
+        with pytest.raises(PlexTemporaryError) as failure:
+            client.sections()
+    finally:
+        client.close()
+    return str(failure.value)
+
+
+def stash_probe(url: str) -> str:
+    client = StashClient(url, STASH_KEY, timeout=TIMEOUT)
+    try:
+        with pytest.raises(StashUnavailable) as failure:
+            client.probe()
+    finally:
+        client.close()
+    return str(failure.value)
+
+
+# ---- deadlines ------------------------------------------------------------------------------------------------------
+
+
+def test_plex_trickling_its_answer_head_misses_the_deadline(hostile):
+    server = hostile(trickled_headers)
+    assert plex_sections(server.url) == f"Plex did not answer within {TIMEOUT:g} s while connecting"
+
+
+def test_plex_trickling_its_body_misses_the_deadline(hostile):
+    server = hostile(trickled_body("text/xml"))
+    assert plex_sections(server.url) == f"Plex did not answer within {TIMEOUT:g} s while connecting"
+
+
+@pytest.mark.parametrize("answer", [trickled_headers, trickled_body("application/json")])
+def test_stash_trickling_misses_the_deadline(hostile, answer):
+    server = hostile(answer)
+    assert stash_probe(server.url) == f"Stash at {server.url} did not answer within {TIMEOUT:g} s"
+
+
+def test_a_trickled_image_misses_the_deadline(hostile):
+    server = hostile(trickled_body("image/jpeg"))
+    client = StashClient(server.url, STASH_KEY, timeout=TIMEOUT)
+    try:
+        with pytest.raises(StashUnavailable, match=f"did not answer within {TIMEOUT:g} s"):
+            client.download_image(f"{server.url}/scene/1/screenshot")
+    finally:
+        client.close()
+
+
+def test_the_connection_check_names_the_deadline(hostile):
+    server = hostile(trickled_headers)
+    where = server.url.removeprefix("http://")
+    expected = f"{where} accepted the connection but did not answer within {TIMEOUT:g} s"
+    assert check_plex(server.url, PLEX_TOKEN, TIMEOUT, True).message == expected
+    assert check_stash(server.url, STASH_KEY, TIMEOUT, True).message.startswith(expected)
+
+
+# ---- size caps ------------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("answer", [bomb("text/xml"), huge_length("text/xml")], ids=["gzip bomb", "huge length"])
+def test_plex_answers_over_the_cap_are_refused(hostile, answer):
+    server = hostile(answer)
+    assert plex_sections(server.url) == "Plex sent an answer larger than 64 MB while connecting"
+
+
+@pytest.mark.parametrize("answer", [bomb("application/json"), huge_length("application/json")],
+                         ids=["gzip bomb", "huge length"])
+def test_stash_answers_over_the_cap_are_refused(hostile, answer):
+    server = hostile(answer)
+    assert stash_probe(server.url) == f"Stash at {server.url} sent an answer larger than 64 MB"
+
+
+@pytest.mark.parametrize("answer", [bomb("image/jpeg"), huge_length("image/jpeg")], ids=["gzip bomb", "huge length"])
+def test_an_image_over_the_cap_fails_its_job_not_stash(hostile, answer):
+    """Stash itself is fine: waiting for it would hold every job back for one scene's image."""
+    server = hostile(answer)
+    client = StashClient(server.url, STASH_KEY, timeout=TIMEOUT)
+    try:
+        with pytest.raises(PermanentError, match="image in Stash is too large: Stash sent an answer larger than 50 MB"):
+            client.download_image(f"{server.url}/scene/1/screenshot")
+    finally:
+        client.close()
