@@ -103,13 +103,15 @@ class _Guard:
         self.expired = False
         self.cancelled = False
         self._done = False
-        self._connection: HTTPConnection | None = None
+        self._socket: socket.socket | None = None
         self._lock = threading.Lock()
 
     def attach(self, connection: HTTPConnection) -> None:
-        """The connection the request is using; cut at once when the request is already over its time."""
+        """The connection the request is using, once it has a socket; cut at once when the request is already over
+        its time. The socket itself is kept: http.client drops the connection's reference to it when the answer
+        says `Connection: close`, while the body is still being read from it."""
         with self._lock:
-            self._connection = connection
+            self._socket = connection.sock or self._socket
             if self.expired or self.cancelled:
                 self._cut()
 
@@ -128,15 +130,14 @@ class _Guard:
     def finish(self) -> None:
         with self._lock:
             self._done = True
-            self._connection = None
+            self._socket = None
 
     def _cut(self) -> None:
         """Shut the socket down: a read blocked in another thread returns at once. The plain socket's shutdown,
         also for TLS, because SSLSocket.shutdown changes the SSL object under the reading thread."""
-        sock = getattr(self._connection, "sock", None)
-        if sock is not None:
+        if self._socket is not None:
             try:
-                socket.socket.shutdown(sock, socket.SHUT_RDWR)
+                socket.socket.shutdown(self._socket, socket.SHUT_RDWR)
             except OSError:
                 pass  # already closed
 
