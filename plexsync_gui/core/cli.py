@@ -172,22 +172,24 @@ def cmd_process(session: Session, args: argparse.Namespace) -> int:
 
 def cmd_run(session: Session, args: argparse.Namespace) -> int:
     stop = threading.Event()
-    with ProcessLock(session.store.path.parent), _stop_on_signals(stop):
-        _cancel_when_set(stop, session.cancellation)
-        session.store.recover_interrupted()
-        Runner(session.engine, session.poller, session.config.sync.poll_interval).run(stop)
+    canceller = threading.Thread(target=_cancel_when_set, args=(stop, session.cancellation), name="plexsync-stop")
+    canceller.start()
+    try:
+        with ProcessLock(session.store.path.parent), _stop_on_signals(stop):
+            session.store.recover_interrupted()
+            Runner(session.engine, session.poller, session.config.sync.poll_interval).run(stop)
+    finally:
+        stop.set()  # also when the loop ended with an error: the canceller ends with it
+        canceller.join()
     return EXIT_OK
 
 
 def _cancel_when_set(stop: threading.Event, cancellation: Cancellation) -> None:
     """Once a stop signal arrived, cut the requests in flight, so a hanging server cannot hold up the exit; their
-    jobs go back to the queue uncharged. A thread of its own, because the signal handler may interrupt the main
-    thread inside the code that cancelling locks."""
-    def cancel() -> None:
-        stop.wait()
-        cancellation.cancel()
-
-    threading.Thread(target=cancel, name="plexsync-stop", daemon=True).start()
+    jobs go back to the queue uncharged. In a thread of its own, not in the signal handler, which may interrupt
+    the main thread inside the very code that cancelling locks."""
+    stop.wait()
+    cancellation.cancel()
 
 
 @contextmanager
@@ -278,7 +280,8 @@ LOCAL_COMMANDS: dict[str, Callable[[Store, argparse.Namespace], int]] = {
 
 
 def main(argv: list[str] | None = None) -> int:
-    forbid_core_dumps()
+    if argv is None:  # a process of its own (not an in-process caller such as a test): no core dumps
+        forbid_core_dumps()
     args = build_parser().parse_args(argv)
     secrets: list[str] = []  # known once resolved; every line printed on failure is redacted with them
     try:

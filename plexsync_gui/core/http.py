@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import heapq
 import itertools
+import logging
 import socket
 import threading
 import time
@@ -151,6 +152,18 @@ class _Guard:
 
 
 _current = threading.local()  # the guard of the request this thread is sending, for the connection to attach to
+
+
+class _QuietWhenCut(logging.Filter):
+    """urllib3 logs a warning with a traceback when an answer's head ends early; for a request this module cut
+    itself, that is expected and the caller reports it as one line."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        guard: _Guard | None = getattr(_current, "guard", None)
+        return guard is None or not (guard.expired or guard.cancelled)
+
+
+logging.getLogger("urllib3.connection").addFilter(_QuietWhenCut())
 
 
 def _attach_current(connection: HTTPConnection) -> None:

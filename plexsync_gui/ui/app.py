@@ -296,7 +296,8 @@ def _autostart(args: argparse.Namespace) -> Autostart | None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    forbid_core_dumps()
+    if argv is None:  # a process of its own (not an in-process caller such as a test): no core dumps
+        forbid_core_dumps()
     args = parse_args(argv)
     if args.self_check:
         from plexsync_gui.ui.self_check import run_self_check
