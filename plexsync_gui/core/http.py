@@ -217,7 +217,8 @@ class _Watchdog:
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name="plexsync-deadlines", daemon=True)
                 self._thread.start()
-            self._wake.notify()
+            if self._heap[0][2] is guard:  # only an earlier deadline than the one it sleeps until wakes it
+                self._wake.notify()
 
     def _run(self) -> None:
         with self._wake:
