@@ -26,7 +26,7 @@ from plexsync_gui.core.engine import AUTH_PAUSE_KEY, BREAKER_KEY
 from plexsync_gui.core.errors import PermanentError, StashError, SyncError
 from plexsync_gui.core.hardening import forbid_core_dumps
 from plexsync_gui.core.health import database_notice, stash_error
-from plexsync_gui.core.http import Cancellation
+from plexsync_gui.core.http import STOP_GRACE, Cancellation
 from plexsync_gui.core.logs import redact, setup_logging
 from plexsync_gui.core.plex_client import set_client_identity
 from plexsync_gui.core.poller import WATERMARK_KEY
@@ -171,25 +171,29 @@ def cmd_process(session: Session, args: argparse.Namespace) -> int:
 
 
 def cmd_run(session: Session, args: argparse.Namespace) -> int:
-    stop = threading.Event()
-    canceller = threading.Thread(target=_cancel_when_set, args=(stop, session.cancellation), name="plexsync-stop")
+    stop, finished = threading.Event(), threading.Event()
+    canceller = threading.Thread(target=_cut_when_stopping, args=(stop, finished, session.cancellation),
+                                 name="plexsync-stop")
     canceller.start()
     try:
         with ProcessLock(session.store.path.parent), _stop_on_signals(stop):
             session.store.recover_interrupted()
             Runner(session.engine, session.poller, session.config.sync.poll_interval).run(stop)
     finally:
+        finished.set()
         stop.set()  # also when the loop ended with an error: the canceller ends with it
         canceller.join()
     return EXIT_OK
 
 
-def _cancel_when_set(stop: threading.Event, cancellation: Cancellation) -> None:
-    """Once a stop signal arrived, cut the requests in flight, so a hanging server cannot hold up the exit; their
-    jobs go back to the queue uncharged. In a thread of its own, not in the signal handler, which may interrupt
-    the main thread inside the very code that cancelling locks."""
+def _cut_when_stopping(stop: threading.Event, finished: threading.Event, cancellation: Cancellation) -> None:
+    """After a stop signal, the jobs in flight get STOP_GRACE seconds to finish (a healthy server answers well
+    within it); then their requests are cut, so a hanging server cannot hold up the exit, and the jobs go back to
+    the queue uncharged. In a thread of its own, not in the signal handler, which may interrupt the main thread
+    inside the very code that cancelling locks."""
     stop.wait()
-    cancellation.cancel()
+    if not finished.wait(STOP_GRACE):
+        cancellation.cancel()
 
 
 @contextmanager

@@ -34,6 +34,7 @@ PAGE_CAP = 64 * MB  # XML and JSON answers: a full Stash listing of 100,000 scen
 IMAGE_CAP = 50 * MB  # image/* answers: Stash screenshots are a few MB at most
 CHUNK = 64 * 1024  # urllib3 decompresses at most this much per read, so a bomb never inflates beyond one chunk
 DEFAULT_DEADLINE = 60.0  # for a request sent without a timeout (every request PlexSync sends has one)
+STOP_GRACE = 3.0  # seconds a stopping front end lets requests in flight finish before it cuts them
 
 
 class RefusedAnswer(requests.RequestException):

@@ -122,6 +122,11 @@ def ok(exchange: Exchange) -> None:
     exchange.write(b"ok")
 
 
+def silent(exchange: Exchange) -> None:
+    """Accept the request and answer nothing (for TRICKLE_FOR seconds, then close)."""
+    exchange.stopping.wait(TRICKLE_FOR)
+
+
 def trickled_headers(exchange: Exchange) -> None:
     """The status line, then a header a byte at a time: never a complete answer head within any deadline."""
     if exchange.write(b"HTTP/1.1 200 OK\r\n") and exchange.trickle(b"X-Slow: " + b"a" * 10_000):

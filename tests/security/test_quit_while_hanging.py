@@ -14,8 +14,9 @@ from pathlib import Path
 
 import pytest
 
+from plexsync_gui.core.health import STASH_ERROR_KEY
 from tests.reliability.test_kill_recovery import start_runner, wait_for
-from tests.security.hostile import trickled_headers
+from tests.security.hostile import silent, trickled_headers
 
 pytestmark = pytest.mark.security
 
@@ -31,6 +32,11 @@ def jobs(database: Path) -> list[tuple[str, int]]:
             return db.execute("SELECT status, attempts FROM jobs").fetchall()
         except sqlite3.OperationalError:  # not created yet
             return []
+
+
+def stash_error_recorded(database: Path) -> bool:
+    with sqlite3.connect(database, timeout=10) as db:
+        return bool(db.execute("SELECT value FROM kv WHERE key = ?", (STASH_ERROR_KEY,)).fetchall())
 
 
 def core_limit(pid: int) -> list[str]:
@@ -93,3 +99,28 @@ def test_sigterm_while_plex_hangs_exits_cleanly_and_keeps_the_job(tmp_path, stas
     assert jobs(database) == [("pending", 0)]
     assert limit == ["0", "0"]  # soft and hard: no core dump, and none allowed by a child either
 
+
+
+@pytest.mark.parametrize("front_end", ["cli", "gui"])
+def test_sigterm_while_stash_hangs_in_a_poll_exits_cleanly(tmp_path, plex, hostile, front_end):
+    """The poll cut short by the stop is not a Stash failure: nothing is recorded against Stash."""
+    stash = hostile(silent)
+    config_file = tmp_path / "config.toml"
+    config_file.write_text(
+        f'[stash]\nurl = "{stash.url}"\ntimeout = 60\n[plex]\nurl = "{plex.url}"\nlibraries = ["Movies"]\n'
+        '[[path_map]]\nstash = "/data/"\nplex = "/media/"\n'
+    )
+    database = tmp_path / "data" / "plexsync.db"
+    runner = start_runner(front_end, config_file, tmp_path / "data")
+    try:
+        assert wait_for(lambda: bool(stash.requests), 60), "the app never polled Stash"
+        runner.send_signal(signal.SIGTERM)
+        code = runner.wait(timeout=EXIT_BOUND)
+    finally:
+        if runner.poll() is None:
+            runner.kill()
+            runner.wait(10)
+    stderr = (tmp_path / "runner-stderr.txt").read_text()
+    assert code == 0, f"exit code {code}\n{stderr}"
+    assert "Traceback" not in stderr
+    assert not stash_error_recorded(database)
