@@ -4,13 +4,17 @@ sync or gigabytes of memory. The servers are real HTTP servers on 127.0.0.1 (tes
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 
 from plexsync_gui.core.connection_check import check_plex, check_stash
-from plexsync_gui.core.errors import PermanentError, PlexTemporaryError, StashUnavailable
+from plexsync_gui.core.errors import Cancelled, PermanentError, PlexTemporaryError, StashUnavailable
+from plexsync_gui.core.http import Cancellation
 from plexsync_gui.core.plex_client import PlexClient
 from plexsync_gui.core.stash_client import StashClient
-from tests.security.hostile import bomb, huge_length, trickled_body, trickled_headers
+from tests.reliability.test_kill_recovery import wait_for
+from tests.security.hostile import bomb, huge_length, silent, trickled_body, trickled_headers
 from tests.servers import PLEX_TOKEN, STASH_KEY
 
 pytestmark = pytest.mark.security
@@ -102,3 +106,40 @@ def test_an_image_over_the_cap_fails_its_job_not_stash(hostile, answer):
             client.download_image(f"{server.url}/scene/1/screenshot")
     finally:
         client.close()
+
+
+# ---- cancellation ---------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("answer", [silent, trickled_body("text/xml")], ids=["silent", "trickle"])
+def test_a_cancellation_cuts_requests_in_flight_and_refuses_new_ones(hostile, answer):
+    """What a stopping front end does from another thread: the hanging request ends at once with Cancelled, and
+    neither client starts another one."""
+    server = hostile(answer)
+    cancellation = Cancellation()
+    plex = PlexClient(server.url, PLEX_TOKEN, timeout=CAP_TIMEOUT, cancellation=cancellation)
+    stash = StashClient(server.url, STASH_KEY, timeout=CAP_TIMEOUT, cancellation=cancellation).clone()
+    failures: list[BaseException] = []
+
+    def connect() -> None:
+        try:
+            plex.sections()
+        except BaseException as exc:  # noqa: BLE001 - handed to the test thread
+            failures.append(exc)
+
+    worker = threading.Thread(target=connect)
+    worker.start()
+    try:
+        assert wait_for(lambda: bool(server.requests), 10), "the request never reached the server"
+        cancellation.cancel()
+        worker.join(CAP_TIMEOUT)
+        assert [type(f) for f in failures] == [Cancelled]
+        assert str(failures[0]) == "PlexSync is stopping; connecting was cut short"
+        with pytest.raises(Cancelled):
+            stash.probe()
+        assert len(server.requests) == 1
+    finally:
+        cancellation.cancel()
+        worker.join()
+        plex.close()
+        stash.close()
