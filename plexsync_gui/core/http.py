@@ -30,7 +30,7 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from plexsync_gui.core.transport import host_port
 
 MB = 2**20
-PAGE_CAP = 64 * MB  # XML and JSON answers: a full Stash listing of 100,000 scenes is about 8 MB
+PAGE_CAP = 64 * MB  # XML and JSON answers: a full Stash listing of 100,000 scenes is under 10 MB
 IMAGE_CAP = 50 * MB  # image/* answers: Stash screenshots are a few MB at most
 CHUNK = 64 * 1024  # urllib3 decompresses at most this much per read, so a bomb never inflates beyond one chunk
 DEFAULT_DEADLINE = 60.0  # for a request sent without a timeout (every request PlexSync sends has one)

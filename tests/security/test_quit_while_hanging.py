@@ -1,7 +1,8 @@
-"""Quitting while Plex hangs: `plexsync run` and the desktop app both stop promptly on SIGTERM while a request hangs
-(Plex accepted it and never answers, or trickles its answer), exit 0 without an abort, and put the job that was in flight back in the queue
-with its attempts unchanged. Neither may write a core dump (it would hold both secrets): the core file limit of the
-running process is 0. Real processes against the emulated servers, as in tests/reliability/test_kill_recovery.py."""
+"""Quitting while a server hangs: `plexsync run` and the desktop app both stop promptly on SIGTERM while a request
+hangs (the server accepted it and never answers, or trickles its answer), exit 0 without an abort, and put the job
+that was in flight back in the queue with its attempts unchanged. Neither may write a core dump (it would hold both
+secrets): the core file limit of the running process is 0. Real processes against the emulated servers, started as
+in tests/reliability/test_kill_recovery.py."""
 
 from __future__ import annotations
 
