@@ -117,6 +117,10 @@ class _Guard:
             if self.expired or self.cancelled:
                 self._cut()
 
+    @property
+    def finished(self) -> bool:
+        return self._done
+
     def expire(self) -> None:
         with self._lock:
             if not self._done:
@@ -173,26 +177,25 @@ def _attach_current(connection: HTTPConnection) -> None:
         guard.attach(connection)
 
 
-class _GuardedHTTPConnection(HTTPConnection):
-    """Hands itself to the guard of the request it serves, when it connects and when it sends."""
+class _AttachesToGuard:
+    """Mixed into urllib3's connections: hands the connection to the guard of the request it serves, when it
+    connects (a new connection) and when it sends (a kept-alive one)."""
 
     def connect(self) -> None:
-        super().connect()
-        _attach_current(self)
+        super().connect()  # type: ignore[misc]
+        _attach_current(self)  # type: ignore[arg-type]
 
     def request(self, *args: Any, **kwargs: Any) -> None:
-        _attach_current(self)
-        super().request(*args, **kwargs)
+        _attach_current(self)  # type: ignore[arg-type]
+        super().request(*args, **kwargs)  # type: ignore[misc]
 
 
-class _GuardedHTTPSConnection(HTTPSConnection):
-    def connect(self) -> None:
-        super().connect()
-        _attach_current(self)
+class _GuardedHTTPConnection(_AttachesToGuard, HTTPConnection):
+    pass
 
-    def request(self, *args: Any, **kwargs: Any) -> None:
-        _attach_current(self)
-        super().request(*args, **kwargs)
+
+class _GuardedHTTPSConnection(_AttachesToGuard, HTTPSConnection):
+    pass
 
 
 class _GuardedHTTPPool(HTTPConnectionPool):
@@ -214,6 +217,8 @@ class _Watchdog:
 
     def watch(self, guard: _Guard) -> None:
         with self._wake:
+            while self._heap and self._heap[0][2].finished:  # most requests end long before their deadline
+                heapq.heappop(self._heap)
             heapq.heappush(self._heap, (guard.deadline, next(self._order), guard))
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name="plexsync-deadlines", daemon=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ssl
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -10,12 +11,13 @@ from tests.security.hostile import Answer, HostileServer
 
 
 @pytest.fixture
-def hostile() -> Iterator[Callable[[Answer], HostileServer]]:
-    """Start a hostile server answering every request with `answer`; all of them stop after the test."""
+def hostile() -> Iterator[Callable[..., HostileServer]]:
+    """Start a hostile server answering every request with `answer` (over TLS with `ssl_context`); all of them stop
+    after the test."""
     started: list[HostileServer] = []
 
-    def start(answer: Answer) -> HostileServer:
-        server = HostileServer(answer).start()
+    def start(answer: Answer, ssl_context: ssl.SSLContext | None = None) -> HostileServer:
+        server = HostileServer(answer, ssl_context).start()
         started.append(server)
         return server
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import ssl
 import threading
 import time
 from collections.abc import Callable
@@ -62,16 +63,20 @@ class Exchange:
 
 
 class HostileServer:
-    def __init__(self, answer: Answer) -> None:
+    def __init__(self, answer: Answer, ssl_context: ssl.SSLContext | None = None) -> None:
         self.answer = answer
         self.requests: list[Recorded] = []
         self._stopping = threading.Event()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
         self._server.daemon_threads = True
+        self._scheme = "http"
+        if ssl_context is not None:
+            self._server.socket = ssl_context.wrap_socket(self._server.socket, server_side=True)
+            self._scheme = "https"
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
+        return f"{self._scheme}://127.0.0.1:{self._server.server_address[1]}"
 
     def start(self) -> HostileServer:
         threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()

@@ -13,6 +13,7 @@ from plexsync_gui.core.errors import Cancelled, PermanentError, PlexTemporaryErr
 from plexsync_gui.core.http import Cancellation
 from plexsync_gui.core.plex_client import PlexClient
 from plexsync_gui.core.stash_client import StashClient
+from tests.certs import make_certificate
 from tests.reliability.test_kill_recovery import wait_for
 from tests.security.hostile import bomb, huge_length, silent, trickled_body, trickled_headers
 from tests.servers import PLEX_TOKEN, STASH_KEY
@@ -54,6 +55,18 @@ def test_plex_trickling_its_answer_head_misses_the_deadline(hostile):
 def test_plex_trickling_its_body_misses_the_deadline(hostile):
     server = hostile(trickled_body("text/xml"))
     assert plex_sections(server.url) == f"Plex did not answer within {TIMEOUT:g} s while connecting"
+
+
+def test_a_trickle_over_tls_misses_the_deadline(hostile, tmp_path):
+    """The cut shuts down the socket under the TLS layer, whichever thread reads from it."""
+    certificate = make_certificate(tmp_path / "tls")
+    server = hostile(trickled_body("text/xml"), certificate.server_context())
+    client = PlexClient(server.url, PLEX_TOKEN, timeout=TIMEOUT, verify=str(certificate.ca_file))
+    try:
+        with pytest.raises(PlexTemporaryError, match=f"^Plex did not answer within {TIMEOUT:g} s while connecting$"):
+            client.sections()
+    finally:
+        client.close()
 
 
 @pytest.mark.parametrize("answer", [trickled_headers, trickled_body("application/json")])
