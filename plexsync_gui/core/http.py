@@ -106,14 +106,16 @@ class _Guard:
         self.cancelled = False
         self._done = False
         self._socket: socket.socket | None = None
+        self._owned = False
         self._lock = threading.Lock()
 
-    def attach(self, connection: HTTPConnection) -> None:
-        """The connection the request is using, once it has a socket; cut at once when the request is already over
-        its time. The socket itself is kept: http.client drops the connection's reference to it when the answer
-        says `Connection: close`, while the body is still being read from it."""
+    def attach(self, sock: socket.socket, owned: bool = False) -> None:
+        """The socket the request is using (`owned`: a duplicate made for this guard, closed when it ends); cut at
+        once when the request is already over its time. The socket is kept, not the connection: http.client drops
+        the connection's reference to it on `Connection: close` while the body is still being read from it."""
         with self._lock:
-            self._socket = connection.sock or self._socket
+            self._close_owned()
+            self._socket, self._owned = sock, owned
             if self.expired or self.cancelled:
                 self._cut()
 
@@ -136,7 +138,13 @@ class _Guard:
     def finish(self) -> None:
         with self._lock:
             self._done = True
+            self._close_owned()
             self._socket = None
+
+    def _close_owned(self) -> None:
+        if self._owned and self._socket is not None:
+            self._socket.close()
+        self._owned = False
 
     def _cut(self) -> None:
         """Shut the socket down: a read blocked in another thread returns at once. The plain socket's shutdown,
@@ -159,34 +167,40 @@ class _Guard:
 _current = threading.local()  # the guard of the request this thread is sending, for the connection to attach to
 
 
+def _current_guard() -> _Guard | None:
+    return getattr(_current, "guard", None)
+
+
 class _QuietWhenCut(logging.Filter):
     """urllib3 logs a warning with a traceback when an answer's head ends early; for a request this module cut
     itself, that is expected and the caller reports it as one line."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        guard: _Guard | None = getattr(_current, "guard", None)
+        guard = _current_guard()
         return guard is None or not (guard.expired or guard.cancelled)
 
 
 logging.getLogger("urllib3.connection").addFilter(_QuietWhenCut())
 
 
-def _attach_current(connection: HTTPConnection) -> None:
-    guard: _Guard | None = getattr(_current, "guard", None)
-    if guard is not None:
-        guard.attach(connection)
-
-
 class _AttachesToGuard:
-    """Mixed into urllib3's connections: hands the connection to the guard of the request it serves, when it
-    connects (a new connection) and when it sends (a kept-alive one)."""
+    """Mixed into urllib3's connections: hands the socket to the guard of the request it serves as soon as TCP is
+    connected, and when a kept-alive connection sends. A new socket is handed over as a duplicate, because the TLS
+    layer detaches the socket object it wraps, and a handshake can hang as well as an answer."""
 
-    def connect(self) -> None:
-        super().connect()  # type: ignore[misc]
-        _attach_current(self)  # type: ignore[arg-type]
+    sock: socket.socket | None
+
+    def _new_conn(self) -> socket.socket:
+        sock: socket.socket = super()._new_conn()  # type: ignore[misc]
+        guard = _current_guard()
+        if guard is not None:
+            guard.attach(sock.dup(), owned=True)
+        return sock
 
     def request(self, *args: Any, **kwargs: Any) -> None:
-        _attach_current(self)  # type: ignore[arg-type]
+        guard = _current_guard()
+        if guard is not None and self.sock is not None:
+            guard.attach(self.sock)
         super().request(*args, **kwargs)  # type: ignore[misc]
 
 

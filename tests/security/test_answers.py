@@ -4,7 +4,10 @@ sync or gigabytes of memory. The servers are real HTTP servers on 127.0.0.1 (tes
 
 from __future__ import annotations
 
+import contextlib
+import socket
 import threading
+from collections.abc import Iterator
 
 import pytest
 
@@ -156,3 +159,51 @@ def test_a_cancellation_cuts_requests_in_flight_and_refuses_new_ones(hostile, an
         worker.join()
         plex.close()
         stash.close()
+
+
+@pytest.fixture
+def mute_tls_port() -> Iterator[tuple[str, list[socket.socket]]]:
+    """An https URL whose port accepts connections and never says a word, so a TLS handshake waits for ever;
+    and the connections on which the client's hello arrived (it is inside the handshake then)."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    accepted: list[socket.socket] = []
+
+    def accept() -> None:
+        with contextlib.suppress(OSError):
+            while True:
+                connection = listener.accept()[0]
+                connection.recv(1)
+                accepted.append(connection)
+
+    threading.Thread(target=accept, daemon=True).start()
+    yield f"https://127.0.0.1:{listener.getsockname()[1]}", accepted
+    listener.close()
+    for connection in accepted:
+        connection.close()
+
+
+def test_a_cancellation_cuts_a_tls_handshake_that_hangs(mute_tls_port):
+    url, accepted = mute_tls_port
+    cancellation = Cancellation()
+    client = PlexClient(url, PLEX_TOKEN, timeout=60, cancellation=cancellation)
+    failures: list[BaseException] = []
+
+    def connect() -> None:
+        try:
+            client.sections()
+        except BaseException as exc:  # noqa: BLE001 - handed to the test thread
+            failures.append(exc)
+
+    worker = threading.Thread(target=connect)
+    worker.start()
+    try:
+        assert wait_for(lambda: bool(accepted), 10), "the client never started its handshake"
+        cancellation.cancel()
+        worker.join(10)  # a bounded wait: without the cut, the handshake would wait out its 60 s read timeout
+        assert not worker.is_alive()
+        assert [type(f) for f in failures] == [Cancelled]
+    finally:
+        for connection in accepted:
+            connection.close()  # ends the handshake, cut or not
+        worker.join()
+        client.close()
