@@ -15,6 +15,7 @@ from __future__ import annotations
 import heapq
 import itertools
 import logging
+import math
 import socket
 import threading
 import time
@@ -221,23 +222,25 @@ class _GuardedHTTPSPool(HTTPSConnectionPool):
 
 
 class _Watchdog:
-    """One daemon thread for the whole process that expires guards past their deadline."""
+    """One daemon thread for the whole process that expires guards past their deadline. It sleeps until the earliest
+    deadline and is woken only for an earlier one: requests are cheap to watch, and most end long before."""
 
     def __init__(self) -> None:
         self._heap: list[tuple[float, int, _Guard]] = []
         self._order = itertools.count()
         self._wake = threading.Condition()
+        self._sleeping_until = math.inf
         self._thread: threading.Thread | None = None
 
     def watch(self, guard: _Guard) -> None:
         with self._wake:
-            while self._heap and self._heap[0][2].finished:  # most requests end long before their deadline
+            while self._heap and self._heap[0][2].finished:
                 heapq.heappop(self._heap)
             heapq.heappush(self._heap, (guard.deadline, next(self._order), guard))
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name="plexsync-deadlines", daemon=True)
                 self._thread.start()
-            if self._heap[0][2] is guard:  # only an earlier deadline than the one it sleeps until wakes it
+            if guard.deadline < self._sleeping_until:
                 self._wake.notify()
 
     def _run(self) -> None:
@@ -246,7 +249,8 @@ class _Watchdog:
                 now = time.monotonic()
                 while self._heap and self._heap[0][0] <= now:
                     heapq.heappop(self._heap)[2].expire()  # a finished guard ignores it
-                self._wake.wait(self._heap[0][0] - now if self._heap else None)
+                self._sleeping_until = self._heap[0][0] if self._heap else math.inf
+                self._wake.wait(self._sleeping_until - now if self._heap else None)
 
 
 _watchdog = _Watchdog()
