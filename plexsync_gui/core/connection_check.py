@@ -53,8 +53,9 @@ def check_stash(url: str, api_key: str | None, timeout: float, verify: bool | st
 
 
 def _stash_detail(client: StashClient, exc: StashError) -> str:
-    """Stash answered, but not as expected; /healthz (open without a key) tells "Stash is down" apart."""
-    if client.healthy():
+    """Stash answered, but not as expected; /healthz (open without a key) tells "Stash is down" apart, unless the
+    answer was one PlexSync refused (a redirect, an oversized answer): then something is there and answering."""
+    if isinstance(exc.__cause__, RefusedAnswer) or client.healthy():
         return str(exc)
     return f"{exc}; /healthz does not answer either, so Stash itself is not running there"
 

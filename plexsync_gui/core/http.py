@@ -51,6 +51,16 @@ class RedirectRefused(RefusedAnswer):
         self.target = origin(target)
         super().__init__(f"{self.source} redirected to {self.target} (HTTP {status})")
 
+    @classmethod
+    def of(cls, response: requests.Response) -> RedirectRefused:
+        """The refusal of a redirect a caller read itself (`allow_redirects=False`)."""
+        return cls(response.status_code, response.url, urljoin(response.url, response.headers.get("Location", "")))
+
+    def advice(self, server: str, secret: str) -> str:
+        """What the user should do, for the message a client builds around its own context."""
+        return (f"PlexSync does not follow redirects with the {secret}: set the {server} URL to {self.target} if "
+                f"that is your {server} server")
+
 
 class ResponseTooLarge(RefusedAnswer):
     """An answer larger than the cap for its kind, announced or once decompressed."""
@@ -99,7 +109,7 @@ class _NoRedirectSession(requests.Session):
 
 
 class _Guard:
-    """The deadline and cancellation state of one request, and the connection it runs on (to cut it)."""
+    """The deadline and cancellation state of one request, and the socket it runs on (to cut it)."""
 
     def __init__(self, deadline: float) -> None:
         self.deadline = deadline

@@ -127,9 +127,8 @@ class PlexClient:
         except PlexApiException as exc:
             raise self._from_status(_status_of(exc), action, exc) from None
         except RedirectRefused as exc:
-            raise PlexTemporaryError(
-                f"Plex at {exc.source} redirected to {exc.target} while {action}; PlexSync does not follow redirects "
-                f"with the token: set the Plex URL to {exc.target} if that is your Plex server") from exc
+            raise PlexTemporaryError(f"Plex at {exc.source} redirected to {exc.target} while {action}; "
+                                     f"{exc.advice('Plex', 'token')}") from exc
         except ResponseTooLarge as exc:
             raise PlexTemporaryError(f"Plex {exc} while {action}") from exc
         except RequestCancelled as exc:

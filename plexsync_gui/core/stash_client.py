@@ -17,7 +17,7 @@ import requests
 
 from plexsync_gui.core import stash_queries as q
 from plexsync_gui.core.errors import Cancelled, PermanentError, StashAuthError, StashQueryError, StashUnavailable
-from plexsync_gui.core.http import Cancellation, RequestCancelled, ResponseTooLarge, guarded_session
+from plexsync_gui.core.http import Cancellation, RedirectRefused, RequestCancelled, ResponseTooLarge, guarded_session
 from plexsync_gui.core.security import allow_unverified_tls
 from plexsync_gui.core.transport import transport_reason
 
@@ -101,7 +101,9 @@ class StashClient:
         if status in (401, 403):
             raise StashAuthError(f"Stash rejected the API key (HTTP {status}); check stash api_key")
         if 300 <= status < 400:
-            raise StashUnavailable(f"Stash redirected the request (HTTP {status}); check the URL and API key")
+            refused = RedirectRefused.of(response)
+            raise StashUnavailable(f"Stash at {refused.source} redirected to {refused.target} (HTTP {status}); "
+                                   f"{refused.advice('Stash', 'API key')}") from refused
         if status >= 500:
             raise StashUnavailable(f"Stash answered HTTP {status}")
         content_type = response.headers.get("Content-Type", "")
