@@ -23,7 +23,9 @@ from plexsync_gui.core.config import Config, ConfigError, load_config
 from plexsync_gui.core.connection_check import check_plex, check_stash
 from plexsync_gui.core.engine import AUTH_PAUSE_KEY, BREAKER_KEY
 from plexsync_gui.core.errors import PermanentError, StashError, SyncError
+from plexsync_gui.core.hardening import forbid_core_dumps
 from plexsync_gui.core.health import database_notice, stash_error
+from plexsync_gui.core.http import STOP_GRACE, Cancellation
 from plexsync_gui.core.logs import redact, setup_logging
 from plexsync_gui.core.plex_client import set_client_identity
 from plexsync_gui.core.poller import WATERMARK_KEY
@@ -179,11 +181,29 @@ def cmd_process(session: Session, args: argparse.Namespace) -> int:
 
 
 def cmd_run(session: Session, args: argparse.Namespace) -> int:
-    stop = threading.Event()
-    with ProcessLock(session.store.path.parent), _stop_on_signals(stop):
-        session.store.recover_interrupted()
-        Runner(session.engine, session.poller, session.config.sync.poll_interval).run(stop)
+    stop, finished = threading.Event(), threading.Event()
+    canceller = threading.Thread(target=_cut_when_stopping, args=(stop, finished, session.cancellation),
+                                 name="plexsync-stop")
+    canceller.start()
+    try:
+        with ProcessLock(session.store.path.parent), _stop_on_signals(stop):
+            session.store.recover_interrupted()
+            Runner(session.engine, session.poller, session.config.sync.poll_interval).run(stop)
+    finally:
+        finished.set()
+        stop.set()  # also when the loop ended with an error: the canceller ends with it
+        canceller.join()
     return EXIT_OK
+
+
+def _cut_when_stopping(stop: threading.Event, finished: threading.Event, cancellation: Cancellation) -> None:
+    """After a stop signal, the jobs in flight get STOP_GRACE seconds to finish (a healthy server answers well
+    within it); then their requests are cut, so a hanging server cannot hold up the exit, and the jobs go back to
+    the queue uncharged. In a thread of its own, not in the signal handler, which may interrupt the main thread
+    inside the very code that cancelling locks."""
+    stop.wait()
+    if not finished.wait(STOP_GRACE):
+        cancellation.cancel()
 
 
 @contextmanager
@@ -274,6 +294,8 @@ LOCAL_COMMANDS: dict[str, Callable[[Store, argparse.Namespace], int]] = {
 
 
 def main(argv: list[str] | None = None) -> int:
+    if argv is None:  # a process of its own (not an in-process caller such as a test): no core dumps
+        forbid_core_dumps()
     args = build_parser().parse_args(argv)
     secrets: list[str] = []  # known once resolved; every line printed on failure is redacted with them
     try:

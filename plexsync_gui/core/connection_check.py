@@ -15,6 +15,7 @@ import requests
 
 from plexsync_gui.core.config import ConfigError, check_url
 from plexsync_gui.core.errors import PlexAuthError, PlexNotFound, StashAuthError, StashError, SyncError
+from plexsync_gui.core.http import RefusedAnswer
 from plexsync_gui.core.plex_client import SEARCH_TYPES, PlexClient
 from plexsync_gui.core.stash_client import StashClient
 from plexsync_gui.core.transport import host_port, is_tls_failure, transport_reason
@@ -52,8 +53,9 @@ def check_stash(url: str, api_key: str | None, timeout: float, verify: bool | st
 
 
 def _stash_detail(client: StashClient, exc: StashError) -> str:
-    """Stash answered, but not as expected; /healthz (open without a key) tells "Stash is down" apart."""
-    if client.healthy():
+    """Stash answered, but not as expected; /healthz (open without a key) tells "Stash is down" apart, unless the
+    answer was one PlexSync refused (a redirect, an oversized answer): then something is there and answering."""
+    if isinstance(exc.__cause__, RefusedAnswer) or client.healthy():
         return str(exc)
     return f"{exc}; /healthz does not answer either, so Stash itself is not running there"
 
@@ -100,12 +102,13 @@ def _url_problem(url: str, secret: str | None, secret_name: str) -> str | None:
 
 
 def _transport_message(exc: Exception, url: str, timeout: float) -> str | None:
-    """The message for a failure before any HTTP answer (the clients chain the `requests` error as the cause)."""
+    """The message for a failure before any HTTP answer (the clients chain the `requests` error as the cause); None
+    for an answer PlexSync refused (a redirect, an oversized answer), which the client's own message describes."""
     cause = exc.__cause__
     where = host_port(url)
     if isinstance(cause, requests.ReadTimeout):
         return f"{where} accepted the connection but did not answer within {timeout:g} s"
-    if not isinstance(cause, requests.RequestException):
+    if not isinstance(cause, requests.RequestException) or isinstance(cause, RefusedAnswer):
         return None
     if is_tls_failure(cause):
         detail = transport_reason(cause).removeprefix("TLS ")

@@ -17,6 +17,7 @@ from typing import Any
 from plexsync_gui.core.breaker import CLOSED, HALF_OPEN, OPEN, CircuitBreaker
 from plexsync_gui.core.config import Config
 from plexsync_gui.core.errors import (
+    Cancelled,
     PermanentError,
     PlexAuthError,
     PlexEditRefused,
@@ -169,9 +170,18 @@ class SyncEngine:
         """False while the breaker is open; a due probe of /identity may half-open it."""
         now = self.clock()
         if self.breaker.probe_due(now):
-            self.breaker.record_probe(self.plex.identity(), now, self.rng)
+            self.breaker.record_probe(self._probe(), now, self.rng)
             self._save_breaker()
         return self.breaker.allows_requests()
+
+    def _probe(self) -> bool:
+        """Whether Plex answers /identity. An answer that rejects the token means Plex is up: processing pauses
+        for the token (with Plex's reason), so a wrong token never reads as "Plex is unreachable"."""
+        try:
+            return self.plex.identity()
+        except PlexAuthError as exc:
+            self._pause_for_token(redact(str(exc), []))
+            return True
 
     def process_due(self, should_stop: Callable[[], bool] = lambda: False,
                     on_outcome: Callable[[JobOutcome], None] | None = None) -> ProcessSummary:
@@ -243,10 +253,10 @@ class SyncEngine:
     def _stop_reason(self, busy: bool) -> str | None:
         """Why no new job may start. The breaker's probe is only sent when no job is in flight, so a probe never
         overlaps a worker's request and an answer can only be judged against a quiet queue."""
-        if self.auth_problem:
-            return self.auth_problem
-        if not (self.breaker.allows_requests() if busy else self.breaker_allows()):
+        if not self.auth_problem and not (self.breaker.allows_requests() if busy else self.breaker_allows()):
             return "Plex is unreachable; the circuit breaker is open"
+        if self.auth_problem:  # also when the probe just now found the token rejected
+            return self.auth_problem
         if self.stash_wait_until is not None and self.clock() < self.stash_wait_until:
             return "Stash is unreachable; jobs wait for it"
         return None
@@ -331,15 +341,18 @@ class SyncEngine:
             return self._wait_for_stash(job, error, message)
         if isinstance(error, PlexAuthError):
             self._dead_letter(job, "PlexPermanentError", message, attempts, [])
-            self.store.set(AUTH_PAUSE_KEY, message)
-            log.error("processing paused: %s", message)
+            self._pause_for_token(message)
             return JobOutcome(job.id, job.scene_id, job.title, "failed", message, "PlexPermanentError")
         base, cap, max_attempts = get_retry_params(error, self.config.sync.max_retries)
-        if isinstance(error, PlexEditRefused) and self.plex.identity():
+        if isinstance(error, PlexEditRefused) and self._probe():
             self._plex_answered()  # Plex is up and refuses this item's edit: the item's problem, not an outage
         elif isinstance(error, PlexTemporaryError):
             if self._plex_failure(job, last_attempt=attempts >= max_attempts):
                 return self._outage_began(job, error, message)
+            if self.auth_problem:  # its probe found the token rejected: the pause, not this job, explains it
+                self.store.release(job)
+                return JobOutcome(job.id, job.scene_id, job.title, "released", f"{message}; put back uncharged",
+                                  error.type_name)
         elif isinstance(error, (PlexNotFound, PlexPermanentError)):
             self._plex_answered()  # Plex answered; Stash-side and internal failures leave the breaker alone
         if not error.retryable:
@@ -360,11 +373,11 @@ class SyncEngine:
         was_closed = self.breaker.state == CLOSED
         self.breaker.record_failure(self.clock(), self.rng)
         outage = was_closed and not self.breaker.allows_requests()
-        if not outage and last_attempt and not self.plex.identity():
+        if not outage and last_attempt and not self._probe():
             self.breaker.trip(self.clock(), self.rng)
             outage = True
         self._save_breaker()
-        if not outage:
+        if not outage and not self.auth_problem:
             self._streak.append(job.id)
         return outage
 
@@ -391,10 +404,17 @@ class SyncEngine:
         return JobOutcome(job.id, job.scene_id, job.title, "released", f"{message}; waiting for Stash",
                           error.type_name)
 
+    def _pause_for_token(self, message: str) -> None:
+        self.store.set(AUTH_PAUSE_KEY, message)
+        log.error("processing paused: %s", message)
+
     def _already_known(self, error: SyncError) -> bool:
-        """A failure of a job that was in flight when another one paused processing or opened the breaker: it says
-        nothing new, so it is neither charged nor counted (once open, only the probe moves the breaker; a Stash
-        pause already running is not lengthened by the jobs that were in flight when it began)."""
+        """A failure of a job that was in flight when another one paused processing or opened the breaker, or
+        that the app cut short while stopping: it says nothing new, so it is neither charged nor counted (once
+        open, only the probe moves the breaker; a Stash pause already running is not lengthened by the jobs that
+        were in flight when it began)."""
+        if isinstance(error, Cancelled):
+            return True
         if isinstance(error, PlexAuthError):
             return self.auth_problem is not None
         if isinstance(error, StashDownError):

@@ -32,6 +32,10 @@ class StashDownError(TransientError):
     """Stash failed while a job needed it (to download the poster): not the job's fault, so it waits uncharged."""
 
 
+class Cancelled(SyncError):
+    """PlexSync is stopping and cut the request short: the job goes back to the queue uncharged."""
+
+
 class PermanentError(SyncError):
     """Retrying cannot help: missing file path, configured library absent, ambiguous match under strict_matching."""
 

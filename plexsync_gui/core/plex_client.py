@@ -29,6 +29,7 @@ from plexapi.utils import joinArgs
 from plexsync_gui import __version__
 from plexsync_gui.core.edits import MAX_REQUEST_LINE, PlexItemSnapshot, describe_fields, fields_in, split_edit
 from plexsync_gui.core.errors import (
+    Cancelled,
     PermanentError,
     PlexAuthError,
     PlexEditRefused,
@@ -37,6 +38,7 @@ from plexsync_gui.core.errors import (
     PlexTemporaryError,
     SyncError,
 )
+from plexsync_gui.core.http import Cancellation, RedirectRefused, RequestCancelled, ResponseTooLarge, guarded_session
 from plexsync_gui.core.paths import basename, normalise, unicode_forms
 from plexsync_gui.core.security import allow_unverified_tls
 from plexsync_gui.core.transport import transport_reason
@@ -94,13 +96,14 @@ class PlexClient:
     #2766), and plexapi objects keep using the session of the server that built them. Concurrent work takes a
     `clone()` per worker, and plexapi objects never cross from one client to another."""
 
-    def __init__(self, url: str, token: str | None, timeout: float = 30.0, verify: bool | str = True) -> None:
+    def __init__(self, url: str, token: str | None, timeout: float = 30.0, verify: bool | str = True,
+                 cancellation: Cancellation | None = None) -> None:
         self.url = url.rstrip("/")
         self.timeout = timeout
         self._verify = verify
         self._token = token
-        self._session = requests.Session()
-        self._session.trust_env = False
+        self._cancellation = cancellation
+        self._session = guarded_session(cancellation)
         self._session.verify = verify
         if verify is False:
             allow_unverified_tls()
@@ -110,7 +113,7 @@ class PlexClient:
 
     def clone(self) -> PlexClient:
         """A client for the same server with its own HTTP session and server object (it connects on first use)."""
-        return PlexClient(self.url, self._token, self.timeout, self._verify)
+        return PlexClient(self.url, self._token, self.timeout, self._verify, self._cancellation)
 
     def close(self) -> None:
         self._session.close()
@@ -126,6 +129,13 @@ class PlexClient:
             yield
         except PlexApiException as exc:
             raise self._from_status(_status_of(exc), action, exc) from None
+        except RedirectRefused as exc:
+            raise PlexTemporaryError(f"Plex at {exc.source} redirected to {exc.target} while {action}; "
+                                     f"{exc.advice('Plex', 'token')}") from exc
+        except ResponseTooLarge as exc:
+            raise PlexTemporaryError(f"Plex {exc} while {action}") from exc
+        except RequestCancelled as exc:
+            raise Cancelled(f"PlexSync is stopping; {action} was cut short") from exc
         except requests.Timeout as exc:  # the causes tell the connection check what kind of failure it was
             raise PlexTemporaryError(f"Plex did not answer within {self.timeout:g} s while {action}") from exc
         except requests.RequestException as exc:
@@ -138,12 +148,12 @@ class PlexClient:
                 raise  # a genuine bug, not plexapi choking on an unnamed status
             raise PlexTemporaryError(f"Plex answered HTTP {status} while {action}") from None
 
-    def _from_status(self, status: int | None, action: str, exc: Exception) -> Exception:
+    def _from_status(self, status: int | None, action: str, exc: Exception | None) -> Exception:
         error = self._error_for(status, action, exc)
         error.status = status
         return error
 
-    def _error_for(self, status: int | None, action: str, exc: Exception) -> SyncError:
+    def _error_for(self, status: int | None, action: str, exc: Exception | None) -> SyncError:
         if status in (401, 403):
             return PlexAuthError(f"Plex rejected the token (HTTP {status}) while {action}; check plex token")
         if status == 404:
@@ -171,11 +181,15 @@ class PlexClient:
         self._server = None
 
     def identity(self) -> bool:
-        """Cheap liveness probe for the circuit breaker (answers without a token, so it does not prove auth)."""
+        """Cheap liveness probe for the circuit breaker: True when Plex answers. It carries the token, so a Plex
+        that answers 401/403 is up but rejects the token: PlexAuthError, for the engine's rejected-token pause."""
+        headers = {"X-Plex-Token": self._token} if self._token else {}
         try:
-            response = self._session.get(f"{self.url}/identity", timeout=PROBE_TIMEOUT)
-        except requests.RequestException:
+            response = self._session.get(f"{self.url}/identity", headers=headers, timeout=PROBE_TIMEOUT)
+        except requests.RequestException:  # also a redirect, an oversized answer or a stop: no usable answer
             return False
+        if response.status_code in (401, 403):
+            raise self._from_status(response.status_code, "probing /identity", None)
         return response.status_code == 200 and b"MediaContainer" in response.content
 
     def server_name(self) -> str:

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from plexsync_gui.core.engine import JobOutcome, SyncEngine
-from plexsync_gui.core.errors import StashError
+from plexsync_gui.core.errors import Cancelled, StashError
 from plexsync_gui.core.health import clear_stash_error, record_stash_error
 from plexsync_gui.core.poller import ChangePoller
 from plexsync_gui.core.store import DiskFullError
@@ -70,6 +70,8 @@ class Runner:
     def _poll(self) -> None:
         try:
             result = self.poller.poll()
+        except Cancelled:  # the app is stopping: not a Stash failure, and the cursor did not move
+            return
         except DiskFullError as exc:  # the store cannot even record the failure; the cursor did not move
             self._poll_failed(str(exc), record=False)
             return

@@ -15,6 +15,7 @@ import platformdirs
 from plexsync_gui.core.config import Config
 from plexsync_gui.core.engine import SyncEngine
 from plexsync_gui.core.health import record_database_notice
+from plexsync_gui.core.http import Cancellation
 from plexsync_gui.core.plex_client import PlexClient, set_client_identity
 from plexsync_gui.core.poller import ChangePoller
 from plexsync_gui.core.private_files import make_private_dirs, tighten
@@ -140,6 +141,7 @@ class Session:
     plex: PlexClient
     engine: SyncEngine
     poller: ChangePoller
+    cancellation: Cancellation  # cuts every request of these clients (and their clones) when a front end stops
 
     def close(self) -> None:
         """Close the network clients; the store belongs to whoever opened it."""
@@ -148,13 +150,15 @@ class Session:
         self.plex.close()
 
 
-def open_session(config: Config, secrets: Secrets, store: Store) -> Session:
+def open_session(config: Config, secrets: Secrets, store: Store, cancellation: Cancellation | None = None) -> Session:
+    """The clients and engine; `cancellation` (a new one when None) is how a front end cuts their requests."""
     set_client_identity(client_id(store))
     for warning in tls_warnings(config):
         log.warning("%s", warning)
+    cancellation = cancellation or Cancellation()
     stash = StashClient(config.stash.url, secrets.stash_api_key, config.stash.timeout,
-                        verify=config.stash.verify)
+                        verify=config.stash.verify, cancellation=cancellation)
     plex = PlexClient(config.plex.url, secrets.plex_token, config.plex.timeout,
-                      verify=config.plex.verify)
+                      verify=config.plex.verify, cancellation=cancellation)
     engine = SyncEngine(config, store, stash, plex)
-    return Session(config, store, stash, plex, engine, ChangePoller(stash, store, engine))
+    return Session(config, store, stash, plex, engine, ChangePoller(stash, store, engine), cancellation)

@@ -16,7 +16,8 @@ from urllib.parse import urlsplit, urlunsplit
 import requests
 
 from plexsync_gui.core import stash_queries as q
-from plexsync_gui.core.errors import StashAuthError, StashQueryError, StashUnavailable
+from plexsync_gui.core.errors import Cancelled, PermanentError, StashAuthError, StashQueryError, StashUnavailable
+from plexsync_gui.core.http import Cancellation, RedirectRefused, RequestCancelled, ResponseTooLarge, guarded_session
 from plexsync_gui.core.security import allow_unverified_tls
 from plexsync_gui.core.transport import transport_reason
 
@@ -52,13 +53,14 @@ class EntityName:
 class StashClient:
     """One connection to Stash; like PlexClient, not for concurrent use (concurrent work takes a `clone()`)."""
 
-    def __init__(self, url: str, api_key: str | None, timeout: float = 30.0, verify: bool | str = True) -> None:
+    def __init__(self, url: str, api_key: str | None, timeout: float = 30.0, verify: bool | str = True,
+                 cancellation: Cancellation | None = None) -> None:
         self.base_url = url.rstrip("/").removesuffix("/graphql")
         self.timeout = timeout
         self._api_key = api_key
         self._verify = verify
-        self._session = requests.Session()
-        self._session.trust_env = False
+        self._cancellation = cancellation
+        self._session = guarded_session(cancellation)
         self._session.verify = verify
         if verify is False:
             allow_unverified_tls()
@@ -69,7 +71,7 @@ class StashClient:
 
     def clone(self) -> StashClient:
         """A client for the same server with its own HTTP session."""
-        return StashClient(self.base_url, self._api_key, self.timeout, self._verify)
+        return StashClient(self.base_url, self._api_key, self.timeout, self._verify, self._cancellation)
 
     def close(self) -> None:
         self._session.close()
@@ -77,9 +79,14 @@ class StashClient:
     # ---- transport ---------------------------------------------------------------------------------------------
 
     def _request(self, method: str, url: str, **kwargs: Any) -> requests.Response:
+        """Redirects are answers here (the callers read the 3xx); they are never followed with the key."""
         try:
             return self._session.request(method, url, timeout=(CONNECT_TIMEOUT, self.timeout),
                                          allow_redirects=False, **kwargs)
+        except ResponseTooLarge as exc:
+            raise StashUnavailable(f"Stash at {self.base_url} {exc}") from exc
+        except RequestCancelled as exc:
+            raise Cancelled("PlexSync is stopping; the request to Stash was cut short") from exc
         except requests.Timeout as exc:  # the cause tells the connection check what kind of failure it was
             raise StashUnavailable(f"Stash at {self.base_url} did not answer within {self.timeout:g} s") from exc
         except requests.RequestException as exc:
@@ -103,7 +110,9 @@ class StashClient:
         if status in (401, 403):
             raise StashAuthError(f"Stash rejected the API key (HTTP {status}); check stash api_key")
         if 300 <= status < 400:
-            raise StashUnavailable(f"Stash redirected the request (HTTP {status}); check the URL and API key")
+            refused = RedirectRefused.of(response)
+            raise StashUnavailable(f"Stash at {refused.source} redirected to {refused.target} (HTTP {status}); "
+                                   f"{refused.advice('Stash', 'API key')}") from refused
         if status >= 500:
             raise StashUnavailable(f"Stash answered HTTP {status}")
         content_type = response.headers.get("Content-Type", "")
@@ -225,7 +234,12 @@ class StashClient:
         (an SVG for a scene without a cover, `default=true` performer images), which must not become posters."""
         if "default=true" in url:
             return None
-        response = self._request("GET", self._rebase(url))
+        try:
+            response = self._request("GET", self._rebase(url))
+        except StashUnavailable as exc:
+            if isinstance(exc.__cause__, ResponseTooLarge):  # this scene's image, not Stash, is the problem
+                raise PermanentError(f"the scene's image in Stash is too large: Stash {exc.__cause__}") from None
+            raise
         if response.status_code == 404:
             return None
         content_type = response.headers.get("Content-Type", "")

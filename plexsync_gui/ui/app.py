@@ -23,6 +23,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QSystemTrayIcon
 from plexsync_gui import __version__
 from plexsync_gui.core.autostart import Autostart, autostart_for_platform, launch_command
 from plexsync_gui.core.config import Config, ConfigError, load_config
+from plexsync_gui.core.hardening import forbid_core_dumps
 from plexsync_gui.core.logs import setup_logging
 from plexsync_gui.core.private_files import make_private_dirs
 from plexsync_gui.core.quarantine import move_aside
@@ -304,6 +305,8 @@ def _cannot_start(message: str) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    if argv is None:  # a process of its own (not an in-process caller such as a test): no core dumps
+        forbid_core_dumps()
     args = parse_args(argv)
     if args.self_check:
         from plexsync_gui.ui.self_check import run_self_check

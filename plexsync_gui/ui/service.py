@@ -17,6 +17,7 @@ from typing import Any
 from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
 from plexsync_gui.core.config import Config
+from plexsync_gui.core.http import STOP_GRACE, Cancellation
 from plexsync_gui.core.secrets import Secrets
 from plexsync_gui.core.session import Locations
 from plexsync_gui.ui.models import ACTIVITY_COLUMNS, FAILED_COLUMNS, QUEUE_COLUMNS, KeyedTableModel
@@ -84,9 +85,10 @@ class SyncService(QObject):
         self.status: dict[str, Any] = {}
         self.paused = False
         self._stop_event = threading.Event()
+        self._cancellation = Cancellation()
         self._thread = QThread()
         self._thread.setObjectName("sync-worker")
-        self._worker = SyncWorker(locations, config, secrets, self._stop_event)
+        self._worker = SyncWorker(locations, config, secrets, self._stop_event, self._cancellation)
         self._worker.moveToThread(self._thread)
         self._pending = {"queue": _PendingRows(), "failed": _PendingRows()}
         self._activity: list[dict[str, Any]] | None = None
@@ -123,14 +125,19 @@ class SyncService(QObject):
         self._req_start.emit()
 
     def shutdown(self) -> None:
-        """Ordered stop: the current job finishes, the worker closes its database, the thread ends. Never hangs."""
+        """Ordered stop: the jobs in flight get STOP_GRACE seconds to finish, then their requests are cut (a hanging
+        server would hold the worker in its round; the jobs go back to the queue uncharged); the worker closes its
+        database and the thread ends. It waits for the thread however long that takes: a QThread destroyed while
+        running aborts the process, and an abort's core dump would hold the secrets."""
         if not self._thread.isRunning():
             return
         self._stop_event.set()
         self._req_stop.emit()
         self._thread.quit()  # from the GUI thread, never via worker.finished (desktop-conventions.md §2.3)
-        if not self._thread.wait(SHUTDOWN_WAIT_MS):
-            log.warning("the sync worker is still busy; its job is re-queued at the next start")
+        if not self._thread.wait(int(STOP_GRACE * 1000)):
+            self._cancellation.cancel()
+        while not self._thread.wait(SHUTDOWN_WAIT_MS):
+            log.warning("the sync worker is still finishing its round; waiting for it")
         self.flush()
 
     def set_paused(self, paused: bool) -> None:

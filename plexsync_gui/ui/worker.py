@@ -18,6 +18,7 @@ from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
 from plexsync_gui.core.config import Config
 from plexsync_gui.core.engine import JobOutcome
+from plexsync_gui.core.http import Cancellation
 from plexsync_gui.core.process_lock import ProcessLock, ProcessLockBusy
 from plexsync_gui.core.runner import Runner
 from plexsync_gui.core.secrets import Secrets
@@ -41,12 +42,16 @@ class SyncWorker(QObject):
     problem = Signal(str)  # the worker cannot run (database or config trouble), one line
     stopped = Signal()
 
-    def __init__(self, locations: Locations, config: Config, secrets: Secrets, stop_event: threading.Event) -> None:
+    def __init__(self, locations: Locations, config: Config, secrets: Secrets, stop_event: threading.Event,
+                 cancellation: Cancellation) -> None:
+        """`stop_event` and `cancellation` are set from the GUI thread: the first ends the round between jobs, the
+        second cuts the requests in flight."""
         super().__init__()
         self._locations = locations
         self._config = config
         self._secrets = secrets
         self._stop_event = stop_event
+        self._cancellation = cancellation
         self._paused = False
         self._lock: ProcessLock | None = None
         self._lock_retry: QTimer | None = None  # runs start() again while another process holds the lock
@@ -199,7 +204,7 @@ class SyncWorker(QObject):
 
     def _open_session(self) -> None:
         assert self._store is not None
-        self._session = open_session(self._config, self._secrets, self._store)
+        self._session = open_session(self._config, self._secrets, self._store, self._cancellation)
         self._runner = Runner(self._session.engine, self._session.poller, self._config.sync.poll_interval)
         self._runner.on_outcome = self._collect
 
