@@ -15,11 +15,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from plexsync_gui.core.config import Config
-from plexsync_gui.core.paths import PathRule
-from plexsync_gui.core.secrets import Secrets
-from plexsync_gui.core.session import Session, open_session
-from plexsync_gui.core.store import Store
+from plexsync_gui.core.setup.config import Config
+from plexsync_gui.core.sync.paths import PathRule
+from plexsync_gui.core.setup.secrets import Secrets
+from plexsync_gui.core.setup.session import Session, open_session
+from plexsync_gui.core.storage.store import Store
 
 from benchmarks.remote import EmulatorProcess, RemotePlex, RemoteStash
 

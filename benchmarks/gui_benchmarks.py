@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from plexsync_gui.core.config import save_config
+from plexsync_gui.core.setup.config import save_config
 
 from benchmarks.context import Context, Library, app_environment, build_library
 from benchmarks.display import tray_display

@@ -23,9 +23,9 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from PySide6.QtCore import QEventLoop, Qt, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
-from plexsync_gui.core.config import load_config  # noqa: E402
-from plexsync_gui.core.secrets import resolve_secrets  # noqa: E402
-from plexsync_gui.core.session import locate  # noqa: E402
+from plexsync_gui.core.setup.config import load_config  # noqa: E402
+from plexsync_gui.core.setup.secrets import resolve_secrets  # noqa: E402
+from plexsync_gui.core.setup.session import locate  # noqa: E402
 from plexsync_gui.ui.main_window import MainWindow  # noqa: E402
 from plexsync_gui.ui.service import SyncService  # noqa: E402
 

@@ -18,10 +18,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from plexsync_gui.core.config import save_config
-from plexsync_gui.core.poller import WATERMARK_KEY
-from plexsync_gui.core.scene import desired_fields, payload_hash, scene_from_stash
-from plexsync_gui.core.store import ACTIVITY_LIMIT, Store
+from plexsync_gui.core.setup.config import save_config
+from plexsync_gui.core.stash.poller import WATERMARK_KEY
+from plexsync_gui.core.sync.scene import desired_fields, payload_hash, scene_from_stash
+from plexsync_gui.core.storage.store import ACTIVITY_LIMIT, Store
 from benchmarks.context import Context, Library, app_environment, build_library, stash_scene
 from benchmarks.registry import Result, benchmark
 
@@ -91,7 +91,7 @@ def measure_run(ctx: Context, scenes: int) -> dict[str, Any]:
 
 def _observe(ctx: Context, library: Library, data_dir: Path) -> dict[str, Any]:
     env = app_environment(data_dir)
-    command = [sys.executable, "-m", "plexsync_gui.core.cli", "--config", str(data_dir / "config.toml"),
+    command = [sys.executable, "-m", "plexsync_gui.cli.main", "--config", str(data_dir / "config.toml"),
                "--data-dir", str(data_dir), "run"]
     with open(data_dir / "run.out", "wb") as out:
         process = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)

@@ -7,12 +7,12 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from plexsync_gui.core.cli import main
-from plexsync_gui.core.config import Config
-from plexsync_gui.core.paths import PathRule
-from plexsync_gui.core.secrets import Secrets
-from plexsync_gui.core.session import Session, open_session
-from plexsync_gui.core.store import Store
+from plexsync_gui.cli.main import main
+from plexsync_gui.core.setup.config import Config
+from plexsync_gui.core.sync.paths import PathRule
+from plexsync_gui.core.setup.secrets import Secrets
+from plexsync_gui.core.setup.session import Session, open_session
+from plexsync_gui.core.storage.store import Store
 from plexsync_gui.emulators.plex import PlexEmulator
 from plexsync_gui.emulators.stash import StashEmulator
 

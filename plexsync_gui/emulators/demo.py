@@ -10,10 +10,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from plexsync_gui.core.config import Config
-from plexsync_gui.core.paths import PathRule
-from plexsync_gui.core.secrets import Secrets
-from plexsync_gui.core.session import Locations
+from plexsync_gui.core.setup.config import Config
+from plexsync_gui.core.sync.paths import PathRule
+from plexsync_gui.core.setup.secrets import Secrets
+from plexsync_gui.core.setup.session import Locations
 from plexsync_gui.emulators.plex import PlexEmulator
 from plexsync_gui.emulators.stash import StashEmulator
 

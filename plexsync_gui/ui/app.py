@@ -21,15 +21,15 @@ from PySide6.QtGui import QDesktopServices, QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox, QSystemTrayIcon
 
 from plexsync_gui import __version__
-from plexsync_gui.core.autostart import Autostart, autostart_for_platform, launch_command
-from plexsync_gui.core.config import Config, ConfigError, load_config
-from plexsync_gui.core.hardening import forbid_core_dumps
-from plexsync_gui.core.logs import setup_logging
-from plexsync_gui.core.private_files import make_private_dirs
-from plexsync_gui.core.quarantine import move_aside
-from plexsync_gui.core.secrets import Secrets, resolve_secrets
-from plexsync_gui.core.security import config_permission_problem, unverified_servers
-from plexsync_gui.core.session import DataDirUnusable, Locations, locate, prepare_folders
+from plexsync_gui.core.setup.autostart import Autostart, autostart_for_platform, launch_command
+from plexsync_gui.core.setup.config import Config, ConfigError, load_config
+from plexsync_gui.core.setup.hardening import forbid_core_dumps
+from plexsync_gui.core.setup.logs import setup_logging
+from plexsync_gui.core.storage.private_files import make_private_dirs
+from plexsync_gui.core.storage.quarantine import move_aside
+from plexsync_gui.core.setup.secrets import Secrets, resolve_secrets
+from plexsync_gui.core.setup.security import config_permission_problem, unverified_servers
+from plexsync_gui.core.setup.session import DataDirUnusable, Locations, locate, prepare_folders
 from plexsync_gui.ui.crash import install_crash_handler, install_signal_handlers
 from plexsync_gui.ui.gc_guard import GuiThreadGarbageCollector
 from plexsync_gui.ui.main_window import MainWindow
@@ -40,7 +40,7 @@ from plexsync_gui.ui.single_instance import SingleInstance
 from plexsync_gui.ui.tray import TrayController
 
 if TYPE_CHECKING:
-    from plexsync_gui.ui.settings_dialog import SettingsDialog
+    from plexsync_gui.ui.settings.dialog import SettingsDialog
 
 log = logging.getLogger(__name__)
 
@@ -242,7 +242,7 @@ class PlexSyncApp(QObject):
             self.settings.raise_()
             self.settings.activateWindow()
             return
-        from plexsync_gui.ui.settings_dialog import SettingsDialog  # built on first use: most runs never open it
+        from plexsync_gui.ui.settings.dialog import SettingsDialog  # built on first use: most runs never open it
 
         self.settings = SettingsDialog(self.config, self.secrets, self.startup.locations.config_file,
                                        self.autostart, self.window)

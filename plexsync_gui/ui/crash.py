@@ -24,7 +24,7 @@ from PySide6.QtCore import QCoreApplication, QSocketNotifier, QTimer, qVersion
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from plexsync_gui import __version__
-from plexsync_gui.core.private_files import make_private_dirs, open_private_append
+from plexsync_gui.core.storage.private_files import make_private_dirs, open_private_append
 
 log = logging.getLogger(__name__)
 

@@ -11,7 +11,7 @@ from typing import Any, Protocol
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
-from plexsync_gui.core.config import DesktopSettings
+from plexsync_gui.core.setup.config import DesktopSettings
 
 COALESCE_MS = 2000
 

@@ -61,7 +61,7 @@ def _check_keyring() -> list[Check]:
     try:
         import keyring
 
-        from plexsync_gui.core.secrets import keyring_available
+        from plexsync_gui.core.setup.secrets import keyring_available
     except ImportError as exc:
         return [Check("FAIL", f"keyring: {exc}")]
     discovered = keyring_backends_discovered()

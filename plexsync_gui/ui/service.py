@@ -16,10 +16,10 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
-from plexsync_gui.core.config import Config
-from plexsync_gui.core.http import STOP_GRACE, Cancellation
-from plexsync_gui.core.secrets import Secrets
-from plexsync_gui.core.session import Locations
+from plexsync_gui.core.setup.config import Config
+from plexsync_gui.core.net.http import STOP_GRACE, Cancellation
+from plexsync_gui.core.setup.secrets import Secrets
+from plexsync_gui.core.setup.session import Locations
 from plexsync_gui.ui.models import ACTIVITY_COLUMNS, FAILED_COLUMNS, QUEUE_COLUMNS, KeyedTableModel
 from plexsync_gui.ui.worker import SyncWorker
 

@@ -16,14 +16,14 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
-from plexsync_gui.core.config import Config
-from plexsync_gui.core.engine import JobOutcome
-from plexsync_gui.core.http import Cancellation
-from plexsync_gui.core.process_lock import ProcessLock, ProcessLockBusy
-from plexsync_gui.core.runner import Runner
-from plexsync_gui.core.secrets import Secrets
-from plexsync_gui.core.session import Locations, Session, open_session, open_store
-from plexsync_gui.core.store import Store
+from plexsync_gui.core.setup.config import Config
+from plexsync_gui.core.sync.engine import JobOutcome
+from plexsync_gui.core.net.http import Cancellation
+from plexsync_gui.core.storage.process_lock import ProcessLock, ProcessLockBusy
+from plexsync_gui.core.sync.runner import Runner
+from plexsync_gui.core.setup.secrets import Secrets
+from plexsync_gui.core.setup.session import Locations, Session, open_session, open_store
+from plexsync_gui.core.storage.store import Store
 
 log = logging.getLogger(__name__)
 

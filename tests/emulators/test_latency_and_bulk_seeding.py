@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from plexapi.server import PlexServer
 
-from plexsync_gui.core import stash_queries as q
+from plexsync_gui.core.stash import queries as q
 from plexsync_gui.emulators.plex import Item, PlexEmulator, _FileIndex
 from plexsync_gui.emulators.stash import StashEmulator
 

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import requests
 
-from plexsync_gui.core import stash_queries as q
+from plexsync_gui.core.stash import queries as q
 from plexsync_gui.emulators.stash import StashEmulator
 
 JSON_HEADERS = {"Accept": "application/json"}

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from plexsync_gui.core import stash_queries as q
+from plexsync_gui.core.stash import queries as q
 from plexsync_gui.emulators.stash import StashEmulator
 from tests.emulators.test_stash_emulator import post
 

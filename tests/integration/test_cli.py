@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from plexsync_gui.core.cli import main
+from plexsync_gui.cli.main import main
 from tests.servers import PLEX_TOKEN, STASH_KEY
 
 pytestmark = pytest.mark.integration

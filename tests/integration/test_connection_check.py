@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from plexsync_gui.core.connection_check import CheckResult, check_plex, check_stash
+from plexsync_gui.core.setup.connection_check import CheckResult, check_plex, check_stash
 from plexsync_gui.emulators.plex import PlexEmulator
 from plexsync_gui.emulators.stash import StashEmulator
 from tests.servers import PLEX_TOKEN, STASH_KEY

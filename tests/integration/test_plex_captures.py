@@ -18,7 +18,7 @@ import pytest
 import requests
 import yaml
 
-from plexsync_gui.core.plex_client import PlexClient, SectionInfo, read_item
+from plexsync_gui.core.plex.client import PlexClient, SectionInfo, read_item
 from plexsync_gui.emulators.plex import PlexEmulator
 
 pytestmark = pytest.mark.integration

@@ -10,7 +10,7 @@ import requests
 from plexapi.server import PlexServer
 
 from plexsync_gui.core.errors import PlexPermanentError
-from plexsync_gui.core.plex_client import PlexClient, read_item
+from plexsync_gui.core.plex.client import PlexClient, read_item
 from tests.servers import PLEX_TOKEN
 
 pytestmark = pytest.mark.integration

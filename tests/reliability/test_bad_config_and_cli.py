@@ -11,9 +11,9 @@ import time
 
 import pytest
 
-from plexsync_gui.core.cli import main
-from plexsync_gui.core.config import ConfigError, load_config
-from plexsync_gui.core.quarantine import move_aside
+from plexsync_gui.cli.main import main
+from plexsync_gui.core.setup.config import ConfigError, load_config
+from plexsync_gui.core.storage.quarantine import move_aside
 
 pytestmark = pytest.mark.reliability
 
@@ -170,7 +170,7 @@ def test_move_aside_takes_the_sqlite_companions_along(tmp_path):
 
 
 def test_a_config_created_by_the_app_is_private(tmp_path):
-    from plexsync_gui.core.config import Config, save_config
+    from plexsync_gui.core.setup.config import Config, save_config
 
     config = Config()
     config.plex.token = "a-secret-token-123"

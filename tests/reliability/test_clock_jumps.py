@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 import requests
 
-from plexsync_gui.core.breaker import CircuitBreaker
+from plexsync_gui.core.sync.breaker import CircuitBreaker
 from plexsync_gui.core.errors import LONGEST_BACKOFF
-from plexsync_gui.core.runner import Runner
+from plexsync_gui.core.sync.runner import Runner
 from tests.servers import FakeClock
 
 pytestmark = pytest.mark.reliability

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from plexsync_gui.core.poller import RECONCILE_EVERY
+from plexsync_gui.core.stash.poller import RECONCILE_EVERY
 from plexsync_gui.emulators.stash import StashEmulator
 from tests.servers import STASH_KEY, FakeClock, Library
 

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from plexsync_gui.core.scene import scene_from_stash
+from plexsync_gui.core.sync.scene import scene_from_stash
 
 pytestmark = pytest.mark.reliability
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from plexsync_gui.core.config import SyncSettings
+from plexsync_gui.core.setup.config import SyncSettings
 
 from tests.servers import PLEX_TOKEN, STASH_KEY
 
@@ -59,7 +59,7 @@ def wait_for(predicate: Callable[[], bool], timeout: float) -> bool:
 
 # Both front ends: the headless service loop, and the desktop app (offscreen, no tray: its window shows).
 COMMANDS = {
-    "cli": ["-m", "plexsync_gui.core.cli", "run"],
+    "cli": ["-m", "plexsync_gui.cli.main", "run"],
     "gui": ["-m", "plexsync_gui"],
 }
 

@@ -9,8 +9,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from plexsync_gui.core.secrets import Secrets
-from plexsync_gui.core.session import Locations
+from plexsync_gui.core.setup.secrets import Secrets
+from plexsync_gui.core.setup.session import Locations
 from plexsync_gui.ui import worker
 from plexsync_gui.ui.service import SyncService
 from tests.servers import PLEX_TOKEN, STASH_KEY
@@ -19,7 +19,7 @@ pytestmark = pytest.mark.reliability
 
 HOLDER = ("import sys\n"
           "from pathlib import Path\n"
-          "from plexsync_gui.core.process_lock import ProcessLock\n"
+          "from plexsync_gui.core.storage.process_lock import ProcessLock\n"
           "with ProcessLock(Path(sys.argv[1])):\n"
           "    print('locked', flush=True)\n"
           "    sys.stdin.read()\n")  # holds the lock until the test closes its stdin

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 import pytest
 import requests
 
-from plexsync_gui.core.breaker import CircuitBreaker
-from plexsync_gui.core.runner import Runner
+from plexsync_gui.core.sync.breaker import CircuitBreaker
+from plexsync_gui.core.sync.runner import Runner
 from tests.servers import FakeClock
 
 pytestmark = pytest.mark.reliability

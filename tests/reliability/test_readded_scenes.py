@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from plexsync_gui.core.poller import RECONCILE_EVERY
+from plexsync_gui.core.stash.poller import RECONCILE_EVERY
 from tests.servers import FakeClock
 
 pytestmark = pytest.mark.reliability

@@ -13,10 +13,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from plexsync_gui.core.config import FieldToggles
-from plexsync_gui.core.edits import MAX_EDIT_QUERY, PlexItemSnapshot, encoded_size, plan_edit
+from plexsync_gui.core.setup.config import FieldToggles
+from plexsync_gui.core.plex.edits import MAX_EDIT_QUERY, PlexItemSnapshot, encoded_size, plan_edit
 from plexsync_gui.core.errors import PermanentError
-from plexsync_gui.core.scene import (
+from plexsync_gui.core.sync.scene import (
     MAX_NAME,
     MAX_SUMMARY,
     MAX_SUMMARY_BYTES,

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from plexsync_gui.core.cli import main
-from plexsync_gui.core.config import Config
-from plexsync_gui.core.logs import MASK, RedactingFilter, redact, setup_logging
-from plexsync_gui.core.security import config_permission_problem, tls_warnings
+from plexsync_gui.cli.main import main
+from plexsync_gui.core.setup.config import Config
+from plexsync_gui.core.setup.logs import MASK, RedactingFilter, redact, setup_logging
+from plexsync_gui.core.setup.security import config_permission_problem, tls_warnings
 from plexsync_gui.emulators.plex import PlexEmulator
 from plexsync_gui.emulators.stash import StashEmulator
 from tests.certs import Certificate, make_certificate

@@ -8,8 +8,8 @@ import random
 
 import pytest
 
-from plexsync_gui.core.cli import main
-from plexsync_gui.core.runner import STASH_BACKOFF_CAP, Runner
+from plexsync_gui.cli.main import main
+from plexsync_gui.core.sync.runner import STASH_BACKOFF_CAP, Runner
 from tests.servers import FakeClock
 
 pytestmark = pytest.mark.reliability

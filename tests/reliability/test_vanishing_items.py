@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from plexsync_gui.core.engine import JobOutcome, SyncEngine
-from plexsync_gui.core.poller import RECONCILE_EVERY
-from plexsync_gui.core.runner import Runner
+from plexsync_gui.core.sync.engine import JobOutcome, SyncEngine
+from plexsync_gui.core.stash.poller import RECONCILE_EVERY
+from plexsync_gui.core.sync.runner import Runner
 from tests.servers import FakeClock
 
 pytestmark = pytest.mark.reliability

@@ -11,11 +11,11 @@ from collections.abc import Iterator
 
 import pytest
 
-from plexsync_gui.core.connection_check import check_plex, check_stash
+from plexsync_gui.core.setup.connection_check import check_plex, check_stash
 from plexsync_gui.core.errors import Cancelled, PermanentError, PlexTemporaryError, StashUnavailable
-from plexsync_gui.core.http import Cancellation
-from plexsync_gui.core.plex_client import PlexClient
-from plexsync_gui.core.stash_client import StashClient
+from plexsync_gui.core.net.http import Cancellation
+from plexsync_gui.core.plex.client import PlexClient
+from plexsync_gui.core.stash.client import StashClient
 from tests.certs import make_certificate
 from tests.reliability.test_kill_recovery import wait_for
 from tests.security.hostile import bomb, huge_length, silent, trickled_body, trickled_headers

@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from plexsync_gui.core.autostart import RUN_KEY, WINDOWS_VALUE_NAME, autostart_for_platform
-from plexsync_gui.core.command_line import parse_desktop_exec, parse_windows_command_line
+from plexsync_gui.core.setup.autostart import RUN_KEY, WINDOWS_VALUE_NAME, autostart_for_platform
+from plexsync_gui.core.setup.command_line import parse_desktop_exec, parse_windows_command_line
 from tests.unit.test_autostart import FakeRegistry
 
 pytestmark = pytest.mark.security

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from plexsync_gui.core.breaker import CLOSED, OPEN
+from plexsync_gui.core.sync.breaker import CLOSED, OPEN
 from plexsync_gui.core.errors import PlexAuthError
-from plexsync_gui.core.plex_client import PlexClient
+from plexsync_gui.core.plex.client import PlexClient
 from tests.servers import PLEX_TOKEN, FakeClock
 
 pytestmark = pytest.mark.security

@@ -7,7 +7,7 @@ import logging
 
 import pytest
 
-from plexsync_gui.core.config import ConfigError, load_config
+from plexsync_gui.core.setup.config import ConfigError, load_config
 from plexsync_gui.ui.app import parse_args, startup_environment
 
 pytestmark = pytest.mark.security

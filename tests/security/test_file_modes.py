@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from plexsync_gui.core.config import Config, save_config
-from plexsync_gui.core.logs import setup_logging
-from plexsync_gui.core.session import locate, prepare_folders
-from plexsync_gui.core.store import NewJob, Store
+from plexsync_gui.core.setup.config import Config, save_config
+from plexsync_gui.core.setup.logs import setup_logging
+from plexsync_gui.core.setup.session import locate, prepare_folders
+from plexsync_gui.core.storage.store import NewJob, Store
 
 pytestmark = pytest.mark.security
 

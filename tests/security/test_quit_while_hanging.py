@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from plexsync_gui.core.health import STASH_ERROR_KEY
+from plexsync_gui.core.sync.health import STASH_ERROR_KEY
 from tests.reliability.test_kill_recovery import start_runner, wait_for
 from tests.security.hostile import silent, trickled_headers
 

@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from plexsync_gui.core.terminal import json_line, visible
+from plexsync_gui.cli.terminal import json_line, visible
 
 pytestmark = pytest.mark.security
 

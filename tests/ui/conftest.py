@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from plexsync_gui.core.config import Config
-from plexsync_gui.core.secrets import Secrets
-from plexsync_gui.core.session import Locations
+from plexsync_gui.core.setup.config import Config
+from plexsync_gui.core.setup.secrets import Secrets
+from plexsync_gui.core.setup.session import Locations
 from plexsync_gui.ui.service import SyncService
 from tests.servers import PLEX_TOKEN, STASH_KEY
 

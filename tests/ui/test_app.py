@@ -7,7 +7,7 @@ import copy
 import pytest
 from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 
-from plexsync_gui.core.config import Config, save_config
+from plexsync_gui.core.setup.config import Config, save_config
 from plexsync_gui.ui.app import PlexSyncApp, Startup, parse_args, startup_environment
 from tests.ui.conftest import settled
 
@@ -105,8 +105,8 @@ def test_gui_accepts_the_cli_location_options() -> None:
 
 
 def test_first_run_opens_settings_and_saving_starts_syncing(qtbot, locations, stash, plex, movies) -> None:
-    from plexsync_gui.core.config import Config, load_config
-    from plexsync_gui.core.secrets import Secrets
+    from plexsync_gui.core.setup.config import Config, load_config
+    from plexsync_gui.core.setup.secrets import Secrets
     from tests.servers import PLEX_TOKEN, STASH_KEY
 
     stash.add_scene(title="First sync", files=["/media/movies/first.mp4"])

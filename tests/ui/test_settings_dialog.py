@@ -18,17 +18,17 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QAbstractItemModelTester
 from PySide6.QtWidgets import QDialog
 
-from plexsync_gui.core.config import Config, load_config, save_config
-from plexsync_gui.core.connection_check import CheckResult
-from plexsync_gui.core.paths import PathRule
-from plexsync_gui.core.secrets import PLEX_TOKEN, SERVICE, STASH_API_KEY, Secrets
+from plexsync_gui.core.setup.config import Config, load_config, save_config
+from plexsync_gui.core.setup.connection_check import CheckResult
+from plexsync_gui.core.sync.paths import PathRule
+from plexsync_gui.core.setup.secrets import PLEX_TOKEN, SERVICE, STASH_API_KEY, Secrets
 from plexsync_gui.emulators.plex import PlexEmulator
 from plexsync_gui.emulators.stash import StashEmulator
-from plexsync_gui.ui.connection_tester import ConnectionTester
-from plexsync_gui.ui.connections_page import TITLE_ROLE
-from plexsync_gui.ui.launch_at_login import STALE_TEXT
-from plexsync_gui.ui.path_map_model import PathMapModel
-from plexsync_gui.ui.settings_dialog import SettingsDialog
+from plexsync_gui.ui.settings.connection_tester import ConnectionTester
+from plexsync_gui.ui.settings.connections_page import TITLE_ROLE
+from plexsync_gui.ui.settings.launch_at_login import STALE_TEXT
+from plexsync_gui.ui.settings.path_map_model import PathMapModel
+from plexsync_gui.ui.settings.dialog import SettingsDialog
 from plexsync_gui.ui.widgets import WrappingLabel
 from tests.certs import make_certificate
 from tests.servers import PLEX_TOKEN as EMULATOR_TOKEN

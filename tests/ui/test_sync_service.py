@@ -91,7 +91,7 @@ def test_choosing_a_candidate_resolves_an_ambiguous_match(qtbot, make_service, s
 
 
 def test_shutdown_mid_sync_loses_no_job(qtbot, make_service, library, plex, locations) -> None:
-    from plexsync_gui.core.store import Store
+    from plexsync_gui.core.storage.store import Store
 
     for i in range(30):
         library.add(title=f"Bulk {i}")

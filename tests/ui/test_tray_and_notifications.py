@@ -8,7 +8,7 @@ import pytest
 from PySide6.QtGui import QIcon, QPixmap
 from PySide6.QtWidgets import QSystemTrayIcon
 
-from plexsync_gui.core.config import DesktopSettings
+from plexsync_gui.core.setup.config import DesktopSettings
 from plexsync_gui.ui.notifications import NotificationPolicy
 from plexsync_gui.ui.tray import ERROR, IDLE, PAUSED, SYNCING, TrayController, tray_state
 

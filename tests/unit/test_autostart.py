@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from plexsync_gui.core.autostart import (
+from plexsync_gui.core.setup.autostart import (
     LAUNCH_AGENT_LABEL,
     RUN_KEY,
     STARTUP_APPROVED_KEY,

@@ -1,6 +1,6 @@
 import random
 
-from plexsync_gui.core.breaker import CLOSED, HALF_OPEN, OPEN, CircuitBreaker
+from plexsync_gui.core.sync.breaker import CLOSED, HALF_OPEN, OPEN, CircuitBreaker
 
 
 def test_opens_after_five_consecutive_failures():

@@ -2,7 +2,7 @@ import pytest
 from plexapi.exceptions import BadRequest, NotFound, Unauthorized
 
 from plexsync_gui.core.errors import PlexAuthError, PlexNotFound, PlexPermanentError, PlexTemporaryError
-from plexsync_gui.core.plex_client import PlexClient
+from plexsync_gui.core.plex.client import PlexClient
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from plexsync_gui.core.command_line import (
+from plexsync_gui.core.setup.command_line import (
     CommandLineError,
     desktop_exec,
     parse_desktop_exec,

@@ -3,8 +3,8 @@ import stat
 
 import pytest
 
-from plexsync_gui.core.config import Config, ConfigError, load_config, save_config
-from plexsync_gui.core.paths import PathRule
+from plexsync_gui.core.setup.config import Config, ConfigError, load_config, save_config
+from plexsync_gui.core.sync.paths import PathRule
 
 GOOD = """
 [stash]

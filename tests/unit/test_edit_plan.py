@@ -1,6 +1,6 @@
 from urllib.parse import unquote
 
-from plexsync_gui.core.edits import (
+from plexsync_gui.core.plex.edits import (
     PlexItemSnapshot,
     encoded_size,
     fields_in,
@@ -98,7 +98,7 @@ def test_numbers_compare_by_value():
 
 
 def test_field_names_are_described_in_stash_words() -> None:
-    from plexsync_gui.core.edits import describe_fields
+    from plexsync_gui.core.plex.edits import describe_fields
 
     assert describe_fields(["title", "originallyAvailableAt", "year", "genre", "actor", "poster"]) == \
         "title, date, tags, performers, poster"

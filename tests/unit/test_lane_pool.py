@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from plexsync_gui.core.pool import LanePool
+from plexsync_gui.core.sync.pool import LanePool
 
 
 class Gate:

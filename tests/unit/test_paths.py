@@ -1,6 +1,6 @@
 import unicodedata
 
-from plexsync_gui.core.paths import PathRule, basename, map_path, normalise, same_file, unicode_forms
+from plexsync_gui.core.sync.paths import PathRule, basename, map_path, normalise, same_file, unicode_forms
 
 
 def test_longest_prefix_rule_wins():

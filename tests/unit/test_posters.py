@@ -5,7 +5,7 @@ import os
 
 from PIL import Image
 
-from plexsync_gui.core.posters import fit_poster
+from plexsync_gui.core.plex.posters import fit_poster
 
 
 def png(width: int, height: int) -> bytes:

@@ -1,5 +1,5 @@
-from plexsync_gui.core.config import FieldToggles
-from plexsync_gui.core.scene import (
+from plexsync_gui.core.setup.config import FieldToggles
+from plexsync_gui.core.sync.scene import (
     MAX_SUMMARY,
     MAX_TAGS,
     SceneMetadata,

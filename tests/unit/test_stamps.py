@@ -1,6 +1,6 @@
 import pytest
 
-from plexsync_gui.core.stamps import offset_text, parse_stamp, shift_stamp
+from plexsync_gui.core.stash.stamps import offset_text, parse_stamp, shift_stamp
 
 
 def test_shift_keeps_the_servers_offset_text():

@@ -2,7 +2,7 @@ import sqlite3
 
 import pytest
 
-from plexsync_gui.core.store import NewJob, OwnedItem, Store, SyncState
+from plexsync_gui.core.storage.store import NewJob, OwnedItem, Store, SyncState
 
 
 @pytest.fixture
@@ -128,7 +128,7 @@ def test_enqueue_of_a_hundred_thousand_is_one_transaction(store):
 
 
 def test_activity_is_capped(store, monkeypatch):
-    monkeypatch.setattr("plexsync_gui.core.store.ACTIVITY_LIMIT", 5)
+    monkeypatch.setattr("plexsync_gui.core.storage.store.ACTIVITY_LIMIT", 5)
     for i in range(12):
         store.enqueue([job(str(i))])
         store.finish(store.claim_next(), {}, ("synced", "x"))

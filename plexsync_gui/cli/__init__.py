@@ -1,0 +1,1 @@
+"""`plexsync`, the headless front end: argument parsing, commands and terminal output over the core."""

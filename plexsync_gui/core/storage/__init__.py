@@ -1,0 +1,1 @@
+"""What PlexSync keeps on disk: the SQLite store, private file modes, moving bad files aside, the processing lock."""

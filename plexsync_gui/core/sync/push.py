@@ -1,0 +1,191 @@
+"""The network half of a sync job, run on a pool worker: find the Plex item, send the one edit, upload the poster.
+
+It never touches the database. The calling thread reads what a job needs (`PushTask`) before handing it over, and
+records what the worker learned (`PushResult`) after, so SQLite stays on the thread that opened it and a worker
+can be interrupted at any point without leaving half-written state behind.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from plexsync_gui.core.setup.config import Config
+from plexsync_gui.core.plex.edits import describe_fields, for_episode, plan_edit
+from plexsync_gui.core.errors import (
+    PermanentError,
+    PlexAuthError,
+    PlexNotFound,
+    StashDownError,
+    StashError,
+    SyncError,
+    TransientError,
+)
+from plexsync_gui.core.sync.paths import same_file
+from plexsync_gui.core.plex.client import EPISODE, Candidate, PlexClient, PlexItem, SectionInfo
+from plexsync_gui.core.plex.posters import fit_poster
+from plexsync_gui.core.sync.scene import SceneMetadata, desired_fields
+from plexsync_gui.core.stash.client import StashClient
+from plexsync_gui.core.storage.store import Job, OwnedItem
+
+log = logging.getLogger(__name__)
+
+POSTER_REFUSALS = (400, 413, 500)
+NOT_APPLICABLE = "not_applicable"  # key of the sync state's `written`: the fields last reported as not applicable
+
+
+@dataclass
+class Lane:
+    """One worker's own clients, and the sections its client listed (once per connection)."""
+
+    plex: PlexClient
+    stash: StashClient
+    sections: list[SectionInfo] | None = None
+
+    def forget_sections(self) -> None:
+        """Drop plexapi's cached server and the sections (after the token changed, say)."""
+        self.plex.reconnect()
+        self.sections = None
+
+
+@dataclass(frozen=True)
+class PushTask:
+    """A claimed job with everything the worker needs, read from the store beforehand by the calling thread."""
+
+    job: Job
+    scene: SceneMetadata
+    plex_path: str
+    owned: OwnedItem | None  # the item this scene (or, new to PlexSync, its file) was last synced to
+    config: Config
+
+
+@dataclass
+class PushResult:
+    """What the calling thread records: the new sync state, or the error; and whether the remembered ratingKey
+    turned out stale (forgotten even when the job then fails, so the retry goes straight to a lookup)."""
+
+    error: SyncError | None = None
+    forget_rating_key: bool = False
+    rating_key: str | None = None
+    written: dict[str, Any] = field(default_factory=dict)
+    poster_sha1: str | None = None
+    detail: str = ""
+    stash_answered: bool = False  # the poster download worked: a pause waiting for Stash can end
+
+
+def push(lane: Lane, task: PushTask) -> PushResult:
+    """Bring the scene's Plex item in line with the scene; every failure comes back as `error`, never raised."""
+    result = PushResult()
+    try:
+        _push(lane, task, result)
+    except SyncError as exc:
+        result.error = exc
+    except Exception as exc:  # a bug must cost one job an attempt, never the worker
+        log.exception("unexpected error while syncing scene %s", task.job.scene_id)
+        result.error = TransientError(f"internal error: {type(exc).__name__}: {exc}")
+    return result
+
+
+def _push(lane: Lane, task: PushTask, result: PushResult) -> None:
+    config = task.config
+    item = _item_for(lane, task, result)
+    # What PlexSync wrote belongs to the item it wrote to; an item found by a new lookup has no record yet.
+    owned = task.owned if task.owned is not None and task.owned.rating_key == item.rating_key else None
+    last_written = (owned.written if owned else None) or {}
+    want, not_applicable = _fields_for(item, desired_fields(task.scene, config.fields))
+    plan = plan_edit(want, item.snapshot, last_written, config.sync.preserve_plex_edits)
+    if plan.params:
+        lane.plex.apply(item, plan.params)
+    notes: list[str] = []
+    last_sha1 = owned.poster_sha1 if owned else None
+    poster_sha1 = _sync_poster(lane, task, item, result, last_sha1, notes)
+    changed = plan.changed + (["poster"] if poster_sha1 != last_sha1 else [])
+    detail = describe_fields(changed) + " changed" if changed else "no change"
+    if plan.preserved:
+        detail += f"; kept Plex edits to {describe_fields(plan.preserved)}"
+    if not_applicable:
+        plan.written[NOT_APPLICABLE] = not_applicable
+        if last_written.get(NOT_APPLICABLE) != not_applicable:  # said once, not on every later sync
+            detail += f"; {describe_fields(not_applicable)}: not applicable to episodes, not sent"
+    detail += "".join(f"; {note}" for note in notes)
+    result.rating_key, result.written, result.poster_sha1, result.detail = (
+        item.rating_key, plan.written, poster_sha1, detail)
+
+
+def _fields_for(item: PlexItem, want: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """What the item can take: an episode only the fields Plex models for it, the others named (once, in the
+    activity) and never sent, so an episode neither fails nor looks changed for ever."""
+    return for_episode(want) if item.search_type == EPISODE else (want, [])
+
+
+def _item_for(lane: Lane, task: PushTask, result: PushResult) -> PlexItem:
+    """The full Plex item: through the remembered ratingKey when it still holds the file, else a lookup."""
+    rating_key = task.owned.rating_key if task.owned else None
+    if rating_key:
+        item = lane.plex.fetch_full(rating_key)
+        if item is not None and any(same_file(f, task.plex_path) for f in item.files):
+            return item
+        result.forget_rating_key = True
+    candidate = _match(lane, task)
+    item = lane.plex.fetch_full(candidate.rating_key)
+    if item is None:
+        raise PlexNotFound(f"Plex item {candidate.rating_key} vanished while syncing")
+    return item
+
+
+def _match(lane: Lane, task: PushTask) -> Candidate:
+    if lane.sections is None:
+        lane.sections = lane.plex.target_sections(task.config.plex.libraries)
+    candidates = lane.plex.find_candidates(task.plex_path, lane.sections)
+    if not candidates:
+        raise PlexNotFound(f"no Plex item has the file {task.plex_path} (not scanned yet, or a path_map is missing)")
+    if len(candidates) > 1 and task.config.sync.strict_matching:
+        listed = "; ".join(f"{c.rating_key} {c.title!r} ({c.file})" for c in candidates[:10])
+        raise PermanentError(
+            f"{len(candidates)} Plex items match {task.plex_path} and strict_matching is on: {listed}. "
+            "Pick one in the app, or turn strict_matching off to take the first",
+            candidates=[c.as_dict() for c in candidates],
+        )
+    return candidates[0]
+
+
+def _sync_poster(lane: Lane, task: PushTask, item: PlexItem, result: PushResult, last_sha1: str | None,
+                 notes: list[str]) -> str | None:
+    """Upload the scene's screenshot when its bytes changed; Stash placeholders are never uploaded.
+
+    The hash recorded is the screenshot's, as Stash serves it, so a scaled one is not scaled again next time. A poster
+    Plex will not take (too large to scale, or refused as this item's problem) becomes a note, not a failed job."""
+    scene: SceneMetadata = task.scene
+    if not task.config.fields.poster or not scene.screenshot_url:
+        return last_sha1
+    try:
+        data = lane.stash.download_image(scene.screenshot_url)
+    except StashError as exc:
+        raise StashDownError(f"could not download the poster from Stash: {exc}") from None
+    result.stash_answered = True
+    if data is None:
+        return last_sha1
+    sha1 = hashlib.sha1(data).hexdigest()
+    if sha1 == last_sha1:
+        return sha1
+    poster = fit_poster(data)
+    if poster.note:
+        notes.append(poster.note)
+    if poster.data is None:
+        return last_sha1
+    try:
+        lane.plex.upload_poster(item, poster.data)
+    except SyncError as exc:
+        if not _poster_problem(exc):
+            raise
+        notes.append(f"poster not uploaded: {exc}")
+        return last_sha1
+    return sha1
+
+
+def _poster_problem(error: SyncError) -> bool:
+    """Plex (or its proxy) answered the upload and refused this image: HTTP 500, as PMS answers images it cannot
+    take, 400 or 413. No answer, 502/503, 429, 404 or a rejected token remain the job's usual failures."""
+    return not isinstance(error, PlexAuthError) and error.status in POSTER_REFUSALS

@@ -1,0 +1,198 @@
+"""The Matching, Fields and Behaviour pages of the settings dialog.
+
+Each page shows part of a Config and writes its values back into the TOML-shaped dict the dialog validates with
+config_from_dict, so the pages never duplicate the schema's rules.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import Slot
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QFormLayout,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QPushButton,
+    QSpinBox,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from plexsync_gui.core.setup.config import LIMITS, Config
+from plexsync_gui.ui.settings.launch_at_login import LaunchAtLogin
+from plexsync_gui.ui.settings.path_map_model import PathMapModel
+from plexsync_gui.ui.widgets import hint_label
+
+if TYPE_CHECKING:
+    from plexsync_gui.core.setup.autostart import Autostart
+
+FIELD_LABELS: dict[str, str] = {
+    "title": "Title",
+    "studio": "Studio",
+    "summary": "Summary (Stash details)",
+    "date": "Release date and year",
+    "performers": "Performers (as actors)",
+    "tags": "Tags (as genres)",
+    "collection": "Studio collection",
+    "poster": "Poster (scene cover)",
+    "rating": "Rating (as your Plex rating)",
+}
+
+
+def _explained(checkbox: QCheckBox, explanation: str, layout: QVBoxLayout) -> None:
+    layout.addWidget(checkbox)
+    hint = hint_label(explanation)
+    hint.setContentsMargins(24, 0, 0, 6)  # under the checkbox text, not its box
+    layout.addWidget(hint)
+
+
+class MatchingPage(QWidget):
+    def __init__(self, config: Config, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.strict = QCheckBox("Strict matching")
+        self.strict.setChecked(config.sync.strict_matching)
+        self.preserve = QCheckBox("Preserve edits made in Plex")
+        self.preserve.setChecked(config.sync.preserve_plex_edits)
+        self.path_map = PathMapModel(config.path_map, self)
+        self.table = QTableView()
+        self.table.setModel(self.path_map)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.table.verticalHeader().setVisible(False)
+        self.add = QPushButton("Add")
+        self.remove = QPushButton("Remove")
+
+        behaviour = QVBoxLayout()
+        _explained(self.strict, "When several Plex items have the scene's file, report it instead of taking the "
+                                "first.", behaviour)
+        _explained(self.preserve, "A field someone changed in Plex since the last sync is kept, not overwritten.",
+                   behaviour)
+        match_box = QGroupBox("Matching")
+        match_box.setLayout(behaviour)
+        layout = QVBoxLayout(self)
+        layout.addWidget(match_box)
+        layout.addWidget(self._path_box(), 1)
+        self.remove.setEnabled(False)
+        self.add.clicked.connect(self._add_rule)
+        self.remove.clicked.connect(self._remove_rules)
+        self.table.selectionModel().selectionChanged.connect(self._selection_changed)
+
+    def _path_box(self) -> QGroupBox:
+        box = QGroupBox("Path mapping")
+        layout = QVBoxLayout(box)
+        layout.addWidget(hint_label("When Stash and Plex see the same files under different folders, replace the "
+                                    "Stash prefix with the Plex one (the longest matching prefix wins)."))
+        layout.addWidget(self.table, 1)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.add)
+        buttons.addWidget(self.remove)
+        buttons.addStretch(1)
+        layout.addLayout(buttons)
+        return box
+
+    @Slot()
+    def _add_rule(self) -> None:
+        row = self.path_map.add_row()
+        index = self.path_map.index(row, 0)
+        self.table.setCurrentIndex(index)
+        self.table.edit(index)
+
+    @Slot()
+    def _selection_changed(self) -> None:
+        self.remove.setEnabled(self.table.selectionModel().hasSelection())
+
+    @Slot()
+    def _remove_rules(self) -> None:
+        self.path_map.remove_rows([index.row() for index in self.table.selectionModel().selectedRows()])
+
+    def apply(self, data: dict[str, Any]) -> None:
+        data["sync"]["strict_matching"] = self.strict.isChecked()
+        data["sync"]["preserve_plex_edits"] = self.preserve.isChecked()
+        data["path_map"] = self.path_map.as_config()
+
+
+class FieldsPage(QWidget):
+    def __init__(self, config: Config, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.toggles = {name: QCheckBox(label) for name, label in FIELD_LABELS.items()}
+        box = QGroupBox("Fields written to Plex")
+        grid = QGridLayout(box)
+        grid.addWidget(hint_label("A field that is on is locked in Plex, so Plex's agents do not overwrite it. "
+                                  "A field that is off is never touched, so you can edit it in Plex."), 0, 0, 1, 2)
+        for position, (name, checkbox) in enumerate(self.toggles.items()):
+            checkbox.setChecked(getattr(config.fields, name))
+            grid.addWidget(checkbox, 1 + position // 2, position % 2)
+        layout = QVBoxLayout(self)
+        layout.addWidget(box)
+        layout.addStretch(1)
+
+    def apply(self, data: dict[str, Any]) -> None:
+        data["fields"].update({name: box.isChecked() for name, box in self.toggles.items()})
+
+
+class BehaviourPage(QWidget):
+    def __init__(self, config: Config, autostart: Autostart | None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._poll_interval = config.sync.poll_interval
+        self.poll = _spin(round(config.sync.poll_interval), "sync.poll_interval", " s")
+        self.retries = _spin(config.sync.max_retries, "sync.max_retries", " attempts")
+        desktop = config.desktop
+        self.notify_failures = QCheckBox("When a scene fails to sync")
+        self.notify_failures.setChecked(desktop.notify_failures)
+        self.notify_connection = QCheckBox("When Stash or Plex goes down, and when it is back")
+        self.notify_connection.setChecked(desktop.notify_connection)
+        self.notify_success = QCheckBox("After scenes were synced")
+        self.notify_success.setChecked(desktop.notify_success)
+        self.start_hidden = QCheckBox("Start hidden in the tray")
+        self.start_hidden.setChecked(desktop.start_hidden)
+        self.launch = LaunchAtLogin(autostart) if autostart is not None else None
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(self._sync_box())
+        layout.addWidget(self._box("Notify me", self.notify_failures, self.notify_connection, self.notify_success))
+        layout.addWidget(self._box("Startup", self.start_hidden, *([self.launch] if self.launch else [])))
+        layout.addStretch(1)
+
+    def _sync_box(self) -> QGroupBox:
+        box = QGroupBox("Syncing")
+        form = QFormLayout(box)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.FieldsStayAtSizeHint)
+        form.addRow("Check Stash for changes every:", self.poll)
+        form.addRow("Give up on a failing scene after:", self.retries)
+        width = max(self.poll.sizeHint().width(), self.retries.sizeHint().width())
+        self.poll.setFixedWidth(width)
+        self.retries.setFixedWidth(width)
+        return box
+
+    @staticmethod
+    def _box(title: str, *widgets: QWidget) -> QGroupBox:
+        box = QGroupBox(title)
+        layout = QVBoxLayout(box)
+        for widget in widgets:
+            layout.addWidget(widget)
+        return box
+
+    def apply(self, data: dict[str, Any]) -> None:
+        unchanged = self.poll.value() == round(self._poll_interval)
+        data["sync"]["poll_interval"] = self._poll_interval if unchanged else self.poll.value()
+        data["sync"]["max_retries"] = self.retries.value()
+        data["desktop"].update(notify_failures=self.notify_failures.isChecked(),
+                               notify_connection=self.notify_connection.isChecked(),
+                               notify_success=self.notify_success.isChecked(),
+                               start_hidden=self.start_hidden.isChecked())
+
+
+def _spin(value: int, key: str, suffix: str) -> QSpinBox:
+    """A spin box bounded by the config schema's own limits for `key`."""
+    low, high = LIMITS[key]
+    spin = QSpinBox()
+    spin.setRange(int(low), int(high))
+    spin.setSuffix(suffix)
+    spin.setValue(value)
+    return spin
