@@ -73,11 +73,11 @@ def test_dead_letter_then_retry_moves_back_with_attempts_reset(store):
     store.dead_letter(claimed, "PermanentError", "no file", 1)
     assert store.list_jobs() == []
     [dead] = store.list_dead_letters()
-    assert dead["error_type"] == "PermanentError" and dead["attempts"] == 1
-    assert store.retry_dead_letters([dead["id"]]) == 1
+    assert dead.error_type == "PermanentError" and dead.attempts == 1
+    assert store.retry_dead_letters([dead.id]) == 1
     assert store.list_dead_letters() == []
     [row] = store.list_jobs()
-    assert row["attempts"] == 0 and row["status"] == "pending"
+    assert row.attempts == 0 and row.status == "pending"
 
 
 def test_one_dead_letter_per_scene(store):
@@ -107,10 +107,10 @@ def test_discard_and_purge(store):
     for scene in ("1", "2", "3"):
         store.enqueue([job(scene)])
         store.dead_letter(store.claim_next(), "PermanentError", "x", 1, now=1000 * int(scene))
-    first = store.list_dead_letters()[-1]["id"]
+    first = store.list_dead_letters()[-1].id
     assert store.discard_dead_letters([first]) == 1
     assert store.purge_dead_letters(older_than_seconds=500, now=3000) == 1  # scene 2 failed at 2000
-    assert [d["scene_id"] for d in store.list_dead_letters()] == ["3"]
+    assert [d.scene_id for d in store.list_dead_letters()] == ["3"]
 
 
 def test_counts(store):
