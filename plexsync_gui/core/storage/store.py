@@ -207,8 +207,8 @@ class DeadLetter:
 class DeadLetterDetail(DeadLetter):
     """A dead letter with the data PlexSync tried to write and, for an ambiguous match, the Plex items to pick."""
 
-    payload: dict[str, Any] | None = None
-    candidates: tuple[dict[str, Any], ...] = ()
+    payload: dict[str, Any]
+    candidates: tuple[dict[str, Any], ...]
 
 
 @dataclass(frozen=True)
