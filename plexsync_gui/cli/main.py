@@ -12,8 +12,10 @@ import logging
 import signal
 import sys
 import threading
-from collections.abc import Callable, Iterator
+import time
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -44,12 +46,13 @@ from plexsync_gui.core.setup.session import (
     open_store,
     prepare_folders,
 )
-from plexsync_gui.core.storage.store import Store
+from plexsync_gui.core.storage.store import DeadLetter, JobRow, Store
 from plexsync_gui.cli.terminal import json_line, visible
 
 log = logging.getLogger("plexsync")
 
 EXIT_OK, EXIT_INTERNAL, EXIT_INPUT, EXIT_UNREACHABLE = 0, 1, 2, 3
+TIME_FIELDS = frozenset({"next_retry_at", "failed_at"})  # the rows' epoch-second fields
 
 
 class CliError(Exception):
@@ -270,17 +273,29 @@ def _existing(store: Store, ids: list[int], table: str) -> list[int]:
     return ids
 
 
-def _print_rows(rows: list[dict[str, Any]], as_json: bool, columns: tuple[str, ...]) -> int:
+def _print_rows(rows: Sequence[JobRow | DeadLetter], as_json: bool, columns: tuple[str, ...]) -> int:
+    cells = [_cells(row) for row in rows]
     if as_json:
-        print(json_line(rows))
+        print(json_line(cells))
         return EXIT_OK
-    if not rows:
+    if not cells:
         _say("(empty)")
         return EXIT_OK
     print("\t".join(columns))
-    for row in rows:  # each cell made visible on its own: the tabs between them are the table's
+    for row in cells:  # each cell made visible on its own: the tabs between them are the table's
         print("\t".join("" if row[c] is None else visible(str(row[c])[:120]) for c in columns))
     return EXIT_OK
+
+
+def _cells(row: JobRow | DeadLetter) -> dict[str, Any]:
+    """A store row as the tables and `--json` print it, times as ISO 8601 UTC text: the format the CLI has always
+    printed, which reads the same in every zone and parses in any script."""
+    return {name: iso_utc(value) if name in TIME_FIELDS else value for name, value in asdict(row).items()}
+
+
+def iso_utc(epoch: float | None) -> str | None:
+    """The CLI's one time format: `2026-07-01T12:00:00Z`."""
+    return None if epoch is None else time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch))
 
 
 # ---- entry point ---------------------------------------------------------------------------------------------------

@@ -32,8 +32,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from plexsync_gui.core.storage.store import DeadLetterDetail
 from plexsync_gui.ui.models import KeyedTableModel, TableProxy
 from plexsync_gui.ui.service import SyncService
+from plexsync_gui.ui.times import local_time
 from plexsync_gui.ui.worker import status_summary
 
 Confirm = Callable[[str, str], bool]
@@ -341,18 +343,19 @@ class DetailsPane(QWidget):
         self.candidates.clear()
         self.candidate_box.hide()
 
-    @Slot(dict)
-    def show_detail(self, detail: dict[str, Any]) -> None:
-        if "scene_id" not in detail:
+    @Slot(object)
+    def show_detail(self, detail: DeadLetterDetail | None) -> None:
+        """One dead letter in full; None (it was retried or discarded meanwhile) clears the pane."""
+        if detail is None:
             self.clear()
             return
-        self.dead_letter_id = detail["id"]
-        lines = [f"Scene {detail['scene_id']}: {detail['title']}", f"File: {detail.get('path') or '(none)'}",
-                 f"{detail['error_type']} after {detail['attempts']} attempt(s), {detail['failed_at']}", "",
-                 detail["error"], "", "Data from Stash:", json.dumps(detail.get("payload"), indent=2, ensure_ascii=False)]
+        self.dead_letter_id = detail.id
+        lines = [f"Scene {detail.scene_id}: {detail.title}", f"File: {detail.path or '(none)'}",
+                 f"{detail.error_type} after {detail.attempts} attempt(s), {local_time(detail.failed_at)}", "",
+                 detail.error, "", "Data from Stash:", json.dumps(detail.payload, indent=2, ensure_ascii=False)]
         self.text.setPlainText("\n".join(lines))
         self.candidates.clear()
-        for candidate in detail.get("candidates") or []:
+        for candidate in detail.candidates:
             item = QListWidgetItem(f"{candidate.get('title')} — item {candidate['rating_key']} — {candidate.get('file')}")
             item.setData(Qt.ItemDataRole.UserRole, candidate["rating_key"])
             self.candidates.addItem(item)

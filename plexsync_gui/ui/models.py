@@ -1,18 +1,21 @@
 """Table models for the queue, the dead letters and the activity log: rows keyed by id, updated in place.
 
-Rows are plain dicts from the store. Updates arrive by id (insert, change, remove) so the selection and the scroll
-position survive while the worker syncs; only a large change falls back to a reset. Sorting is done here with one
-Python key per row instead of in the proxy, whose per-comparison `data()` calls cost about a second at 20,000 rows.
+Rows are the store's frozen dataclasses, their times epoch seconds that only the display turns into local time.
+Updates arrive by id (insert, change, remove) so the selection and the scroll position survive while the worker
+syncs; only a large change falls back to a reset. Sorting is done here with one Python key per row instead of in the
+proxy, whose per-comparison `data()` calls cost about a second at 20,000 rows.
 """
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QSortFilterProxyModel, Qt
+
+from plexsync_gui.core.storage.store import JobRow, JobStatus
+from plexsync_gui.ui.times import local_time
 
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
 SORT_ROLE = Qt.ItemDataRole.UserRole + 2
@@ -21,33 +24,29 @@ RESET_FRACTION = 0.3  # above this share of changed rows a reset is cheaper than
 Index = QModelIndex | QPersistentModelIndex
 
 
-def local_time(stamp: str | None) -> str:
-    """Store times are ISO UTC; people read local time."""
-    if not stamp:
-        return ""
-    try:
-        epoch = time.mktime(time.strptime(stamp, "%Y-%m-%dT%H:%M:%SZ")) - time.timezone
-    except ValueError:
-        return stamp
-    return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(epoch))
+class Row(Protocol):
+    """A store row (JobRow, DeadLetter, ActivityEntry): a frozen dataclass with a unique id."""
+
+    @property
+    def id(self) -> int: ...
 
 
 @dataclass(frozen=True)
 class Column:
     title: str
     key: str
-    show: Callable[[dict[str, Any]], str] | None = None
+    show: Callable[[Any], str] | None = None
     width: int = 120  # starting width in pixels; measuring contents would cost a pass over every row
 
-    def text(self, row: dict[str, Any]) -> str:
+    def text(self, row: Row) -> str:
         if self.show is not None:
             return self.show(row)
-        value = row.get(self.key)
+        value = getattr(row, self.key)
         return "" if value is None else str(value)
 
-    def sort_key(self, row: dict[str, Any]) -> tuple[int, Any]:
-        """None sorts first; numbers as numbers, the rest as case-folded text."""
-        value = row.get(self.key)
+    def sort_key(self, row: Row) -> tuple[int, Any]:
+        """None sorts first; numbers (times included) as numbers, the rest as case-folded text."""
+        value = getattr(row, self.key)
         if value is None:
             return (0, "")
         if isinstance(value, (int, float)):
@@ -55,12 +54,15 @@ class Column:
         return (2, str(value).casefold())
 
 
-def _attempts(row: dict[str, Any]) -> str:
-    return f"{row['attempts']} of {row['max_attempts']}" if row.get("max_attempts") else str(row.get("attempts", ""))
+_STATUS_TEXT = {JobStatus.PENDING: "waiting", JobStatus.RETRY_WAIT: "retry later", JobStatus.IN_PROGRESS: "syncing"}
 
 
-def _status(row: dict[str, Any]) -> str:
-    return {"pending": "waiting", "retry_wait": "retry later", "in_progress": "syncing"}.get(row["status"], row["status"])
+def _attempts(row: JobRow) -> str:
+    return f"{row.attempts} of {row.max_attempts}"
+
+
+def _status(row: JobRow) -> str:
+    return _STATUS_TEXT[row.status]
 
 
 QUEUE_COLUMNS = (
@@ -69,7 +71,7 @@ QUEUE_COLUMNS = (
     Column("Path", "path", width=260),
     Column("Status", "status", _status, width=90),
     Column("Attempts", "attempts", _attempts, width=80),
-    Column("Next retry", "next_retry_at", lambda r: local_time(r.get("next_retry_at")), width=150),
+    Column("Next retry", "next_retry_at", lambda r: local_time(r.next_retry_at), width=150),
     Column("Last error", "last_error", width=240),
 )
 FAILED_COLUMNS = (
@@ -78,10 +80,10 @@ FAILED_COLUMNS = (
     Column("Error type", "error_type", width=140),
     Column("Message", "error", width=380),
     Column("Attempts", "attempts", width=70),
-    Column("Failed at", "failed_at", lambda r: local_time(r.get("failed_at")), width=150),
+    Column("Failed at", "failed_at", lambda r: local_time(r.failed_at), width=150),
 )
 ACTIVITY_COLUMNS = (
-    Column("Time", "at", lambda r: local_time(r.get("at")), width=150),
+    Column("Time", "at", lambda r: local_time(r.at), width=150),
     Column("Scene", "scene_id", width=70),
     Column("Title", "title", width=220),
     Column("Outcome", "outcome", width=80),
@@ -90,12 +92,12 @@ ACTIVITY_COLUMNS = (
 
 
 class KeyedTableModel(QAbstractTableModel):
-    """A table of dict rows with a unique "id", changed through `replace_all`, `upsert` and `remove`."""
+    """A table of rows with a unique `id`, changed through `replace_all`, `upsert` and `remove`."""
 
     def __init__(self, columns: tuple[Column, ...], parent: Any = None) -> None:
         super().__init__(parent)
         self.columns = columns
-        self._rows: list[dict[str, Any]] = []
+        self._rows: list[Row] = []
         self._row_of: dict[int, int] = {}
         self._sort: tuple[int, Qt.SortOrder] | None = None
 
@@ -115,7 +117,7 @@ class KeyedTableModel(QAbstractTableModel):
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
             return column.text(row)
         if role == ID_ROLE:
-            return row["id"]
+            return row.id
         if role == SORT_ROLE:
             return column.text(row)
         return None
@@ -129,7 +131,7 @@ class KeyedTableModel(QAbstractTableModel):
         self._sort = (column, order)
         self.layoutAboutToBeChanged.emit()
         persistent = self.persistentIndexList()
-        ids_before = [self._rows[i.row()]["id"] for i in persistent]
+        ids_before = [self._rows[i.row()].id for i in persistent]
         self._sort_rows()
         self.changePersistentIndexList(
             persistent, [self.index(self._row_of[row_id], i.column()) for row_id, i in zip(ids_before, persistent)])
@@ -137,18 +139,18 @@ class KeyedTableModel(QAbstractTableModel):
 
     # ---- reading -----------------------------------------------------------------------------------------------
 
-    def row(self, row_id: int) -> dict[str, Any] | None:
+    def row(self, row_id: int) -> Row | None:
         position = self._row_of.get(row_id)
         return None if position is None else self._rows[position]
 
     def ids(self) -> list[int]:
-        return [row["id"] for row in self._rows]
+        return [row.id for row in self._rows]
 
     # ---- changes by id -----------------------------------------------------------------------------------------
 
-    def replace_all(self, rows: list[dict[str, Any]]) -> None:
+    def replace_all(self, rows: list[Row]) -> None:
         """Make the table hold exactly `rows`, by row-level changes unless most of it changed."""
-        incoming = {row["id"]: row for row in rows}
+        incoming = {row.id: row for row in rows}
         gone = [row_id for row_id in self._row_of if row_id not in incoming]
         changed = sum(1 for row_id, row in incoming.items() if self.row(row_id) != row)
         if not self._rows or len(gone) + changed > RESET_FRACTION * max(len(self._rows), len(rows)):
@@ -158,13 +160,13 @@ class KeyedTableModel(QAbstractTableModel):
             self.endResetModel()
             return
         self.remove(gone)
-        self.upsert(row for row in rows if self.row(row["id"]) != row)
+        self.upsert(row for row in rows if self.row(row.id) != row)
 
-    def upsert(self, rows: Iterable[dict[str, Any]]) -> None:
+    def upsert(self, rows: Iterable[Row]) -> None:
         """Change rows in place; new rows go to the end (a click on a header sorts them in)."""
-        fresh: list[dict[str, Any]] = []
+        fresh: list[Row] = []
         for row in rows:
-            position = self._row_of.get(row["id"])
+            position = self._row_of.get(row.id)
             if position is None:
                 fresh.append(row)
                 continue
@@ -175,7 +177,7 @@ class KeyedTableModel(QAbstractTableModel):
             self.beginInsertRows(QModelIndex(), first, first + len(fresh) - 1)
             for offset, row in enumerate(fresh):
                 self._rows.append(row)
-                self._row_of[row["id"]] = first + offset
+                self._row_of[row.id] = first + offset
             self.endInsertRows()
 
     def remove(self, row_ids: Iterable[int]) -> None:
@@ -205,7 +207,7 @@ class KeyedTableModel(QAbstractTableModel):
         self._reindex()
 
     def _reindex(self) -> None:
-        self._row_of = {row["id"]: i for i, row in enumerate(self._rows)}
+        self._row_of = {row.id: i for i, row in enumerate(self._rows)}
 
 
 def _runs(descending: list[int]) -> Iterable[tuple[int, int]]:

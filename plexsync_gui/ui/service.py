@@ -20,7 +20,8 @@ from plexsync_gui.core.setup.config import Config
 from plexsync_gui.core.net.http import STOP_GRACE, Cancellation
 from plexsync_gui.core.setup.secrets import Secrets
 from plexsync_gui.core.setup.session import Locations
-from plexsync_gui.ui.models import ACTIVITY_COLUMNS, FAILED_COLUMNS, QUEUE_COLUMNS, KeyedTableModel
+from plexsync_gui.core.storage.store import ActivityEntry, DeadLetterDetail
+from plexsync_gui.ui.models import ACTIVITY_COLUMNS, FAILED_COLUMNS, QUEUE_COLUMNS, KeyedTableModel, Row
 from plexsync_gui.ui.worker import SyncWorker
 
 log = logging.getLogger(__name__)
@@ -33,24 +34,24 @@ SHUTDOWN_WAIT_MS = 10_000
 class _PendingRows:
     """Updates for one table since the last flush; a whole-table snapshot supersedes everything before it."""
 
-    snapshot: list[dict[str, Any]] | None = None
-    upserts: dict[int, dict[str, Any]] = field(default_factory=dict)
+    snapshot: list[Row] | None = None
+    upserts: dict[int, Row] = field(default_factory=dict)
     removed: set[int] = field(default_factory=set)
 
-    def add(self, rows: list[dict[str, Any]], removed: list[int], whole: bool) -> None:
+    def add(self, rows: list[Row], removed: list[int], whole: bool) -> None:
         if whole:
             self.snapshot, self.upserts, self.removed = list(rows), {}, set()
             return
         for row in rows:
-            self.upserts[row["id"]] = row
-            self.removed.discard(row["id"])
+            self.upserts[row.id] = row
+            self.removed.discard(row.id)
         for row_id in removed:
             self.upserts.pop(row_id, None)
             self.removed.add(row_id)
 
     def apply_to(self, model: KeyedTableModel) -> None:
         if self.snapshot is not None:
-            merged = {row["id"]: row for row in self.snapshot}
+            merged = {row.id: row for row in self.snapshot}
             merged.update(self.upserts)
             model.replace_all([row for row_id, row in merged.items() if row_id not in self.removed])
         else:
@@ -61,7 +62,7 @@ class _PendingRows:
 class SyncService(QObject):
     status_changed = Signal(dict)
     failures_added = Signal(list)
-    detail_ready = Signal(dict)
+    detail_ready = Signal(object)  # DeadLetterDetail, or None when it is gone
     problem = Signal(str)
     stopped = Signal()
 
@@ -91,7 +92,7 @@ class SyncService(QObject):
         self._worker = SyncWorker(locations, config, secrets, self._stop_event, self._cancellation)
         self._worker.moveToThread(self._thread)
         self._pending = {"queue": _PendingRows(), "failed": _PendingRows()}
-        self._activity: list[dict[str, Any]] | None = None
+        self._activity: list[ActivityEntry] | None = None
         self._flush_timer = QTimer(self)
         self._flush_timer.setSingleShot(True)
         self._flush_timer.setInterval(FLUSH_MS)
@@ -176,17 +177,17 @@ class SyncService(QObject):
         self.status_changed.emit(status)
 
     @Slot(list, list, bool)
-    def _on_queue(self, rows: list[dict[str, Any]], removed: list[int], whole: bool) -> None:
+    def _on_queue(self, rows: list[Row], removed: list[int], whole: bool) -> None:
         self._pending["queue"].add(rows, removed, whole)
         self._schedule_flush()
 
     @Slot(list, list, bool)
-    def _on_failed(self, rows: list[dict[str, Any]], removed: list[int], whole: bool) -> None:
+    def _on_failed(self, rows: list[Row], removed: list[int], whole: bool) -> None:
         self._pending["failed"].add(rows, removed, whole)
         self._schedule_flush()
 
     @Slot(list)
-    def _on_activity(self, rows: list[dict[str, Any]]) -> None:
+    def _on_activity(self, rows: list[ActivityEntry]) -> None:
         self._activity = rows
         self._schedule_flush()
 
@@ -194,8 +195,8 @@ class SyncService(QObject):
     def _on_failures_added(self, titles: list[str]) -> None:
         self.failures_added.emit(titles)
 
-    @Slot(dict)
-    def _on_detail(self, detail: dict[str, Any]) -> None:
+    @Slot(object)
+    def _on_detail(self, detail: DeadLetterDetail | None) -> None:
         self.detail_ready.emit(detail)
 
     @Slot(str)

@@ -2,8 +2,8 @@
 
 It owns its own Store (SQLite connection) and network clients, all created in `start` inside the worker thread.
 Each timer round runs `Runner.step` under a time budget, so pause, stop and the user's table actions (queued slots)
-are handled between jobs rather than after a whole batch. It never touches a widget: everything it reports is a
-dict or a list of dicts, and job failures are data, never exceptions escaping a slot.
+are handled between jobs rather than after a whole batch. It never touches a widget: everything it reports is plain
+data (the store's frozen rows, a status dict), and job failures are data, never exceptions escaping a slot.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from plexsync_gui.core.sync.runner import Runner
 from plexsync_gui.core.setup.secrets import Secrets
 from plexsync_gui.core.setup.session import Locations, Session, open_session, open_store
 from plexsync_gui.core.storage.store import Store
+from plexsync_gui.ui.times import CLOCK, local_time
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +39,7 @@ class SyncWorker(QObject):
     failed_changed = Signal(list, list, bool)
     activity_changed = Signal(list)  # the most recent activity, newest first
     failures_added = Signal(list)  # titles of scenes that just reached the dead letters
-    detail_ready = Signal(dict)  # one dead letter with its payload and candidates
+    detail_ready = Signal(object)  # one DeadLetterDetail (payload and candidates), or None when it is gone
     problem = Signal(str)  # the worker cannot run (database or config trouble), one line
     stopped = Signal()
 
@@ -191,14 +192,14 @@ class SyncWorker(QObject):
         detail = self._store.dead_letter_detail(dead_letter_id)
         if detail is None:
             return
-        self._store.update_state(detail["scene_id"], rating_key=rating_key)
-        log.info("scene %s: the user chose Plex item %s", detail["scene_id"], rating_key)
+        self._store.update_state(detail.scene_id, rating_key=rating_key)
+        log.info("scene %s: the user chose Plex item %s", detail.scene_id, rating_key)
         self.retry_failed([dead_letter_id])
 
     @Slot(int)
     def fetch_detail(self, dead_letter_id: int) -> None:
         if self._store is not None:
-            self.detail_ready.emit(self._store.dead_letter_detail(dead_letter_id) or {"id": dead_letter_id})
+            self.detail_ready.emit(self._store.dead_letter_detail(dead_letter_id))
 
     # ---- the sync round ----------------------------------------------------------------------------------------
 
@@ -267,7 +268,7 @@ class SyncWorker(QObject):
         """The current rows of these jobs; the ones that are gone (synced, failed, removed) are reported removed."""
         assert self._store is not None
         rows = self._store.list_jobs(job_ids)
-        present = {row["id"] for row in rows}
+        present = {row.id for row in rows}
         self.queue_changed.emit(rows, [i for i in job_ids if i not in present], False)
 
     def _publish_failed(self, full: bool = False, scene_ids: list[str] | None = None) -> None:
@@ -305,5 +306,5 @@ def _breaker_text(state: str) -> str | None:
 def status_summary(status: dict[str, Any]) -> str:
     """One line for the tooltip and the status bar: pending, failed, last successful sync."""
     last = status.get("last_synced_at")
-    when = time.strftime("%H:%M", time.localtime(last)) if last else "never"
+    when = local_time(last, CLOCK) if last else "never"
     return f"{status.get('pending', 0)} pending · {status.get('failed', 0)} failed · last sync {when}"

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import calendar
 import json
 
 import pytest
 
 from plexsync_gui.cli.main import main
+from plexsync_gui.core.storage.store import NewJob, Store
 from tests.servers import PLEX_TOKEN, STASH_KEY
 
 pytestmark = pytest.mark.integration
 
-QUEUE_KEYS = {"id", "scene_id", "title", "path", "status", "attempts", "max_attempts", "next_retry_at",
-              "last_error_type", "last_error"}
-DLQ_KEYS = {"id", "scene_id", "title", "path", "error_type", "error", "attempts", "failed_at"}
+QUEUE_KEYS = ["id", "scene_id", "title", "path", "status", "attempts", "max_attempts", "next_retry_at",
+              "last_error_type", "last_error"]
+DLQ_KEYS = ["id", "scene_id", "title", "path", "error_type", "error", "attempts", "failed_at"]
 STATUS_KEYS = {"pending", "retry_wait", "in_progress", "dlq", "synced", "breaker"}
 
 
@@ -67,7 +69,7 @@ def test_sync_process_status_round_trip(cli, library):
     assert (status["synced"], status["retry_wait"], status["breaker"]) == (3, 1, "closed")
     code, out, _ = cli("queue", "list", "--json")
     [row] = json.loads(out)
-    assert set(row) == QUEUE_KEYS
+    assert list(row) == QUEUE_KEYS
     assert row["status"] == "retry_wait" and row["last_error_type"] == "PlexNotFound"
     assert row["next_retry_at"].endswith("Z")
     assert cli("sync", "--all")[1].startswith("queued 0, unchanged 4")
@@ -90,7 +92,7 @@ def test_dlq_list_retry_discard_purge(cli, stash):
     cli("sync", "--all")
     cli("process")
     rows = json.loads(cli("dlq", "list", "--json")[1])
-    assert len(rows) == 3 and set(rows[0]) == DLQ_KEYS
+    assert len(rows) == 3 and list(rows[0]) == DLQ_KEYS
     assert cli("dlq", "retry", str(rows[0]["id"]))[0] == 0
     assert len(json.loads(cli("queue", "list", "--json")[1])) == 1
     assert cli("dlq", "discard", str(rows[1]["id"]))[0] == 0
@@ -98,6 +100,26 @@ def test_dlq_list_retry_discard_purge(cli, stash):
     assert cli("dlq", "purge", "--older-than", "1")[1].startswith("purged 0")
     assert cli("dlq", "discard", "--all")[0] == 0
     assert json.loads(cli("dlq", "list", "--json")[1]) == []
+
+
+@pytest.mark.usefixtures("berlin_time")
+def test_listings_print_times_as_utc_text_in_any_zone(cli, tmp_path):
+    """The store keeps epoch seconds; the CLI prints them as ISO 8601 UTC, as it always has, summer time or not."""
+    july_noon = calendar.timegm((2026, 7, 1, 12, 0, 0))
+    store = Store(tmp_path / "data" / "plexsync.db")
+    store.enqueue([NewJob(s, f"Scene {s}", f"/data/movies/{s}.mp4", "{}", f"h{s}") for s in ("1", "2")])
+    store.dead_letter(store.claim_next(), "PermanentError", "no file", 1, now=july_noon)
+    store.reschedule(store.claim_next(), "PlexNotFound", "not yet", 1, 12, next_retry_at=july_noon + 90)
+    store.close()
+    [job] = json.loads(cli("queue", "list", "--json")[1])
+    assert job == {"id": 2, "scene_id": "2", "title": "Scene 2", "path": "/data/movies/2.mp4", "status": "retry_wait",
+                   "attempts": 1, "max_attempts": 12, "next_retry_at": "2026-07-01T12:01:30Z",
+                   "last_error_type": "PlexNotFound", "last_error": "not yet"}
+    [dead] = json.loads(cli("dlq", "list", "--json")[1])
+    assert (dead["failed_at"], dead["error_type"]) == ("2026-07-01T12:00:00Z", "PermanentError")
+    assert cli("queue", "list")[1].splitlines()[1].split("\t") == [
+        "2", "2", "retry_wait", "1", "2026-07-01T12:01:30Z", "Scene 2", "not yet"]
+    assert "\t2026-07-01T12:00:00Z\t" in cli("dlq", "list")[1]
 
 
 def test_unknown_ids_and_bad_flags(cli, library):

@@ -24,8 +24,8 @@ def only_job(session):
     return job
 
 
-def seconds_until(iso: str) -> float:
-    return time.mktime(time.strptime(iso, "%Y-%m-%dT%H:%M:%SZ")) - time.mktime(time.gmtime())
+def seconds_until(epoch: float) -> float:
+    return epoch - time.time()
 
 
 @pytest.mark.parametrize("fault", ["refused", "timeout", "http500", "http503", "http429", "http520", "html", "drop"])
@@ -45,10 +45,10 @@ def test_temporary_plex_failures_are_retried_with_backoff(session, library, plex
     summary = session.engine.process_due()
     assert (summary.synced, summary.retried, summary.failed) == (0, 1, 0)
     job = only_job(session)
-    assert job["status"] == "retry_wait"
-    assert job["last_error_type"] == "PlexTemporaryError"
-    assert (job["attempts"], job["max_attempts"]) == (1, 5)
-    assert 0 <= seconds_until(job["next_retry_at"]) <= 6
+    assert job.status == "retry_wait"
+    assert job.last_error_type == "PlexTemporaryError"
+    assert (job.attempts, job.max_attempts) == (1, 5)
+    assert 0 <= seconds_until(job.next_retry_at) <= 6
     assert session.store.list_dead_letters() == []
 
 
@@ -80,7 +80,7 @@ def test_transient_failures_dead_letter_after_max_attempts(session, library, ple
     assert [o.outcome for o in outcomes] == ["retry"] * 4 + ["released"] + ["retry"] * 4 + ["failed"]
     assert session.store.list_jobs() == []
     [dead] = session.store.list_dead_letters()
-    assert dead["error_type"] == "PlexTemporaryError" and dead["attempts"] == 5
+    assert dead.error_type == "PlexTemporaryError" and dead.attempts == 5
 
 
 def test_max_retries_changes_the_transient_limit(make_session, config, library, plex):
@@ -93,7 +93,7 @@ def test_max_retries_changes_the_transient_limit(make_session, config, library, 
         session.engine.process_due()
         session.store.retry_now(None)
     [dead] = session.store.list_dead_letters()
-    assert dead["attempts"] == 2
+    assert dead.attempts == 2
 
 
 def test_no_match_is_plex_not_found_with_twelve_slow_attempts(session, library):
@@ -101,9 +101,9 @@ def test_no_match_is_plex_not_found_with_twelve_slow_attempts(session, library):
     summary = session.engine.process_due()
     assert summary.retried == 1
     job = only_job(session)
-    assert job["last_error_type"] == "PlexNotFound"
-    assert job["max_attempts"] == 12
-    assert 0 <= seconds_until(job["next_retry_at"]) <= 31
+    assert job.last_error_type == "PlexNotFound"
+    assert job.max_attempts == 12
+    assert 0 <= seconds_until(job.next_retry_at) <= 31
     assert session.engine.breaker.state == "closed"
 
 
@@ -121,8 +121,8 @@ def test_missing_path_goes_straight_to_dead_letters(session, stash):
     session.engine.sync_scenes([scene_id])
     assert session.engine.process_due().failed == 1
     [dead] = session.store.list_dead_letters()
-    assert dead["error_type"] == "PermanentError" and dead["attempts"] == 1
-    assert "no file" in dead["error"]
+    assert dead.error_type == "PermanentError" and dead.attempts == 1
+    assert "no file" in dead.error
     assert session.store.list_jobs() == []
 
 
@@ -132,7 +132,7 @@ def test_absent_library_is_permanent(make_session, config, library):
     queue_one(session, library)
     session.engine.process_due()
     [dead] = session.store.list_dead_letters()
-    assert dead["error_type"] == "PermanentError" and "'Films' not found" in dead["error"]
+    assert dead.error_type == "PermanentError" and "'Films' not found" in dead.error
 
 
 def test_library_added_later_is_found_without_restart(make_session, config, library, plex, stash):
@@ -155,7 +155,7 @@ def test_rejected_token_dead_letters_one_job_and_pauses(make_session, library, p
     summary = session.engine.process_due()
     assert summary.failed == 1 and summary.stopped_reason
     [dead] = session.store.list_dead_letters()
-    assert dead["error_type"] == "PlexPermanentError" and "401" in dead["error"]
+    assert dead.error_type == "PlexPermanentError" and "401" in dead.error
     assert session.store.counts()["pending"] == 2  # the rest wait for a fixed token
     assert session.engine.auth_problem
     assert session.engine.process_due().synced == 0  # still paused
@@ -178,7 +178,7 @@ def test_plex_401_mid_run_is_permanent(session, library, plex):
     plex.fail_next(401)
     session.engine.process_due()
     [dead] = session.store.list_dead_letters()
-    assert dead["error_type"] == "PlexPermanentError"
+    assert dead.error_type == "PlexPermanentError"
 
 
 def test_several_matches_with_strict_matching_is_permanent_and_lists_candidates(session, library, plex, movies):
@@ -186,10 +186,10 @@ def test_several_matches_with_strict_matching_is_permanent_and_lists_candidates(
     second = plex.add_item(movies, "/media/movies/dup.mp4", title="copy")
     session.engine.process_due()
     [dead] = session.store.list_dead_letters()
-    assert dead["error_type"] == "PermanentError"
-    assert "strict_matching" in dead["error"]
-    detail = session.store.dead_letter_detail(dead["id"])
-    assert {c["rating_key"] for c in detail["candidates"]} == {first, second}
+    assert dead.error_type == "PermanentError"
+    assert "strict_matching" in dead.error
+    detail = session.store.dead_letter_detail(dead.id)
+    assert {c["rating_key"] for c in detail.candidates} == {first, second}
 
 
 def test_several_matches_without_strict_matching_take_the_first(make_session, config, library, plex, movies):
@@ -224,7 +224,7 @@ def test_breaker_opens_stops_charging_and_closes_after_probe(session, library, p
     assert session.engine.breaker.state == "open"
     counts = session.store.counts()
     assert counts["pending"] == 4  # the three untouched and the one whose failure opened the breaker
-    assert [job["attempts"] for job in session.store.list_jobs()] == [0] * 8  # an outage costs no attempt
+    assert [job.attempts for job in session.store.list_jobs()] == [0] * 8  # an outage costs no attempt
     assert session.engine.process_due().retried == 0  # still open, probe not due yet
     plex.resume()
     session.engine.breaker.next_probe_at = 0  # the probe is due
@@ -236,15 +236,15 @@ def test_breaker_opens_stops_charging_and_closes_after_probe(session, library, p
 def test_dead_letter_retry_moves_the_job_back_and_it_syncs(session, library, plex, movies):
     scene_id, _ = queue_one(session, library, in_plex=False, name="later.mp4")
     job = only_job(session)
-    session.store.remove_jobs([job["id"]])
+    session.store.remove_jobs([job.id])
     session.engine.sync_scenes([scene_id], force=True)
     for _ in range(12):
         session.engine.process_due()
         session.store.retry_now(None)
     [dead] = session.store.list_dead_letters()
-    assert dead["error_type"] == "PlexNotFound" and dead["attempts"] == 12
+    assert dead.error_type == "PlexNotFound" and dead.attempts == 12
     rating_key = plex.add_item(movies, "/media/movies/later.mp4")
-    assert session.store.retry_dead_letters([dead["id"]]) == 1
+    assert session.store.retry_dead_letters([dead.id]) == 1
     assert session.store.list_dead_letters() == []
     assert session.engine.process_due().synced == 1
     assert plex.item_state(rating_key)["title"] == "A scene"
@@ -295,7 +295,7 @@ def test_poster_download_failure_waits_for_stash_uncharged_and_not_as_a_plex_fai
     summary = session.engine.process_due()
     assert summary.synced == 0 and "Stash is unreachable" in session.engine.process_due().stopped_reason
     job = only_job(session)
-    assert (job["status"], job["attempts"]) == ("pending", 0)  # not the job's fault: nothing charged
+    assert (job.status, job.attempts) == ("pending", 0)  # not the job's fault: nothing charged
     assert session.engine.breaker.failures == 0
     clock.advance(10)
     assert session.engine.process_due().synced == 1

@@ -45,7 +45,7 @@ def test_every_field_syncs_and_is_locked(session, library, plex, stash):
     assert session.store.list_jobs() == []
     sync_state = session.store.sync_state(scene_id)
     assert sync_state.rating_key == rating_key and sync_state.pushed_hash
-    assert session.store.recent_activity(1)[0]["outcome"] == "synced"
+    assert session.store.recent_activity(1)[0].outcome == "synced"
 
 
 def test_first_sync_costs_three_plex_requests_per_scene(session, library, plex):
@@ -179,7 +179,7 @@ def test_preserve_plex_edits_keeps_a_hand_edited_title(make_session, config, lib
     state = plex.item_state(rating_key)
     assert state["title"] == "Edited by hand in Plex"
     assert state["summary"] == "New details"
-    assert "kept Plex edits to title" in session.store.recent_activity(1)[0]["detail"]
+    assert "kept Plex edits to title" in session.store.recent_activity(1)[0].detail
 
 
 def test_without_preserve_plex_edits_stash_wins(session, library, plex, stash):

@@ -39,7 +39,7 @@ def sync(session, *scene_ids: str, outcomes: list | None = None):
 
 
 def last_detail(session) -> str:
-    return session.store.recent_activity(1)[0]["detail"]
+    return session.store.recent_activity(1)[0].detail
 
 
 # --- posters ------------------------------------------------------------------------------------------------------
@@ -104,9 +104,9 @@ def test_an_edit_plex_refuses_while_it_answers_is_the_items_problem(session, lib
         clock.advance(61)
     assert [o.outcome for o in outcomes if o.scene_id == scene_id] == ["retry"] * 4 + ["failed"]
     [dead] = session.store.list_dead_letters()
-    assert (dead["error_type"], dead["attempts"]) == ("PlexEditRefused", 5)
-    assert f"Plex refused the edit of item {rating_key} (HTTP 500)" in dead["error"]
-    assert "it carried title, studio, tags, collection (gave up after 5 attempts)" in dead["error"]
+    assert (dead.error_type, dead.attempts) == ("PlexEditRefused", 5)
+    assert f"Plex refused the edit of item {rating_key} (HTTP 500)" in dead.error
+    assert "it carried title, studio, tags, collection (gave up after 5 attempts)" in dead.error
     assert plex.item_state(healthy_key)["title"] == "Healthy"
 
 
@@ -117,7 +117,7 @@ def test_a_refused_edit_while_identity_is_down_still_counts_as_an_outage(session
     summary = sync(session, scene_id)
     assert summary.retried == 1
     assert session.engine.breaker.failures == 1
-    assert session.store.list_jobs()[0]["last_error_type"] == "PlexEditRefused"
+    assert session.store.list_jobs()[0].last_error_type == "PlexEditRefused"
 
 
 # --- episodes -----------------------------------------------------------------------------------------------------
@@ -203,6 +203,6 @@ def test_a_single_value_over_the_limit_is_named_when_the_proxy_refuses_it(sessio
     summary = sync(session, scene_id)
     assert summary.failed == 1
     [dead] = session.store.list_dead_letters()
-    assert "HTTP 414" in dead["error"] and "the request carrying description was" in dead["error"]
-    assert "shorten description in Stash" in dead["error"]
+    assert "HTTP 414" in dead.error and "the request carrying description was" in dead.error
+    assert "shorten description in Stash" in dead.error
     assert plex.item_state(rating_key)["title"] == "Too long"  # the rest went in its own PUT

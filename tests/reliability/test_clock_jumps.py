@@ -78,7 +78,7 @@ def test_resume_after_suspend_does_not_fire_every_retry_into_a_plex_not_back_yet
     assert "circuit breaker" in summary.stopped_reason
     assert len(attempts) <= CircuitBreaker().threshold  # not 20 retries at once: one job, one probe, breaker open
     assert session.store.list_dead_letters() == []  # no job lost its last attempt to the network being down
-    assert {j["attempts"] for j in session.store.list_jobs()} == {4}
+    assert {j.attempts for j in session.store.list_jobs()} == {4}
     plex.resume()
     clock.advance(61)
     assert session.engine.process_due().synced == 20

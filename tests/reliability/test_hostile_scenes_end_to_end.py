@@ -49,11 +49,11 @@ def test_generated_scenes_sync_sanitised_or_fail_permanently(session, library, p
     session.engine.process_due(on_outcome=outcomes.append)
 
     assert sorted(o.scene_id for o in outcomes) == sorted(ids)
-    dead = {d["scene_id"]: d for d in session.store.list_dead_letters()}
+    dead = {d.scene_id: d for d in session.store.list_dead_letters()}
     for scene_id, rating_key in ids.items():
         if scene_id in dead:
-            assert dead[scene_id]["error_type"] == "PermanentError", dead[scene_id]
-            assert "Plex edit for this scene" in dead[scene_id]["error"]
+            assert dead[scene_id].error_type == "PermanentError", dead[scene_id]
+            assert "Plex edit for this scene" in dead[scene_id].error
             continue
         expected = scene_from_stash(stash.scene(scene_id))
         item = plex.item_state(rating_key)
@@ -74,6 +74,6 @@ def test_an_oversized_scene_fails_permanently_and_the_next_one_still_syncs(sessi
     summary = session.engine.process_due()
     assert (summary.synced, summary.failed) == (1, 1)
     [dead] = session.store.list_dead_letters()
-    assert dead["scene_id"] == huge and dead["error_type"] == "PermanentError"
-    assert "shorten those values in Stash" in dead["error"]
+    assert dead.scene_id == huge and dead.error_type == "PermanentError"
+    assert "shorten those values in Stash" in dead.error
     assert plex.item_state(fine_key)["title"] == "Fine after huge"

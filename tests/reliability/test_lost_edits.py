@@ -63,7 +63,7 @@ def test_a_dead_letter_stays_one_when_stash_sends_the_same_payload(session, stas
     scene_id = stash.add_scene(title="No file")
     session.poller.poll()
     session.engine.process_due()
-    assert [d["scene_id"] for d in session.store.list_dead_letters()] == [scene_id]
+    assert [d.scene_id for d in session.store.list_dead_letters()] == [scene_id]
     assert session.engine.sync_all().queued == 0
     assert len(session.store.list_dead_letters()) == 1 and session.store.list_jobs() == []
 
@@ -76,7 +76,7 @@ def test_a_dead_letter_stash_has_moved_past_is_dropped(without_posters, library,
     session.poller.poll()
     plex.fail_next(400, route="/library/sections")  # Plex refuses the edit: B lands in the dead letters
     session.engine.process_due()
-    assert [d["scene_id"] for d in session.store.list_dead_letters()] == [scene_id]
+    assert [d.scene_id for d in session.store.list_dead_letters()] == [scene_id]
     stash.advance(5)
     stash.update_scene(scene_id, title="A")
     assert session.poller.poll().enqueued.queued == 0

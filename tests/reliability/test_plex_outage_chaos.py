@@ -104,7 +104,7 @@ def test_plex_chaos_loses_nothing_and_never_hammers_plex(make_session, config, l
                 next_edit = clock() + POLL_INTERVAL
             wait = runner.step(lambda: False)
             breaker_seen.append((clock(), session.engine.breaker.state))
-            max_attempts_seen = max([max_attempts_seen] + [j["attempts"] for j in session.store.list_jobs()])
+            max_attempts_seen = max([max_attempts_seen] + [j.attempts for j in session.store.list_jobs()])
             clock.advance(min(wait, end - clock()) if clock() + wait > end else wait)
         stop(plex)
         windows.append((episode, began, clock()))

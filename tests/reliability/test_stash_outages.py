@@ -88,7 +88,7 @@ def test_stash_outage_backs_off_keeps_every_change_and_says_why(make_session, li
 
     # No job was charged or dead-lettered for Stash's outage.
     assert session.store.list_dead_letters() == []
-    assert all(job["attempts"] == 0 for job in session.store.list_jobs())
+    assert all(job.attempts == 0 for job in session.store.list_jobs())
 
     # Recovery: the next poll (at most one backoff cap away) finds every change made during the outage.
     stash.clear_faults()

@@ -135,7 +135,7 @@ def test_disk_full_while_syncing_keeps_the_jobs_queued(session, library, plex, c
     assert "the disk is full" in summary.stopped_reason
     errors = [r for r in caplog.records if r.levelno == logging.ERROR]
     assert errors and "cannot write the database" in errors[0].getMessage() and "stays queued" in errors[0].getMessage()
-    queued = {job["scene_id"] for job in session.store.list_jobs()}
+    queued = {job.scene_id for job in session.store.list_jobs()}
     synced = {sid for sid in pairs if (state := session.store.sync_state(sid)) and state.synced_at}
     assert queued | synced == set(pairs) and queued  # nothing lost, and the full disk really stopped work
     assert session.engine.process_due().stopped_reason  # still full: still stopped, still nothing lost

@@ -45,7 +45,7 @@ def test_an_open_breaker_whose_probe_is_rejected_pauses_for_the_token(make_sessi
     assert engine.auth_problem == REJECTED and engine.status()["paused"] == REJECTED
     assert engine.breaker.state != OPEN
     [job] = session.store.list_jobs()
-    assert (job["status"], job["attempts"]) == ("pending", 0)
+    assert (job.status, job.attempts) == ("pending", 0)
 
 
 def test_a_last_attempt_whose_probe_is_rejected_pauses_and_is_not_charged(config, make_session, library, plex):
@@ -63,4 +63,4 @@ def test_a_last_attempt_whose_probe_is_rejected_pauses_and_is_not_charged(config
     assert engine.breaker.state == CLOSED
     assert session.store.list_dead_letters() == []
     [job] = session.store.list_jobs()
-    assert (job["status"], job["attempts"]) == ("pending", 0)
+    assert (job.status, job.attempts) == ("pending", 0)

@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 from PySide6.QtCore import QItemSelectionModel, Qt
 from PySide6.QtTest import QAbstractItemModelTester
 
-from plexsync_gui.ui.models import ID_ROLE, QUEUE_COLUMNS, KeyedTableModel, TableProxy, local_time
+from plexsync_gui.core.storage.store import JobRow, JobStatus
+from plexsync_gui.ui.models import ID_ROLE, QUEUE_COLUMNS, KeyedTableModel, TableProxy
+from plexsync_gui.ui.times import local_time
 
 
-def job(row_id: int, title: str = "", status: str = "pending", attempts: int = 0) -> dict[str, Any]:
-    return {"id": row_id, "scene_id": str(row_id), "title": title or f"Scene {row_id}", "path": f"/p/{row_id}.mp4",
-            "status": status, "attempts": attempts, "max_attempts": 5, "next_retry_at": None,
-            "last_error_type": None, "last_error": None}
+def job(row_id: int, title: str = "", status: JobStatus = JobStatus.PENDING, attempts: int = 0,
+        next_retry_at: float | None = None) -> JobRow:
+    return JobRow(id=row_id, scene_id=str(row_id), title=title or f"Scene {row_id}", path=f"/p/{row_id}.mp4",
+                  status=status, attempts=attempts, max_attempts=5, next_retry_at=next_retry_at,
+                  last_error_type=None, last_error=None)
 
 
 @pytest.fixture
@@ -36,7 +37,7 @@ def test_replace_all_then_update_insert_remove_by_id(model: KeyedTableModel) -> 
     assert model.index(10, 0).data(ID_ROLE) == 11
     model.remove([1, 2, 5, 11, 999])
     assert model.ids() == [3, 4, 6, 7, 8, 9, 10]
-    assert model.row(3)["title"] == "Renamed"
+    assert model.row(3).title == "Renamed"
 
 
 def test_small_snapshot_change_keeps_rows_instead_of_resetting(model: KeyedTableModel, qtbot) -> None:
@@ -46,7 +47,7 @@ def test_small_snapshot_change_keeps_rows_instead_of_resetting(model: KeyedTable
     with qtbot.assertNotEmitted(model.modelReset):
         model.replace_all(changed)
     assert model.rowCount() == 99
-    assert model.row(51)["title"] == "Edited" and model.row(100) is None
+    assert model.row(51).title == "Edited" and model.row(100) is None
 
 
 def test_large_snapshot_change_resets(model: KeyedTableModel, qtbot) -> None:
@@ -79,8 +80,15 @@ def test_filter_matches_any_column_and_actions_resolve_ids(model: KeyedTableMode
 
 def test_display_texts() -> None:
     model = KeyedTableModel(QUEUE_COLUMNS)
-    model.replace_all([job(1, status="retry_wait", attempts=2)])
-    assert model.index(0, 3).data() == "retry later"
+    model.replace_all([job(1, status=JobStatus.RETRY_WAIT, attempts=2, next_retry_at=1_700_000_000.0),
+                       job(2, status=JobStatus.IN_PROGRESS)])
+    assert model.index(0, 3).data() == "retry later" and model.index(1, 3).data() == "syncing"
     assert model.index(0, 4).data() == "2 of 5"
-    assert local_time(None) == "" and local_time("garbage") == "garbage"
-    assert local_time("2026-01-02T03:04:05Z").startswith("2026-01-0")
+    assert model.index(0, 5).data() == local_time(1_700_000_000.0) and model.index(1, 5).data() == ""
+    assert local_time(None) == ""
+
+
+def test_times_sort_as_numbers(model: KeyedTableModel) -> None:
+    model.replace_all([job(1, next_retry_at=1_000_000_000.5), job(2, next_retry_at=999_999_999.0), job(3)])
+    model.sort(5, Qt.SortOrder.AscendingOrder)
+    assert model.ids() == [3, 2, 1]  # none first, then by time

@@ -82,7 +82,7 @@ def test_choosing_a_candidate_resolves_an_ambiguous_match(qtbot, make_service, s
 
     with qtbot.waitSignal(service.detail_ready, timeout=10000) as detail:
         service.fetch_detail(dead_letter_id)
-    candidates = detail.args[0]["candidates"]
+    candidates = detail.args[0].candidates
     assert {c["rating_key"] for c in candidates} >= {second}
 
     service.choose_candidate(dead_letter_id, second)

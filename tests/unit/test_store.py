@@ -2,7 +2,17 @@ import sqlite3
 
 import pytest
 
-from plexsync_gui.core.storage.store import NewJob, OwnedItem, Store, SyncState
+from plexsync_gui.core.storage.store import (
+    ActivityEntry,
+    DeadLetter,
+    DeadLetterDetail,
+    JobRow,
+    JobStatus,
+    NewJob,
+    OwnedItem,
+    Store,
+    SyncState,
+)
 
 
 @pytest.fixture
@@ -73,11 +83,11 @@ def test_dead_letter_then_retry_moves_back_with_attempts_reset(store):
     store.dead_letter(claimed, "PermanentError", "no file", 1)
     assert store.list_jobs() == []
     [dead] = store.list_dead_letters()
-    assert dead["error_type"] == "PermanentError" and dead["attempts"] == 1
-    assert store.retry_dead_letters([dead["id"]]) == 1
+    assert dead.error_type == "PermanentError" and dead.attempts == 1
+    assert store.retry_dead_letters([dead.id]) == 1
     assert store.list_dead_letters() == []
     [row] = store.list_jobs()
-    assert row["attempts"] == 0 and row["status"] == "pending"
+    assert row.attempts == 0 and row.status == "pending"
 
 
 def test_one_dead_letter_per_scene(store):
@@ -107,10 +117,38 @@ def test_discard_and_purge(store):
     for scene in ("1", "2", "3"):
         store.enqueue([job(scene)])
         store.dead_letter(store.claim_next(), "PermanentError", "x", 1, now=1000 * int(scene))
-    first = store.list_dead_letters()[-1]["id"]
+    first = store.list_dead_letters()[-1].id
     assert store.discard_dead_letters([first]) == 1
     assert store.purge_dead_letters(older_than_seconds=500, now=3000) == 1  # scene 2 failed at 2000
-    assert [d["scene_id"] for d in store.list_dead_letters()] == ["3"]
+    assert [d.scene_id for d in store.list_dead_letters()] == ["3"]
+
+
+def test_rows_are_typed_with_raw_epoch_times(store):
+    """Listings hand out frozen rows with the stored epoch seconds; formatting a time is the front ends' job."""
+    store.enqueue([job("1"), job("2")])
+    store.dead_letter(store.claim_next(), "PermanentError", "no file", 1, candidates=[{"rating_key": "7"}],
+                      now=1_751_371_200.5)
+    store.reschedule(store.claim_next(), "PlexNotFound", "not yet", 1, 12, next_retry_at=1_751_371_260.0)
+    [row] = store.list_jobs()
+    assert row == JobRow(2, "2", "title 2", "/p/2.mp4", JobStatus.RETRY_WAIT, 1, 12, 1_751_371_260.0,
+                         "PlexNotFound", "not yet")
+    [dead] = store.list_dead_letters()
+    assert dead == DeadLetter(dead.id, "1", "title 1", "/p/1.mp4", "PermanentError", "no file", 1, 1_751_371_200.5)
+    detail = store.dead_letter_detail(dead.id)
+    assert detail == DeadLetterDetail(*vars(dead).values(), payload={"x": 1}, candidates=({"rating_key": "7"},))
+    assert store.dead_letter_detail(dead.id + 1) is None
+    [entry] = store.recent_activity()
+    assert isinstance(entry, ActivityEntry) and isinstance(entry.at, float) and entry.outcome == "failed"
+
+
+def test_job_status_values_are_the_only_ones_the_table_takes(store):
+    store.enqueue([job("1")])
+    assert store.claim_next().status is JobStatus.IN_PROGRESS
+    with pytest.raises(sqlite3.IntegrityError):
+        store._db.execute("UPDATE jobs SET status = 'done'")
+    for status in JobStatus:
+        store._db.execute("UPDATE jobs SET status = ?", (status,))
+        assert store.list_jobs()[0].status is status
 
 
 def test_counts(store):

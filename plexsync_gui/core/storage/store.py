@@ -15,6 +15,7 @@ import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -24,15 +25,24 @@ from plexsync_gui.core.storage.quarantine import COMPANIONS
 
 SCHEMA_VERSION = 2
 ACTIVITY_LIMIT = 2000
-LIVE_STATUSES = ("pending", "retry_wait", "in_progress")
 
-_SCHEMA = """
+
+class JobStatus(StrEnum):
+    """A live job's state, as stored in `jobs.status` (whose CHECK constraint is made from these values)."""
+
+    PENDING = "pending"  # due now
+    RETRY_WAIT = "retry_wait"  # failed, due again at next_retry_at
+    IN_PROGRESS = "in_progress"  # claimed by a worker
+
+
+_STATUS_VALUES = ", ".join(f"'{status}'" for status in JobStatus)
+_SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS jobs (
     id              INTEGER PRIMARY KEY AUTOINCREMENT,
     scene_id        TEXT    NOT NULL UNIQUE,
     title           TEXT    NOT NULL,
     path            TEXT,
-    status          TEXT    NOT NULL CHECK (status IN ('pending', 'retry_wait', 'in_progress')),
+    status          TEXT    NOT NULL CHECK (status IN ({_STATUS_VALUES})),
     attempts        INTEGER NOT NULL DEFAULT 0,
     max_attempts    INTEGER NOT NULL,
     next_retry_at   REAL,
@@ -120,11 +130,13 @@ class NewJob:
 
 @dataclass(frozen=True)
 class Job:
+    """A claimed job, with the payload to push."""
+
     id: int
     scene_id: str
     title: str
     path: str | None
-    status: str
+    status: JobStatus
     attempts: int
     max_attempts: int
     next_retry_at: float | None
@@ -156,10 +168,59 @@ class OwnedItem:
     poster_sha1: str | None = None
 
 
-def iso_utc(epoch: float | None) -> str | None:
-    if epoch is None:
-        return None
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch))
+# The rows listings return. Times are raw epoch seconds (UTC by definition), as stored: the same float that
+# time.time() and the engine's clock give, numbers that sort and compare as numbers, with no time zone to get wrong.
+# Only front ends turn them into text, each in its own way (the desktop app in local time, the CLI in ISO UTC).
+
+
+@dataclass(frozen=True)
+class JobRow:
+    """One live job as the queue listings show it; without the payload, most of a row's bytes."""
+
+    id: int
+    scene_id: str
+    title: str
+    path: str | None
+    status: JobStatus
+    attempts: int
+    max_attempts: int
+    next_retry_at: float | None  # epoch seconds; None when due now or in progress
+    last_error_type: str | None
+    last_error: str | None
+
+
+@dataclass(frozen=True)
+class DeadLetter:
+    """A job that failed for good, as the dead-letter listings show it."""
+
+    id: int
+    scene_id: str
+    title: str
+    path: str | None
+    error_type: str
+    error: str
+    attempts: int
+    failed_at: float  # epoch seconds
+
+
+@dataclass(frozen=True)
+class DeadLetterDetail(DeadLetter):
+    """A dead letter with the data PlexSync tried to write and, for an ambiguous match, the Plex items to pick."""
+
+    payload: dict[str, Any]
+    candidates: tuple[dict[str, Any], ...]
+
+
+@dataclass(frozen=True)
+class ActivityEntry:
+    """One line of the activity log: what happened to a scene, and when (epoch seconds)."""
+
+    id: int
+    at: float
+    scene_id: str
+    title: str
+    outcome: str
+    detail: str
 
 
 class Store:
@@ -279,7 +340,7 @@ class Store:
             if row is None:
                 return None
             db.execute("UPDATE jobs SET status = 'in_progress' WHERE id = ?", (row["id"],))
-        return _job(row, status="in_progress")
+        return _job(row, status=JobStatus.IN_PROGRESS)
 
     def finish(self, job: Job, state: dict[str, Any], activity: tuple[str, str] | None,
                item: OwnedItem | None = None) -> None:
@@ -369,7 +430,7 @@ class Store:
             for table in ("jobs", "dead_letters", "sync_state"):
                 db.execute(f"DELETE FROM {table} WHERE scene_id = ?", (scene_id,))
 
-    def list_jobs(self, ids: list[int] | None = None) -> list[dict[str, Any]]:
+    def list_jobs(self, ids: list[int] | None = None) -> list[JobRow]:
         """The live queue in processing order, or only the given jobs (the desktop app refreshes rows by id)."""
         where, args = _ids_clause(ids, "WHERE")
         rows = self._db.execute(f"SELECT {_JOB_ROW_COLUMNS} FROM jobs {where} "
@@ -406,7 +467,7 @@ class Store:
 
     # ---- dead letters ------------------------------------------------------------------------------------------
 
-    def list_dead_letters(self, scene_ids: list[str] | None = None) -> list[dict[str, Any]]:
+    def list_dead_letters(self, scene_ids: list[str] | None = None) -> list[DeadLetter]:
         """Newest first; or only the given scenes' entries (what a batch of failed jobs just produced)."""
         if scene_ids is None:
             where, args = "", []
@@ -416,14 +477,14 @@ class Store:
                                 "ORDER BY failed_at DESC, id DESC", args).fetchall()
         return [_dead_letter_row(r) for r in rows]
 
-    def dead_letter_detail(self, dead_letter_id: int) -> dict[str, Any] | None:
-        row = self._db.execute("SELECT * FROM dead_letters WHERE id = ?", (dead_letter_id,)).fetchone()
+    def dead_letter_detail(self, dead_letter_id: int) -> DeadLetterDetail | None:
+        row = self._db.execute(f"SELECT {_DEAD_LETTER_ROW_COLUMNS}, payload, candidates FROM dead_letters "
+                               "WHERE id = ?", (dead_letter_id,)).fetchone()
         if row is None:
             return None
-        detail = _dead_letter_row(row)
-        detail["payload"] = json.loads(row["payload"])
-        detail["candidates"] = json.loads(row["candidates"]) if row["candidates"] else []
-        return detail
+        candidates = json.loads(row["candidates"]) if row["candidates"] else []
+        return DeadLetterDetail(**_dead_letter_fields(row), payload=json.loads(row["payload"]),
+                                candidates=tuple(candidates))
 
     def retry_dead_letters(self, ids: list[int] | None, now: float | None = None) -> int:
         """Move dead letters back to the queue, due now with attempts reset, and out of the dead letters."""
@@ -570,10 +631,11 @@ class Store:
             db.execute("INSERT INTO activity (at, scene_id, title, outcome, detail) VALUES (?, ?, ?, ?, ?)",
                        (time.time(), scene_id, title, outcome, detail))
 
-    def recent_activity(self, limit: int = 200) -> list[dict[str, Any]]:
-        rows = self._db.execute("SELECT * FROM activity ORDER BY id DESC LIMIT ?", (limit,)).fetchall()
-        return [{"id": r["id"], "at": iso_utc(r["at"]), "scene_id": r["scene_id"], "title": r["title"], "outcome": r["outcome"],
-                 "detail": r["detail"]} for r in rows]
+    def recent_activity(self, limit: int = 200) -> list[ActivityEntry]:
+        """Newest first."""
+        rows = self._db.execute("SELECT id, at, scene_id, title, outcome, detail FROM activity "
+                                "ORDER BY id DESC LIMIT ?", (limit,)).fetchall()
+        return [ActivityEntry(**dict(r)) for r in rows]
 
     def _add_activity(self, db: sqlite3.Connection, job: Job, outcome: str, detail: str) -> None:
         cursor = db.execute("INSERT INTO activity (at, scene_id, title, outcome, detail) VALUES (?, ?, ?, ?, ?)",
@@ -581,7 +643,7 @@ class Store:
         db.execute("DELETE FROM activity WHERE id <= ?", (cursor.lastrowid - ACTIVITY_LIMIT,))
 
     def counts(self) -> dict[str, int]:
-        counts = {status: 0 for status in LIVE_STATUSES}
+        counts = {status.value: 0 for status in JobStatus}
         for status, n in self._db.execute("SELECT status, COUNT(*) FROM jobs GROUP BY status"):
             counts[status] = n
         counts["dlq"] = self._db.execute("SELECT COUNT(*) FROM dead_letters").fetchone()[0]
@@ -613,10 +675,10 @@ def _owned_item(row: sqlite3.Row) -> OwnedItem:
                      written=json.loads(row["written"]) if row["written"] else None, poster_sha1=row["poster_sha1"])
 
 
-def _job(row: sqlite3.Row, status: str | None = None) -> Job:
+def _job(row: sqlite3.Row, status: JobStatus | None = None) -> Job:
     return Job(
         id=row["id"], scene_id=row["scene_id"], title=row["title"], path=row["path"],
-        status=status or row["status"], attempts=row["attempts"], max_attempts=row["max_attempts"],
+        status=status or JobStatus(row["status"]), attempts=row["attempts"], max_attempts=row["max_attempts"],
         next_retry_at=row["next_retry_at"], last_error_type=row["last_error_type"], last_error=row["last_error"],
         force=bool(row["force"]), payload=row["payload"], payload_hash=row["payload_hash"], revision=row["revision"],
     )
@@ -627,18 +689,13 @@ _JOB_ROW_COLUMNS = "id, scene_id, title, path, status, attempts, max_attempts, n
 _DEAD_LETTER_ROW_COLUMNS = "id, scene_id, title, path, error_type, error, attempts, failed_at"
 
 
-def _job_row(row: sqlite3.Row) -> dict[str, Any]:
-    return {
-        "id": row["id"], "scene_id": row["scene_id"], "title": row["title"], "path": row["path"],
-        "status": row["status"], "attempts": row["attempts"], "max_attempts": row["max_attempts"],
-        "next_retry_at": iso_utc(row["next_retry_at"]), "last_error_type": row["last_error_type"],
-        "last_error": row["last_error"],
-    }
+def _job_row(row: sqlite3.Row) -> JobRow:
+    return JobRow(**{**dict(row), "status": JobStatus(row["status"])})
 
 
-def _dead_letter_row(row: sqlite3.Row) -> dict[str, Any]:
-    return {
-        "id": row["id"], "scene_id": row["scene_id"], "title": row["title"], "path": row["path"],
-        "error_type": row["error_type"], "error": row["error"], "attempts": row["attempts"],
-        "failed_at": iso_utc(row["failed_at"]),
-    }
+def _dead_letter_fields(row: sqlite3.Row) -> dict[str, Any]:
+    return {name: row[name] for name in _DEAD_LETTER_ROW_COLUMNS.split(", ")}
+
+
+def _dead_letter_row(row: sqlite3.Row) -> DeadLetter:
+    return DeadLetter(**_dead_letter_fields(row))

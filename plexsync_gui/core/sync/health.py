@@ -7,9 +7,10 @@ answer has to live in the shared store, not in one process's memory.
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
-from plexsync_gui.core.storage.store import Store, iso_utc
+from plexsync_gui.core.storage.store import Store
 
 STASH_ERROR_KEY = "stash_error"
 DATABASE_NOTICE_KEY = "database_notice"
@@ -57,3 +58,8 @@ def _json(text: str | None) -> dict[str, Any] | None:
     except ValueError:
         return {"message": text}
     return value if isinstance(value, dict) else {"message": str(value)}
+
+
+def iso_utc(epoch: float) -> str:
+    """The time in these records: ISO 8601 UTC text, the format they were first saved and shown in."""
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch))
