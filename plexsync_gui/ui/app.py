@@ -31,6 +31,7 @@ from plexsync_gui.core.setup.secrets import Secrets, resolve_secrets
 from plexsync_gui.core.setup.security import config_permission_problem, unverified_servers
 from plexsync_gui.core.setup.session import DataDirUnusable, Locations, locate, prepare_folders
 from plexsync_gui.ui.crash import install_crash_handler, install_signal_handlers
+from plexsync_gui.ui.display import display_problem
 from plexsync_gui.ui.gc_guard import GuiThreadGarbageCollector
 from plexsync_gui.ui.main_window import MainWindow
 from plexsync_gui.ui.notifications import NotificationPolicy
@@ -312,6 +313,10 @@ def main(argv: list[str] | None = None) -> int:
         from plexsync_gui.ui.self_check import run_self_check
 
         return run_self_check()
+    problem = display_problem()
+    if problem:  # Qt would abort the process with a core dump and lines of plugin errors
+        print(f"plexsync-gui: {problem}", file=sys.stderr)
+        return EXIT_CANNOT_START
     app = QApplication(sys.argv[:1])
     app.setApplicationName("PlexSync")
     app.setApplicationVersion(__version__)

@@ -193,6 +193,8 @@ def test_a_corrupt_database_is_moved_aside_and_the_app_says_so(qtbot, locations,
 
 def test_turned_off_certificate_checks_stay_visible_until_turned_back_on(qtbot, make_app, config) -> None:
     config.plex.verify_tls = False
+    config.stash.verify_tls = False  # over http: no certificate, no warning
+    config.plex.url = config.plex.url.replace("http:", "https:")  # the warning is about https only
     app = make_app(tray=True)
     app.window.show()
     assert app.window.tls_label.isVisible() and app.window.tls_label.text() == "⚠ TLS not verified: Plex"
