@@ -614,3 +614,58 @@ def test_secrets_from_the_environment_are_named(make_dialog, monkeypatch) -> Non
     hint = dialog.connections.environment_hint
     assert hint.isVisibleTo(dialog)
     assert hint.text() == "PLEXSYNC_PLEX_TOKEN is set in PlexSync's environment: it wins over what is saved here."
+
+
+# ---- guided path mapping (against the emulators, off the GUI thread) ------------------------------------------
+
+
+def test_detect_proposes_the_mapping_and_accepting_adds_it(make_dialog, qtbot, stash, plex, config_path) -> None:
+    movies = plex.add_section("Movies", "movie", ["/volume1/media/movies"])
+    for n in range(60):  # more than one sample page: the listing is asked for 50 only
+        stash.add_scene(title=f"scene {n}", files=[f"/data/movies/scene-{n:03d}.mp4"])
+        plex.add_item(movies, f"/volume1/media/movies/scene-{n:03d}.mp4")
+    config = emulator_config(stash, plex)
+    config.plex.libraries, config.path_map = [], []
+    dialog = make_dialog(config, Secrets(EMULATOR_TOKEN, EMULATOR_KEY))
+    page = dialog.matching
+    dialog.tabs.setCurrentWidget(page)
+    page.detect.click()
+    assert not page.detect.isEnabled() and page.detect_result.text() == "Comparing the files Stash and Plex see…"
+    wait_for_result(qtbot, page.detect)
+    assert page.detect_result.text().startswith("✔ Stash /data/ is Plex /volume1/media/ (")
+    assert page.use_proposal.isVisible() and page.path_map.rowCount() == 0  # proposed, not applied
+    [listing] = [r for r in plex.requests if r.path == f"/library/sections/{movies}/all"]
+    assert listing.params["X-Plex-Container-Size"] == ["50"]  # a sample page, never the whole section
+    page.use_proposal.click()
+    assert page.path_map.as_config() == [{"stash": "/data/", "plex": "/volume1/media/"}]
+    assert not page.use_proposal.isVisible()
+    dialog.save_button.click()
+    assert load_config(config_path).path_map == [PathRule("/data/", "/volume1/media/")]
+
+
+def test_detect_with_no_shared_file_proposes_nothing(make_dialog, qtbot, stash, plex) -> None:
+    movies = plex.add_section("Movies", "movie", ["/media/movies"])
+    stash.add_scene(title="only in Stash", files=["/data/movies/stash-only.mp4"])
+    plex.add_item(movies, "/media/movies/plex-only.mp4")
+    dialog = make_dialog(_no_libraries(stash, plex), Secrets(EMULATOR_TOKEN, EMULATOR_KEY))
+    page = dialog.matching
+    page.detect.click()
+    wait_for_result(qtbot, page.detect)
+    assert page.detect_result.text() == ("✘ None of 1 Stash files has a name found among 1 Plex files: check the "
+                                         "libraries, or add a mapping by hand")
+    assert not page.use_proposal.isVisibleTo(dialog) and page.proposal is None
+
+
+def test_detect_names_the_server_that_failed(make_dialog, qtbot, stash, plex) -> None:
+    plex.add_section("Movies", "movie", ["/media/movies"])
+    dialog = make_dialog(_no_libraries(stash, plex), Secrets("wrong-token-123", EMULATOR_KEY))
+    page = dialog.matching
+    page.detect.click()
+    wait_for_result(qtbot, page.detect)
+    assert page.detect_result.text().startswith("✘ Plex: ") and "wrong-token-123" not in page.detect_result.text()
+
+
+def _no_libraries(stash: StashEmulator, plex: PlexEmulator) -> Config:
+    config = emulator_config(stash, plex)
+    config.plex.libraries = []
+    return config

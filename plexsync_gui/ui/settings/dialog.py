@@ -50,7 +50,7 @@ class SettingsDialog(QDialog):
         self._config = config
         self._path = config_path
         self.connections = ConnectionsPage(config, secrets, keyring_available())
-        self.matching = MatchingPage(config)
+        self.matching = MatchingPage(config, self.connections.detect_target)
         self.fields = FieldsPage(config)
         self.behaviour = BehaviourPage(config, autostart)
         self.tabs = QTabWidget()
