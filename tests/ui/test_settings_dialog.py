@@ -632,7 +632,7 @@ def test_detect_proposes_the_mapping_and_accepting_adds_it(make_dialog, qtbot, s
     page.detect.click()
     assert not page.detect.isEnabled() and page.detect_result.text() == "Comparing the files Stash and Plex see…"
     wait_for_result(qtbot, page.detect)
-    assert page.detect_result.text().startswith("✔ Stash /data/ is Plex /volume1/media/ (")
+    assert page.detect_result.text().startswith("✔ Proposed: Stash /data/ → Plex /volume1/media/ (50 of 50 files")
     assert page.use_proposal.isVisible() and page.path_map.rowCount() == 0  # proposed, not applied
     [listing] = [r for r in plex.requests if r.path == f"/library/sections/{movies}/all"]
     assert listing.params["X-Plex-Container-Size"] == ["50"]  # a sample page, never the whole section

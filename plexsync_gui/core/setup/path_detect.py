@@ -139,6 +139,7 @@ def _explained(proposal: PathProposal | None, stash_files: int, plex_files: int)
                                     "files: check the libraries, or add a mapping by hand")
     evidence = f"{proposal.matched} of {proposal.paired} files with the same name"
     if not proposal.needed:
-        return PathDetection(True, f"Stash and Plex see the same paths ({evidence}): no mapping needed", proposal=proposal)
-    return PathDetection(True, f"Stash {proposal.rule.stash} is Plex {proposal.rule.plex} ({evidence})",
+        return PathDetection(True, f"Stash and Plex see the same paths ({evidence}): no mapping needed",
+                             proposal=proposal)
+    return PathDetection(True, f"Proposed: Stash {proposal.rule.stash} → Plex {proposal.rule.plex} ({evidence})",
                          proposal=proposal)
