@@ -13,6 +13,7 @@ import signal
 import sys
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict
@@ -23,7 +24,7 @@ from plexsync_gui import __version__
 from plexsync_gui.core.sync.breaker import CircuitBreaker
 from plexsync_gui.core.setup.config import Config, ConfigError, load_config
 from plexsync_gui.core.setup.connection_check import check_plex, check_stash
-from plexsync_gui.core.sync.engine import AUTH_PAUSE_KEY, BREAKER_KEY
+from plexsync_gui.core.sync.engine import AUTH_PAUSE_KEY, BREAKER_KEY, JobOutcome
 from plexsync_gui.core.errors import PermanentError, StashError, SyncError
 from plexsync_gui.core.setup.hardening import forbid_core_dumps
 from plexsync_gui.core.sync.health import database_notice, stash_error
@@ -89,17 +90,20 @@ def build_parser() -> argparse.ArgumentParser:
     dlq = commands.add_parser("dlq", help="dead letters: jobs that failed for good").add_subparsers(
         dest="action", required=True)
     dlq.add_parser("list").add_argument("--json", action="store_true")
-    _add_id_selection(dlq.add_parser("retry", help="move dead letters back to the queue"))
-    _add_id_selection(dlq.add_parser("discard", help="delete dead letters"))
+    _add_id_selection(dlq.add_parser("retry", help="move dead letters back to the queue"), by_scene=True)
+    _add_id_selection(dlq.add_parser("discard", help="delete dead letters"), by_scene=True)
     purge = dlq.add_parser("purge", help="delete dead letters older than DAYS")
     purge.add_argument("--older-than", type=_positive_float, required=True, metavar="DAYS")
     return parser
 
 
-def _add_id_selection(parser: argparse.ArgumentParser) -> None:
+def _add_id_selection(parser: argparse.ArgumentParser, by_scene: bool = False) -> None:
     group = parser.add_mutually_exclusive_group(required=True)
-    group.add_argument("ids", nargs="*", type=_row_id, default=[], metavar="ID")
+    group.add_argument("ids", nargs="*", type=_row_id, default=[], metavar="ID", help="ids from the list command")
     group.add_argument("--all", action="store_true")
+    if by_scene:
+        group.add_argument("--scene", nargs="+", type=_scene_id, metavar="SCENE",
+                           help="the dead letters of these Stash scene ids (the window's Scene column)")
 
 
 def _positive_float(text: str) -> float:
@@ -191,12 +195,50 @@ def cmd_run(session: Session, args: argparse.Namespace) -> int:
     try:
         with ProcessLock(session.store.path.parent), _stop_on_signals(stop):
             session.store.recover_interrupted()
-            Runner(session.engine, session.poller, session.config.sync.poll_interval).run(stop)
+            runner = Runner(session.engine, session.poller, session.config.sync.poll_interval)
+            RoundReport(runner, session.store).attach()
+            runner.run(stop)
     finally:
         finished.set()
         stop.set()  # also when the loop ended with an error: the canceller ends with it
         canceller.join()
     return EXIT_OK
+
+
+class RoundReport:
+    """`run`'s progress without -v: one line per poll round (its time, what the poll queued or why it failed, the
+    jobs finished since the previous line, what is left), so a terminal shows the service is alive and working.
+    Rounds that only process retries between polls add to the next line instead of printing their own."""
+
+    def __init__(self, runner: Runner, store: Store) -> None:
+        self.runner, self.store = runner, store
+        self._outcomes: Counter[str] = Counter()
+        self._lock = threading.Lock()  # outcomes arrive from the pool's worker threads
+        self._seen: tuple[float | None, int] = (None, 0)
+
+    def attach(self) -> None:
+        self.runner.on_outcome = self.outcome
+        self.runner.on_round = self.round
+
+    def outcome(self, outcome: JobOutcome) -> None:
+        with self._lock:
+            self._outcomes[outcome.outcome] += 1
+
+    def round(self) -> None:
+        status = self.runner.status
+        poll = (status.last_poll_at, status.stash_failures)
+        if poll == self._seen:
+            return
+        self._seen = poll
+        with self._lock:
+            done, self._outcomes = self._outcomes, Counter()
+        counts = self.store.counts()
+        polled = (f"Stash poll failed ({status.stash_error})" if status.stash_error
+                  else f"polled Stash, queued {status.last_enqueued}")
+        _say(f"{time.strftime('%H:%M:%S')} {polled}; synced {done['synced']}, unchanged {done['unchanged']}, "
+             f"retrying {done['retry']}, failed {done['failed']}; {counts['pending'] + counts['retry_wait']} "
+             f"queued, {counts['dlq']} dead letters")
+        sys.stdout.flush()  # a pipe or a log file sees each round as it happens
 
 
 def _cut_when_stopping(stop: threading.Event, finished: threading.Event, cancellation: Cancellation) -> None:
@@ -258,7 +300,12 @@ def cmd_dlq(store: Store, args: argparse.Namespace) -> int:
     if args.action == "purge":
         _say(f"purged {store.purge_dead_letters(args.older_than * 86400)} dead letter(s)")
         return EXIT_OK
-    ids = None if args.all else _existing(store, args.ids, "dead_letters")
+    if args.all:
+        ids = None
+    elif args.scene:
+        ids = _dead_letters_of_scenes(store, args.scene)
+    else:
+        ids = _existing(store, args.ids, "dead_letters")
     if args.action == "retry":
         _say(f"{store.retry_dead_letters(ids)} dead letter(s) moved back to the queue")
     else:
@@ -271,6 +318,16 @@ def _existing(store: Store, ids: list[int], table: str) -> list[int]:
     if missing:
         raise CliError(f"no such id: {', '.join(map(str, missing))} (see the list command)", EXIT_INPUT)
     return ids
+
+
+def _dead_letters_of_scenes(store: Store, scene_ids: list[str]) -> list[int]:
+    """The dead letters of the scenes the window shows; every scene must have one, or nothing is done."""
+    rows = store.list_dead_letters(scene_ids)
+    found = {row.scene_id for row in rows}
+    missing = [scene for scene in dict.fromkeys(scene_ids) if scene not in found]
+    if missing:
+        raise CliError(f"no dead letter for scene {', '.join(missing)} (see dlq list)", EXIT_INPUT)
+    return [row.id for row in rows]
 
 
 def _print_rows(rows: Sequence[JobRow | DeadLetter], as_json: bool, columns: tuple[str, ...]) -> int:
@@ -368,11 +425,16 @@ def _environment(args: argparse.Namespace) -> Iterator[tuple[Locations, Config |
     if args.demo:
         from plexsync_gui.emulators.demo import demo_environment
 
+        if not args.data_dir:
+            _say("plexsync: demo: fresh emulated servers and a temporary database for this command only; "
+                 "add --data-dir DIR to keep the demo's queue and dead letters across commands", err=True)
         with demo_environment(args.data_dir) as (locations, config, secrets):
             yield locations, config, secrets
         return
     locations = locate(args.config, args.data_dir)
     if args.command in LOCAL_COMMANDS:
+        if args.command == "status":  # "is it working?": without a usable config the answer is no, not zeros
+            load_config(locations.config_file)
         yield locations, None, None
         return
     config = load_config(locations.config_file)

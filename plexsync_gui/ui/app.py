@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -31,6 +32,7 @@ from plexsync_gui.core.setup.secrets import Secrets, resolve_secrets
 from plexsync_gui.core.setup.security import config_permission_problem, unverified_servers
 from plexsync_gui.core.setup.session import DataDirUnusable, Locations, locate, prepare_folders
 from plexsync_gui.ui.crash import install_crash_handler, install_signal_handlers
+from plexsync_gui.ui.display import display_problem
 from plexsync_gui.ui.gc_guard import GuiThreadGarbageCollector
 from plexsync_gui.ui.main_window import MainWindow
 from plexsync_gui.ui.notifications import NotificationPolicy
@@ -72,6 +74,11 @@ class Startup:
     first_run: bool = False
     notices: list[str] = field(default_factory=list)
     demo: bool = False
+    instance_key: Path | None = None  # who counts as "the same PlexSync"; None: the config file
+
+    @property
+    def instance(self) -> Path:
+        return self.instance_key or self.locations.config_file
 
 
 @contextmanager
@@ -81,7 +88,7 @@ def startup_environment(args: argparse.Namespace) -> Iterator[Startup]:
         from plexsync_gui.emulators.demo import demo_environment
 
         with demo_environment(args.data_dir) as (locations, config, secrets):
-            yield Startup(locations, config, secrets, demo=True)
+            yield Startup(locations, config, secrets, demo=True, instance_key=_demo_instance(args.data_dir))
         return
     locations = locate(args.config, args.data_dir)
     path = locations.config_file
@@ -95,6 +102,14 @@ def startup_environment(args: argparse.Namespace) -> Iterator[Startup]:
         return
     problem = config_permission_problem(path, config)
     yield Startup(locations, config, resolve_secrets(config), notices=[problem] if problem else [])
+
+
+def _demo_instance(data_dir: str | None) -> Path:
+    """A demo without --data-dir lives in a new temporary folder each time, so its config file cannot tell two demo
+    launches apart: they share one fixed key instead, and a second `--demo` raises the first."""
+    if data_dir:
+        return Path(data_dir).expanduser() / "demo-config.toml"
+    return Path(tempfile.gettempdir()) / "plexsync-demo"
 
 
 def _set_aside(path: Path, error: ConfigError) -> str:
@@ -160,6 +175,9 @@ class PlexSyncApp(QObject):
     # ---- start and stop ----------------------------------------------------------------------------------------
 
     def start(self) -> None:
+        if self.startup.first_run:  # until the first save; cancelling the settings leaves this in place
+            self.window.show_not_set_up(True)
+            self.tray.show_not_set_up(True)
         self.tray.show()  # Qt shows it as soon as a tray host exists, even one that appears later
         if self._tray_available():
             self._use_tray()
@@ -224,6 +242,11 @@ class PlexSyncApp(QObject):
         return {keep: "hide", quit_button: "quit"}.get(box.clickedButton(), "cancel")
 
     @Slot()
+    def show_for_second_launch(self) -> None:
+        log.info("PlexSync was started again; showing the window")
+        self.window.raise_and_show()
+
+    @Slot()
     def toggle_window(self) -> None:
         if self.window.isVisible() and not self.window.isMinimized():
             self.window.hide()
@@ -245,7 +268,7 @@ class PlexSyncApp(QObject):
         from plexsync_gui.ui.settings.dialog import SettingsDialog  # built on first use: most runs never open it
 
         self.settings = SettingsDialog(self.config, self.secrets, self.startup.locations.config_file,
-                                       self.autostart, self.window)
+                                       self.autostart, self.window, store_secrets=not self.startup.demo)
         self.settings.saved.connect(self.apply_settings)
         self.settings.finished.connect(self._settings_closed)
         self.settings.show()
@@ -261,7 +284,10 @@ class PlexSyncApp(QObject):
         """Saved settings apply at once: new secrets for redaction and the worker, new notification choices."""
         self.config = config
         self.secrets = resolve_secrets(config) if not self.startup.demo else self.secrets
-        self.startup.first_run = False
+        if self.startup.first_run:
+            self.startup.first_run = False
+            self.window.show_not_set_up(False)
+            self.tray.show_not_set_up(False)
         setup_logging(self.startup.locations.log_dir, self.secrets.values(), verbose=False)
         self.notifications.settings = config.desktop
         self.window.show_unverified_tls(unverified_servers(config))
@@ -312,6 +338,10 @@ def main(argv: list[str] | None = None) -> int:
         from plexsync_gui.ui.self_check import run_self_check
 
         return run_self_check()
+    problem = display_problem()
+    if problem:  # Qt would abort the process with a core dump and lines of plugin errors
+        print(f"plexsync-gui: {problem}", file=sys.stderr)
+        return EXIT_CANNOT_START
     app = QApplication(sys.argv[:1])
     app.setApplicationName("PlexSync")
     app.setApplicationVersion(__version__)
@@ -324,7 +354,7 @@ def main(argv: list[str] | None = None) -> int:
         except DataDirUnusable as exc:
             return _cannot_start(str(exc))
         setup_logging(startup.locations.log_dir, startup.secrets.values(), args.verbose)
-        instance = SingleInstance(str(startup.locations.config_file))
+        instance = SingleInstance(str(startup.instance))
         if instance.handover():
             log.info("PlexSync is already running; asked it to show its window")
             return 0
@@ -332,7 +362,7 @@ def main(argv: list[str] | None = None) -> int:
         install_crash_handler(startup.locations.log_dir)
         plexsync = PlexSyncApp(startup, background=args.background, autostart=_autostart(args))
         install_signal_handlers(app, plexsync.quit)
-        instance.show_requested.connect(plexsync.window.raise_and_show)
+        instance.show_requested.connect(plexsync.show_for_second_launch)
         app.aboutToQuit.connect(plexsync.shutdown)
         plexsync.start()
         log.info("PlexSync %s started (data in %s)", __version__, startup.locations.data_dir)

@@ -131,6 +131,10 @@ class TablePage(QWidget):
         self.stack.setCurrentWidget(self.view if self.model.rowCount() else self.empty)
 
 
+QUEUE_EMPTY = "The queue is empty: every change in Stash has reached Plex."
+NOT_SET_UP = "PlexSync is not set up yet: connect it to Stash and Plex in PlexSync > Settings…"
+
+
 class MainWindow(QMainWindow):
     settings_requested = Signal()
     quit_requested = Signal()
@@ -144,6 +148,7 @@ class MainWindow(QMainWindow):
         self.close_to_tray = False  # set by the app when a tray icon exists
         self.ask_on_close: Callable[[], str] | None = None  # "hide", "quit" or "cancel" when there is no tray
         self.quitting = False  # set when the app quits: closing must not hide or ask then
+        self.not_set_up = False  # no settings saved yet: nothing runs, so there is nothing to report
         self.setWindowTitle("PlexSync")
         self.resize(1100, 640)
         self.tabs = QTabWidget()
@@ -168,7 +173,7 @@ class MainWindow(QMainWindow):
     # ---- pages -------------------------------------------------------------------------------------------------
 
     def _queue_page(self) -> TablePage:
-        page = TablePage(self.service.queue_model, "The queue is empty: every change in Stash has reached Plex.",
+        page = TablePage(self.service.queue_model, QUEUE_EMPTY,
                          "Filter by scene, title, path or error")
         page.add_button("Retry now", self.retry_selected_jobs)
         page.add_button("Remove", self.remove_selected_jobs, shortcut=QKeySequence.StandardKey.Delete)
@@ -221,8 +226,22 @@ class MainWindow(QMainWindow):
 
     # ---- status ------------------------------------------------------------------------------------------------
 
+    def show_not_set_up(self, not_set_up: bool) -> None:
+        """Before the first save nothing runs: the window says so, instead of "Starting…" or promising that every
+        change has reached Plex."""
+        self.not_set_up = not_set_up
+        self.queue_page.empty.setText(NOT_SET_UP if not_set_up else QUEUE_EMPTY)
+        for label in (self.plex_label, self.breaker_label, self.summary_label):
+            label.setVisible(not not_set_up)
+        self.sync_action.setEnabled(not not_set_up)
+        self.pause_action.setEnabled(not not_set_up)
+        self.show_status(self.service.status)
+
     @Slot(dict)
     def show_status(self, status: dict[str, Any]) -> None:
+        if self.not_set_up:
+            self.stash_label.setText("⚠ Not set up: open Settings… to connect Stash and Plex")
+            return
         if not status:
             self.stash_label.setText("Starting…")
             return

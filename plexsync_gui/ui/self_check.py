@@ -25,7 +25,7 @@ class Check:
 
 def run_self_check() -> int:
     checks: list[Check] = []
-    for check in (_check_qt, _check_keyring, _check_resources, _check_sqlite, _check_imaging):
+    for check in (_check_qt, _check_display, _check_keyring, _check_resources, _check_sqlite, _check_imaging):
         checks.extend(check())
     for result in checks:
         print(f"{result.status:<4} {result.text}")
@@ -55,6 +55,17 @@ def _check_qt() -> list[Check]:
 
         results.append(Check("ok", f"PySide6 {PySide6.__version__}, Qt {qVersion()}"))
     return results
+
+
+def _check_display() -> list[Check]:
+    """A missing display is no broken installation (the self-check runs over ssh and in CI too), but the app cannot
+    open a window there: a warning that says so, where `plexsync-gui` itself would refuse to start."""
+    from plexsync_gui.ui.display import display_description, display_problem
+
+    problem = display_problem()
+    if problem:
+        return [Check("warn", f"display: {problem}")]
+    return [Check("ok", f"display: {display_description()}")]
 
 
 def _check_keyring() -> list[Check]:

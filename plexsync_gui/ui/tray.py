@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 from plexsync_gui.ui.worker import status_summary
 
 IDLE, SYNCING, PAUSED, ERROR = "idle", "syncing", "paused", "error"
+NOT_SET_UP_TOOLTIP = "PlexSync — not set up\nOpen Settings… to connect Stash and Plex"
 
 
 def tray_state(status: dict[str, Any], paused: bool) -> str:
@@ -87,6 +88,18 @@ class TrayController(QObject):
         self.tray.setIcon(self._icons(f"tray-{self.state}"))
         self.tray.setToolTip(tooltip(status, self.state))
         self._refresh_menu()
+
+    def show_not_set_up(self, not_set_up: bool) -> None:
+        """Before the first save: nothing syncs (the paused icon), the tooltip says why, and the menu offers only
+        what can work. Saving the settings brings the normal states back."""
+        self.sync_action.setEnabled(not not_set_up)
+        self.pause_action.setEnabled(not not_set_up)
+        if not_set_up:
+            self.state = PAUSED
+            self.tray.setIcon(self._icons(f"tray-{PAUSED}"))
+            self.tray.setToolTip(NOT_SET_UP_TOOLTIP)
+        else:
+            self.show_status({})
 
     def notify(self, title: str, message: str) -> None:
         icon = QSystemTrayIcon.MessageIcon.Warning if self.state == ERROR else QSystemTrayIcon.MessageIcon.Information

@@ -132,10 +132,26 @@ def test_turning_verification_off_is_explicit_and_visible(run_cli, tls_servers, 
 
 def test_tls_warnings_name_only_the_unverified_servers():
     config = Config()
+    config.plex.url = "https://plex.lan:32400"
     assert tls_warnings(config) == []
     config.plex.verify_tls = False
     [warning] = tls_warnings(config)
     assert "for plex (plex.verify_tls = false)" in warning and "token" in warning
+
+
+@pytest.mark.parametrize(("url", "warned"), [
+    ("https://plex.lan:32400", True),
+    ("HTTPS://plex.lan:32400", True),
+    (" https://plex.lan", True),
+    ("http://plex.lan:32400", False),  # no certificate to skip: a warning would only teach users to ignore it
+    ("http://127.0.0.1:32400", False),
+])
+def test_tls_warnings_only_for_https_urls(url: str, warned: bool):
+    config = Config()
+    config.plex.url, config.plex.verify_tls = url, False
+    config.stash.url, config.stash.verify_tls = "http://stash.lan:9999", False
+    assert [w.split(" (")[0] for w in tls_warnings(config)] == (
+        ["TLS certificate verification is OFF for plex"] if warned else [])
 
 
 # ---- redaction ---------------------------------------------------------------------------------------------------

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import json
 import random
+from pathlib import Path
 
 import pytest
 
 from plexsync_gui.cli.main import main
+from plexsync_gui.core.setup.config import Config, save_config
 from plexsync_gui.core.sync.runner import STASH_BACKOFF_CAP, Runner
 from tests.servers import FakeClock
 
@@ -30,8 +32,16 @@ FAULTS = {
 }
 
 
+def _config_file(tmp_path) -> Path:
+    """`status` needs a config file (without one PlexSync is not set up); it reads only the store."""
+    path = tmp_path / "status-config.toml"
+    if not path.exists():
+        save_config(path, Config())
+    return path
+
+
 def stash_status(tmp_path, capsys) -> dict:
-    assert main(["--config", str(tmp_path / "none.toml"), "--data-dir", str(tmp_path), "status", "--json"]) == 0
+    assert main(["--config", str(_config_file(tmp_path)), "--data-dir", str(tmp_path), "status", "--json"]) == 0
     return json.loads(capsys.readouterr().out)
 
 
@@ -83,7 +93,7 @@ def test_stash_outage_backs_off_keeps_every_change_and_says_why(make_session, li
     # `plexsync status` (another process, reading the store) says why, with times.
     shown = stash_status(tmp_path, capsys)["stash_error"]
     assert words in shown["message"] and shown["since"] and shown["at"] and shown["failures"] == len(polls)
-    assert main(["--config", str(tmp_path / "none.toml"), "--data-dir", str(tmp_path), "status"]) == 0
+    assert main(["--config", str(_config_file(tmp_path)), "--data-dir", str(tmp_path), "status"]) == 0
     assert "Stash polls failing since" in capsys.readouterr().out
 
     # No job was charged or dead-lettered for Stash's outage.

@@ -124,12 +124,69 @@ def test_first_run_opens_settings_and_saving_starts_syncing(qtbot, locations, st
         page.plaintext.setChecked(True)  # the tests' keyring backend is the null one
         assert not app.service.status  # nothing runs before the first save
         app.settings.save_button.click()
+        assert not app.window.not_set_up and app.window.sync_action.isEnabled()
+        assert app.tray.tray.toolTip().startswith("PlexSync — idle")
         qtbot.waitUntil(lambda: plex.item_state(rating_key)["title"] == "First sync", timeout=15000)
         assert load_config(locations.config_file).plex.url == plex.url
     finally:
         app.window.quitting = True
         app.window.close()
         app.shutdown()
+
+
+def test_cancelling_the_first_settings_leaves_a_clear_not_set_up_state(qtbot, locations) -> None:
+    from plexsync_gui.core.setup.secrets import Secrets
+    from plexsync_gui.ui.main_window import NOT_SET_UP
+    from plexsync_gui.ui.tray import NOT_SET_UP_TOOLTIP
+
+    app = PlexSyncApp(Startup(locations, Config(), Secrets(None, None), first_run=True),
+                      tray_factory=QSystemTrayIcon, tray_available=lambda: True)
+    try:
+        app.start()
+        qtbot.waitUntil(lambda: app.settings is not None and app.settings.isVisible(), timeout=5000)
+        app.settings.reject()
+        qtbot.waitUntil(lambda: app.settings is None, timeout=5000)
+        window = app.window
+        assert window.isVisible()
+        assert window.stash_label.text() == "⚠ Not set up: open Settings… to connect Stash and Plex"
+        assert not window.plex_label.isVisible() and not window.summary_label.isVisible()
+        assert window.queue_page.empty.text() == NOT_SET_UP  # never "every change has reached Plex"
+        assert window.queue_page.stack.currentWidget() is window.queue_page.empty
+        assert not window.sync_action.isEnabled() and not window.pause_action.isEnabled()
+        assert app.tray.tray.toolTip() == NOT_SET_UP_TOOLTIP
+        assert not app.tray.sync_action.isEnabled() and not app.tray.pause_action.isEnabled()
+        assert not app.service.status and not app._started  # nothing runs
+        assert not locations.config_file.exists()
+    finally:
+        app.window.quitting = True
+        app.window.close()
+        app.shutdown()
+
+
+def test_saving_settings_in_the_demo_asks_nothing_about_plaintext(qtbot, tmp_path) -> None:
+    from plexsync_gui.core.setup.config import load_config
+    from plexsync_gui.core.setup.secrets import keyring_available
+
+    assert not keyring_available()  # the test suite's null backend: a real question would come up without the fix
+    with startup_environment(parse_args(["--demo", "--data-dir", str(tmp_path)])) as startup:
+        app = PlexSyncApp(startup, tray_factory=QSystemTrayIcon, tray_available=lambda: True)
+        try:
+            app.start()
+            app.open_settings()
+            dialog = app.settings
+            dialog.behaviour.poll.setValue(60)
+            dialog.save_button.click()
+            assert dialog.result() == dialog.DialogCode.Accepted, dialog.status.text()
+            assert not dialog.connections.plaintext.isChecked()
+            written = load_config(startup.locations.config_file)
+            assert written.sync.poll_interval == 60
+            assert written.plex.token is None and written.stash.api_key is None  # the demo's secrets stay built in
+            assert app.config.sync.poll_interval == 60
+            qtbot.waitUntil(lambda: bool(app.service.status), timeout=10000)  # and the demo keeps syncing
+        finally:
+            app.window.quitting = True
+            app.window.close()
+            app.shutdown()
 
 
 # ---- start-up problems: said once, nothing lost -----------------------------------------------------------------
@@ -193,6 +250,8 @@ def test_a_corrupt_database_is_moved_aside_and_the_app_says_so(qtbot, locations,
 
 def test_turned_off_certificate_checks_stay_visible_until_turned_back_on(qtbot, make_app, config) -> None:
     config.plex.verify_tls = False
+    config.stash.verify_tls = False  # over http: no certificate, no warning
+    config.plex.url = config.plex.url.replace("http:", "https:")  # the warning is about https only
     app = make_app(tray=True)
     app.window.show()
     assert app.window.tls_label.isVisible() and app.window.tls_label.text() == "⚠ TLS not verified: Plex"

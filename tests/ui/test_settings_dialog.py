@@ -36,6 +36,7 @@ from tests.servers import STASH_KEY as EMULATOR_KEY
 
 NEW_TOKEN = "token-typed-in-dialog-41c7"
 NEW_KEY = "key-typed-in-dialog-93aa"
+SAVED_TOKEN = "token-saved-before-5e21"  # a dialog opened on a working setup shows its token
 
 
 class MemoryKeyring(keyring.backend.KeyringBackend):
@@ -65,9 +66,18 @@ class LockedKeyring(MemoryKeyring):
         raise PasswordSetError("the collection is locked")
 
 
-@pytest.fixture
+@pytest.fixture(autouse=True)
 def memory_keyring() -> Iterator[MemoryKeyring]:
+    """Every dialog here saves into a keyring of its own unless a test asks for `no_keyring`."""
     yield from _use_keyring(MemoryKeyring())
+
+
+@pytest.fixture
+def no_keyring(memory_keyring) -> Iterator[None]:
+    """The test suite's null backend: no keyring at all."""
+    from keyring.backends.null import Keyring as NullKeyring
+
+    yield from _use_keyring(NullKeyring())
 
 
 @pytest.fixture
@@ -75,7 +85,7 @@ def locked_keyring() -> Iterator[LockedKeyring]:
     yield from _use_keyring(LockedKeyring())
 
 
-def _use_keyring(backend: MemoryKeyring) -> Iterator:
+def _use_keyring(backend: keyring.backend.KeyringBackend) -> Iterator:
     previous = keyring.get_keyring()
     keyring.set_keyring(backend)
     try:
@@ -141,7 +151,7 @@ def config_path(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def make_dialog(qtbot, config_path: Path):
-    def make(config: Config | None = None, secrets: Secrets = Secrets(None, None),
+    def make(config: Config | None = None, secrets: Secrets = Secrets(SAVED_TOKEN, None),
              autostart: FakeAutostart | None = None) -> SettingsDialog:
         dialog = SettingsDialog(config or sample_config(), secrets, config_path, autostart)
         qtbot.addWidget(dialog)
@@ -223,14 +233,14 @@ def test_secrets_go_to_the_keyring_and_not_the_file(make_dialog, config_path, me
 
 def test_cleared_secret_is_removed_from_the_keyring(make_dialog, memory_keyring) -> None:
     memory_keyring.values[(SERVICE, STASH_API_KEY)] = "old-key"
-    dialog = make_dialog(secrets=Secrets(None, "old-key"))
+    dialog = make_dialog(secrets=Secrets(SAVED_TOKEN, "old-key"))
     dialog.connections.stash_key.clear()
     dialog.save_button.click()
     assert (SERVICE, STASH_API_KEY) not in memory_keyring.values
 
 
-def test_without_a_keyring_secrets_need_the_explicit_choice(make_dialog, config_path) -> None:
-    dialog = make_dialog()  # the test suite's null keyring backend: no keyring at all
+def test_without_a_keyring_secrets_need_the_explicit_choice(make_dialog, config_path, no_keyring) -> None:
+    dialog = make_dialog(secrets=Secrets(None, None))
     page = dialog.connections
     assert page.plaintext.isVisibleTo(dialog) and not page.plaintext.isChecked()
     page.plex_token.setText(NEW_TOKEN)
@@ -247,13 +257,20 @@ def test_without_a_keyring_secrets_need_the_explicit_choice(make_dialog, config_
     assert dialog.result() == QDialog.DialogCode.Accepted
 
 
-def test_without_a_keyring_and_without_secrets_saving_just_works(make_dialog, config_path) -> None:
-    dialog = make_dialog()
+@pytest.mark.parametrize("typed", ["", "   "])
+def test_an_empty_token_cannot_be_saved(make_dialog, config_path, typed) -> None:
+    dialog = make_dialog(secrets=Secrets(None, None))  # the first run: nothing saved yet
+    dialog.connections.plex_token.setText(typed)
+    assert not dialog.save_button.isEnabled()
+    assert dialog.status.text() == "✘ Plex token: enter the X-Plex-Token (Plex refuses PlexSync without one)"
+    assert dialog.connections.plex_token.property("invalid") is True
+    dialog.connections.plex_token.setText(NEW_TOKEN)
+    assert dialog.save_button.isEnabled() and dialog.status.text() == ""
     dialog.save_button.click()
     assert load_config(config_path) == sample_config()
 
 
-def test_plaintext_choice_is_kept_when_the_file_already_held_secrets(make_dialog) -> None:
+def test_plaintext_choice_is_kept_when_the_file_already_held_secrets(make_dialog, no_keyring) -> None:
     config = sample_config()
     config.stash.api_key = "in-file"
     assert make_dialog(config, Secrets(None, "in-file")).connections.plaintext.isChecked()
@@ -597,3 +614,58 @@ def test_secrets_from_the_environment_are_named(make_dialog, monkeypatch) -> Non
     hint = dialog.connections.environment_hint
     assert hint.isVisibleTo(dialog)
     assert hint.text() == "PLEXSYNC_PLEX_TOKEN is set in PlexSync's environment: it wins over what is saved here."
+
+
+# ---- guided path mapping (against the emulators, off the GUI thread) ------------------------------------------
+
+
+def test_detect_proposes_the_mapping_and_accepting_adds_it(make_dialog, qtbot, stash, plex, config_path) -> None:
+    movies = plex.add_section("Movies", "movie", ["/volume1/media/movies"])
+    for n in range(60):  # more than one sample page: the listing is asked for 50 only
+        stash.add_scene(title=f"scene {n}", files=[f"/data/movies/scene-{n:03d}.mp4"])
+        plex.add_item(movies, f"/volume1/media/movies/scene-{n:03d}.mp4")
+    config = emulator_config(stash, plex)
+    config.plex.libraries, config.path_map = [], []
+    dialog = make_dialog(config, Secrets(EMULATOR_TOKEN, EMULATOR_KEY))
+    page = dialog.matching
+    dialog.tabs.setCurrentWidget(page)
+    page.detect.click()
+    assert not page.detect.isEnabled() and page.detect_result.text() == "Comparing the files Stash and Plex see…"
+    wait_for_result(qtbot, page.detect)
+    assert page.detect_result.text().startswith("✔ Proposed: Stash /data/ → Plex /volume1/media/ (50 of 50 files")
+    assert page.use_proposal.isVisible() and page.path_map.rowCount() == 0  # proposed, not applied
+    [listing] = [r for r in plex.requests if r.path == f"/library/sections/{movies}/all"]
+    assert listing.params["X-Plex-Container-Size"] == ["50"]  # a sample page, never the whole section
+    page.use_proposal.click()
+    assert page.path_map.as_config() == [{"stash": "/data/", "plex": "/volume1/media/"}]
+    assert not page.use_proposal.isVisible()
+    dialog.save_button.click()
+    assert load_config(config_path).path_map == [PathRule("/data/", "/volume1/media/")]
+
+
+def test_detect_with_no_shared_file_proposes_nothing(make_dialog, qtbot, stash, plex) -> None:
+    movies = plex.add_section("Movies", "movie", ["/media/movies"])
+    stash.add_scene(title="only in Stash", files=["/data/movies/stash-only.mp4"])
+    plex.add_item(movies, "/media/movies/plex-only.mp4")
+    dialog = make_dialog(_no_libraries(stash, plex), Secrets(EMULATOR_TOKEN, EMULATOR_KEY))
+    page = dialog.matching
+    page.detect.click()
+    wait_for_result(qtbot, page.detect)
+    assert page.detect_result.text() == ("✘ None of 1 Stash files has a name found among 1 Plex files: check the "
+                                         "libraries, or add a mapping by hand")
+    assert not page.use_proposal.isVisibleTo(dialog) and page.proposal is None
+
+
+def test_detect_names_the_server_that_failed(make_dialog, qtbot, stash, plex) -> None:
+    plex.add_section("Movies", "movie", ["/media/movies"])
+    dialog = make_dialog(_no_libraries(stash, plex), Secrets("wrong-token-123", EMULATOR_KEY))
+    page = dialog.matching
+    page.detect.click()
+    wait_for_result(qtbot, page.detect)
+    assert page.detect_result.text().startswith("✘ Plex: ") and "wrong-token-123" not in page.detect_result.text()
+
+
+def _no_libraries(stash: StashEmulator, plex: PlexEmulator) -> Config:
+    config = emulator_config(stash, plex)
+    config.plex.libraries = []
+    return config

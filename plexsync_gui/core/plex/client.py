@@ -253,6 +253,16 @@ class PlexClient:
                         found[rating_key] = Candidate(rating_key, video.get("title") or "", file, section.title)
         return list(found.values())
 
+    def sample_file_paths(self, section: SectionInfo, limit: int) -> list[str]:
+        """The files of the first `limit` items of a section: one listing page (X-Plex-Container-Size), never the
+        whole section."""
+        query = joinArgs({"type": SEARCH_TYPES[section.type], "X-Plex-Container-Start": 0,
+                          "X-Plex-Container-Size": limit})
+        with self._translated(f"listing files of {section.title!r}"):
+            container = self.server.query(f"/library/sections/{section.key}/all{query}")
+        parts = container.iter("Part") if container is not None else []
+        return [file for part in parts if (file := part.get("file"))]
+
     def fetch_full(self, rating_key: str) -> PlexItem | None:
         """The item with all its tags and locks (the detail view), or None when Plex no longer has it."""
         try:

@@ -34,8 +34,11 @@ def config_permission_problem(path: Path, config: Config) -> str | None:
 
 
 def unverified_servers(config: Config) -> list[str]:
-    """The servers ("stash", "plex") whose certificates are not checked (`verify_tls = false`)."""
-    return [name for name in ("stash", "plex") if not getattr(config, name).verify_tls]
+    """The servers ("stash", "plex") reached over https whose certificates are not checked (`verify_tls = false`).
+
+    A plain http URL has no certificate to skip: warning about one would teach users to ignore the warning."""
+    return [name for name in ("stash", "plex")
+            if not getattr(config, name).verify_tls and getattr(config, name).url.strip().lower().startswith("https:")]
 
 
 def tls_warnings(config: Config) -> list[str]:

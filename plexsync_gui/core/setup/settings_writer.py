@@ -32,9 +32,14 @@ class NoKeyringError(SaveError):
     """No keyring can hold the secrets and the user has not allowed plaintext in the config file."""
 
 
-def write_settings(path: Path, config: Config, secrets: Secrets, plaintext_allowed: bool) -> Config:
-    """Store the secrets and write the file (mode 0600); returns the config exactly as written."""
-    if _store_in_keyring(secrets):
+def write_settings(path: Path, config: Config, secrets: Secrets | None, plaintext_allowed: bool) -> Config:
+    """Store the secrets and write the file (mode 0600); returns the config exactly as written.
+
+    `secrets` None: these settings own no secrets (the demo's are built in), so neither the keyring (which may hold
+    the user's real ones) nor the file gets any."""
+    if secrets is None:
+        written = _with_secrets(config, Secrets(plex_token=None, stash_api_key=None))
+    elif _store_in_keyring(secrets):
         written = _with_secrets(config, Secrets(plex_token=None, stash_api_key=None))
     elif plaintext_allowed or not secrets.values():
         written = _with_secrets(config, secrets)

@@ -168,6 +168,14 @@ class StashClient:
         variables = {"filter": {"page": 1, "per_page": -1, "sort": "id", "direction": "ASC"}}
         return _stamps(self._graphql("AllSceneIds", q.ALL_SCENE_IDS, variables))
 
+    def sample_file_paths(self, limit: int) -> list[str]:
+        """The file paths of the `limit` most recently updated scenes (a scene may have several files)."""
+        variables = {"filter": {"page": 1, "per_page": limit, "sort": "updated_at", "direction": "DESC"}}
+        data = self._graphql("SceneFilePaths", q.SCENE_FILE_PATHS, variables)
+        scenes = (data.get("findScenes") or {}).get("scenes") or []
+        return [file["path"] for scene in scenes if isinstance(scene, dict) for file in scene.get("files") or []
+                if isinstance(file, dict) and isinstance(file.get("path"), str) and file["path"]]
+
     def newest_updated_at(self) -> str | None:
         variables = {"filter": {"page": 1, "per_page": 1, "sort": "updated_at", "direction": "DESC"}}
         stamps = _stamps(self._graphql("AllSceneIds", q.ALL_SCENE_IDS, variables))

@@ -50,6 +50,13 @@ query ChangedSceneIds($scene_filter: SceneFilterType!, $filter: FindFilterType!)
 }
 """
 
+# A sample of scene file paths for the settings' path detection: the newest scenes (per_page 50), paths only.
+SCENE_FILE_PATHS = """
+query SceneFilePaths($filter: FindFilterType!) {
+  findScenes(filter: $filter) { scenes { files { path } } }
+}
+"""
+
 # Every scene id; also used (per_page 1, sort updated_at DESC) to read the newest server timestamp.
 ALL_SCENE_IDS = """
 query AllSceneIds($filter: FindFilterType!) {

@@ -43,12 +43,16 @@ class Runner:
         self.clock = clock
         self.status = RunnerStatus()
         self.on_outcome: Callable[[JobOutcome], None] | None = None
+        self.on_round: Callable[[], None] | None = None  # after each round of `run` (the CLI's progress line)
         self._next_poll: float | None = None  # None: poll at the next step
 
     def run(self, stop: threading.Event) -> None:
         log.info("running: polling Stash every %g s", self.poll_interval)
         while not stop.is_set():
-            stop.wait(self.step(stop.is_set))
+            wait = self.step(stop.is_set)
+            if self.on_round is not None:
+                self.on_round()
+            stop.wait(wait)
         log.info("stopped")
 
     def step(self, should_stop: Callable[[], bool]) -> float:

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 
 from plexsync_gui.core.setup.config import Config
 from plexsync_gui.core.setup.connection_check import CheckResult, check_plex, check_stash
+from plexsync_gui.core.setup.path_detect import Server
 from plexsync_gui.core.setup.secrets import Secrets, environment_overrides
 from plexsync_gui.ui.settings.connection_tester import ConnectionTester
 from plexsync_gui.ui.widgets import WrappingLabel, hint_label, set_result
@@ -191,6 +192,15 @@ class ConnectionsPage(QWidget):
         data["plex"]["libraries"] = self.chosen_libraries()
         self.stash_tls.apply(data["stash"])
         self.plex_tls.apply(data["plex"])
+
+    def detect_target(self) -> tuple[Server, Server, list[str]]:
+        """The servers as typed now and the libraries ticked, for the Matching page's path detection."""
+        secrets = self.secrets()
+        stash = Server(self.stash_url.text().strip(), secrets.stash_api_key, self._config.stash.timeout,
+                       self.stash_tls.requests_verify())
+        plex = Server(self.plex_url.text().strip(), secrets.plex_token, self._config.plex.timeout,
+                      self.plex_tls.requests_verify())
+        return stash, plex, self.chosen_libraries()
 
     def offer_plaintext(self) -> None:
         """The keyring failed while saving: show the explicit plaintext choice."""

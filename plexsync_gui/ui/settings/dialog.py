@@ -40,15 +40,17 @@ class SettingsDialog(QDialog):
     saved = Signal(object)
 
     def __init__(self, config: Config, secrets: Secrets, config_path: Path, autostart: Autostart | None,
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, store_secrets: bool = True) -> None:
+        """`store_secrets` False: the secrets shown are built in (the demo's) and are never written anywhere."""
         super().__init__(parent)
+        self._store_secrets = store_secrets
         self.setWindowTitle("PlexSync Settings")
         self.setStyleSheet(INVALID_STYLE)
         self.resize(680, 660)  # the tab pages' wrapped hints need more than Qt's size hint (no height-for-width)
         self._config = config
         self._path = config_path
         self.connections = ConnectionsPage(config, secrets, keyring_available())
-        self.matching = MatchingPage(config)
+        self.matching = MatchingPage(config, self.connections.detect_target)
         self.fields = FieldsPage(config)
         self.behaviour = BehaviourPage(config, autostart)
         self.tabs = QTabWidget()
@@ -70,7 +72,7 @@ class SettingsDialog(QDialog):
 
     def _connect_validation(self) -> None:
         for edit in (self.connections.stash_url, self.connections.plex_url, self.connections.stash_tls.ca_bundle,
-                     self.connections.plex_tls.ca_bundle):
+                     self.connections.plex_tls.ca_bundle, self.connections.plex_token):
             edit.textChanged.connect(self._validate)
         self.connections.stash_tls.verify.toggled.connect(self._validate)
         self.connections.plex_tls.verify.toggled.connect(self._validate)
@@ -96,7 +98,7 @@ class SettingsDialog(QDialog):
 
     @Slot()
     def _validate(self) -> Config | None:
-        for _, widget in self._keyed_fields().values():
+        for widget in [*(widget for _, widget in self._keyed_fields().values()), self.connections.plex_token]:
             mark_invalid(widget, False)
         self.matching.path_map.mark_invalid(None)
         try:
@@ -104,6 +106,11 @@ class SettingsDialog(QDialog):
         except ConfigError as exc:
             key, _, problem = str(exc).partition(": ")
             set_result(self.status, False, f"{self._mark(key)}: {problem}")
+            self.save_button.setEnabled(False)
+            return None
+        if not self.connections.secrets().plex_token:
+            mark_invalid(self.connections.plex_token, True)
+            set_result(self.status, False, "Plex token: enter the X-Plex-Token (Plex refuses PlexSync without one)")
             self.save_button.setEnabled(False)
             return None
         self.status.setText("")
@@ -139,8 +146,8 @@ class SettingsDialog(QDialog):
         if config is None:
             return
         try:
-            written = write_settings(self._path, config, self.connections.secrets(),
-                                     self.connections.plaintext_allowed())
+            secrets = self.connections.secrets() if self._store_secrets else None
+            written = write_settings(self._path, config, secrets, self.connections.plaintext_allowed())
         except NoKeyringError as exc:
             self.connections.offer_plaintext()
             self.tabs.setCurrentWidget(self.connections)

@@ -6,6 +6,8 @@ config_from_dict, so the pages never duplicate the schema's rules.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Slot
@@ -25,9 +27,12 @@ from PySide6.QtWidgets import (
 )
 
 from plexsync_gui.core.setup.config import LIMITS, Config
+from plexsync_gui.core.setup.connection_check import CheckResult
+from plexsync_gui.core.setup.path_detect import PathDetection, PathProposal, Server, detect_path_rule
+from plexsync_gui.ui.settings.connection_tester import ConnectionTester
 from plexsync_gui.ui.settings.launch_at_login import LaunchAtLogin
 from plexsync_gui.ui.settings.path_map_model import PathMapModel
-from plexsync_gui.ui.widgets import hint_label
+from plexsync_gui.ui.widgets import WrappingLabel, hint_label, set_result
 
 if TYPE_CHECKING:
     from plexsync_gui.core.setup.autostart import Autostart
@@ -52,9 +57,23 @@ def _explained(checkbox: QCheckBox, explanation: str, layout: QVBoxLayout) -> No
     layout.addWidget(hint)
 
 
+# What path detection asks: the Stash and Plex servers as typed now, and the Plex libraries ticked.
+DetectTarget = Callable[[], tuple[Server, Server, list[str]]]
+
+
 class MatchingPage(QWidget):
-    def __init__(self, config: Config, parent: QWidget | None = None) -> None:
+    def __init__(self, config: Config, target: DetectTarget | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self._target = target
+        self.detect = QPushButton("Detect from Stash and Plex")
+        self.detect.setToolTip("Compare the files of some Stash scenes with the files in the Plex libraries and "
+                               "propose the mapping between them")
+        self.detect.setVisible(target is not None)
+        self.detect_result = WrappingLabel()
+        self.use_proposal = QPushButton("Use this mapping")
+        self.use_proposal.hide()
+        self.proposal: PathProposal | None = None
+        self._detector = ConnectionTester(self)
         self.strict = QCheckBox("Strict matching")
         self.strict.setChecked(config.sync.strict_matching)
         self.preserve = QCheckBox("Preserve edits made in Plex")
@@ -82,6 +101,9 @@ class MatchingPage(QWidget):
         self.add.clicked.connect(self._add_rule)
         self.remove.clicked.connect(self._remove_rules)
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
+        self.detect.clicked.connect(self._detect)
+        self.use_proposal.clicked.connect(self._use_proposal)
+        self._detector.finished.connect(self._detected)
 
     def _path_box(self) -> QGroupBox:
         box = QGroupBox("Path mapping")
@@ -93,8 +115,47 @@ class MatchingPage(QWidget):
         buttons.addWidget(self.add)
         buttons.addWidget(self.remove)
         buttons.addStretch(1)
+        buttons.addWidget(self.detect)
         layout.addLayout(buttons)
+        proposal = QHBoxLayout()
+        proposal.addWidget(self.detect_result, 1)
+        proposal.addWidget(self.use_proposal)
+        layout.addLayout(proposal)
         return box
+
+    # ---- guided mapping ----------------------------------------------------------------------------------------
+
+    @Slot()
+    def _detect(self) -> None:
+        """Both servers are asked off the GUI thread (each request may take its whole timeout)."""
+        if self._target is None or self._detector.running:
+            return
+        stash, plex, libraries = self._target()
+        self.detect.setEnabled(False)
+        self.use_proposal.hide()
+        self.proposal = None
+        set_result(self.detect_result, None, "Comparing the files Stash and Plex see…")
+        self._detector.start(partial(detect_path_rule, stash, plex, libraries))
+
+    @Slot(object)
+    def _detected(self, result: CheckResult) -> None:
+        self.detect.setEnabled(True)
+        set_result(self.detect_result, result.ok, result.message)
+        proposal = result.proposal if isinstance(result, PathDetection) else None
+        self.proposal = proposal if proposal is not None and proposal.needed else None
+        self.use_proposal.setVisible(self.proposal is not None)
+
+    @Slot()
+    def _use_proposal(self) -> None:
+        """The user accepted: the rule joins the table (validated and saved like a typed one)."""
+        if self.proposal is None:
+            return
+        row = self.path_map.add_rule(self.proposal.rule.stash, self.proposal.rule.plex)
+        self.table.selectRow(row)
+        self.use_proposal.hide()
+        set_result(self.detect_result, True, f"Added: Stash {self.proposal.rule.stash} → Plex "
+                                             f"{self.proposal.rule.plex}")
+        self.proposal = None
 
     @Slot()
     def _add_rule(self) -> None:

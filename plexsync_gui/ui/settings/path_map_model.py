@@ -77,6 +77,17 @@ class PathMapModel(QAbstractTableModel):
         self.edited.emit()
         return row
 
+    def add_rule(self, stash: str, plex: str) -> int:
+        """Append a filled-in rule (an accepted proposal) unless the same one is there; returns its row."""
+        if [stash, plex] in self._rows:
+            return self._rows.index([stash, plex])
+        row = len(self._rows)
+        self.beginInsertRows(QModelIndex(), row, row)
+        self._rows.append([stash, plex])
+        self.endInsertRows()
+        self.edited.emit()
+        return row
+
     def remove_rows(self, rows: list[int]) -> None:
         doomed = sorted({row for row in rows if 0 <= row < len(self._rows)}, reverse=True)
         for row in doomed:
