@@ -18,19 +18,16 @@ from pathlib import Path
 from typing import Any
 
 from plexsync_gui import __version__
-from plexsync_gui.core.sync.breaker import CircuitBreaker
 from plexsync_gui.core.setup.config import Config, ConfigError, load_config
 from plexsync_gui.core.setup.connection_check import check_plex, check_stash
-from plexsync_gui.core.sync.engine import AUTH_PAUSE_KEY, BREAKER_KEY
 from plexsync_gui.core.errors import PermanentError, StashError, SyncError
 from plexsync_gui.core.setup.hardening import forbid_core_dumps
-from plexsync_gui.core.sync.health import database_notice, stash_error
 from plexsync_gui.core.net.http import STOP_GRACE, Cancellation
 from plexsync_gui.core.setup.logs import redact, setup_logging
 from plexsync_gui.core.plex.client import set_client_identity
-from plexsync_gui.core.stash.poller import WATERMARK_KEY
 from plexsync_gui.core.storage.process_lock import ProcessLock, ProcessLockBusy
 from plexsync_gui.core.sync.runner import Runner
+from plexsync_gui.core.sync.status import read_status
 from plexsync_gui.core.setup.secrets import Secrets, resolve_secrets
 from plexsync_gui.core.setup.security import config_permission_problem, tls_warnings
 from plexsync_gui.core.setup.session import (
@@ -150,13 +147,13 @@ def cmd_check(config: Config, secrets: Secrets, locations: Locations) -> int:
 
 
 def cmd_sync(session: Session, args: argparse.Namespace) -> int:
-    engine = session.engine
+    queuer = session.queuer
     if args.all:
-        result = engine.sync_all(args.force)
+        result = queuer.sync_all(args.force)
     elif args.recent is not None:
-        result = engine.sync_recent(args.recent, args.force)
+        result = queuer.sync_recent(args.recent, args.force)
     else:
-        result = engine.sync_scenes(args.scene, args.force)
+        result = queuer.sync_scenes(args.scene, args.force)
     _say(f"queued {result.queued}, unchanged {result.unchanged}, removed {result.deleted}")
     if result.unknown:
         raise CliError(f"unknown scene id(s) in Stash: {', '.join(result.unknown)}", EXIT_INPUT)
@@ -221,9 +218,7 @@ def _stop_on_signals(stop: threading.Event) -> Iterator[None]:
 
 
 def cmd_status(store: Store, args: argparse.Namespace) -> int:
-    status = {**store.counts(), "breaker": CircuitBreaker.from_json(store.get(BREAKER_KEY)).state,
-              "paused": store.get(AUTH_PAUSE_KEY), "stash_cursor": store.get(WATERMARK_KEY),
-              "stash_error": stash_error(store), "database_notice": database_notice(store)}
+    status = read_status(store).to_json()
     if args.json:
         print(json_line(status))
         return EXIT_OK
