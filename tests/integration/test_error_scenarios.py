@@ -165,7 +165,7 @@ def test_fixed_token_resumes_processing(make_session, library, plex):
     for i in range(2):
         library.add(title=f"Scene {i}")
     bad = make_session(token="wrong-token")
-    bad.engine.sync_all()
+    bad.queuer.sync_all()
     bad.engine.process_due()
     good = make_session()
     assert good.engine.check_auth_recovered()
