@@ -83,7 +83,7 @@ class SyncWorker(QObject):
         for notice in notices:
             self.problem.emit(notice)
         self._last_synced_at = self._store.last_synced_at()
-        self._timer = QTimer()
+        self._timer = QTimer(self)  # a child: deleted with the worker, in the worker's thread, never by the GC
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self._round)
         self._publish_tables()
