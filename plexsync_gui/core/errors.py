@@ -2,9 +2,9 @@
 
 A class says everything about a failure (`FailurePolicy`): whether and how it is retried, how many attempts it gets,
 whether it counts toward the circuit breaker, pauses processing or waits for Stash. `core.sync.failures.decide`
-turns an error, its job and the engine's situation into one outcome; nothing else looks at error types. Classes are
-chosen by HTTP status (see plex_client), never by plexapi's exception type, because plexapi raises BadRequest for
-5xx and 429 too.
+turns an error, its job and the engine's situation into one outcome; no other code decides a job's fate by type.
+Classes are chosen by HTTP status (see plex_client), never by plexapi's exception type, because plexapi raises
+BadRequest for 5xx and 429 too.
 """
 
 from __future__ import annotations
