@@ -127,7 +127,7 @@ def resync_unchanged(ctx: Context) -> Result:
     library.plex.clear_log()
     library.stash.clear_log()
     started = time.perf_counter()
-    enqueued = session.engine.sync_all()
+    enqueued = session.queuer.sync_all()
     summary = session.engine.process_due()
     seconds = time.perf_counter() - started
     puts = library.plex.count("PUT")
@@ -179,7 +179,7 @@ class _RunnerThread:
             session.store.close()
 
     def last_poll(self) -> float | None:
-        return self.runner.status.last_poll_at if self.runner else None
+        return self.runner.last_poll_at if self.runner else None
 
     def wait_next_poll(self, timeout: float) -> bool:
         before = self.last_poll()
@@ -295,11 +295,11 @@ def enqueue(ctx: Context) -> Result:
     batches = [{raw["id"]: raw for raw in raws[i:i + BATCH_SIZE]} for i in range(0, n, BATCH_SIZE)]
     probe = _StoreProbe(session)
     started = time.perf_counter()
-    queued = sum(session.engine.enqueue_raw(batch).queued for batch in batches)
+    queued = sum(session.queuer.enqueue_raw(batch).queued for batch in batches)
     seconds = time.perf_counter() - started
     begun, writing = probe.transactions, probe.enqueue_seconds
     started = time.perf_counter()
-    unchanged = sum(session.engine.enqueue_raw(batch).unchanged for batch in batches)
+    unchanged = sum(session.queuer.enqueue_raw(batch).unchanged for batch in batches)
     again_seconds = time.perf_counter() - started
     size = database_bytes(session)
     figures = {"scenes": n, "seconds": seconds, "store_seconds": writing, "transactions": begun,

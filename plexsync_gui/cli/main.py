@@ -21,19 +21,16 @@ from pathlib import Path
 from typing import Any
 
 from plexsync_gui import __version__
-from plexsync_gui.core.sync.breaker import CircuitBreaker
 from plexsync_gui.core.setup.config import Config, ConfigError, load_config
 from plexsync_gui.core.setup.connection_check import check_plex, check_stash
-from plexsync_gui.core.sync.engine import AUTH_PAUSE_KEY, BREAKER_KEY, JobOutcome
 from plexsync_gui.core.errors import PermanentError, StashError, SyncError
 from plexsync_gui.core.setup.hardening import forbid_core_dumps
-from plexsync_gui.core.sync.health import database_notice, stash_error
 from plexsync_gui.core.net.http import STOP_GRACE, Cancellation
 from plexsync_gui.core.setup.logs import redact, setup_logging
 from plexsync_gui.core.plex.client import set_client_identity
-from plexsync_gui.core.stash.poller import WATERMARK_KEY
 from plexsync_gui.core.storage.process_lock import ProcessLock, ProcessLockBusy
-from plexsync_gui.core.sync.runner import Runner
+from plexsync_gui.core.sync.runner import RoundResult, Runner
+from plexsync_gui.core.sync.status import read_status
 from plexsync_gui.core.setup.secrets import Secrets, resolve_secrets
 from plexsync_gui.core.setup.security import config_permission_problem, tls_warnings
 from plexsync_gui.core.setup.session import (
@@ -157,13 +154,13 @@ def cmd_check(config: Config, secrets: Secrets, locations: Locations) -> int:
 
 
 def cmd_sync(session: Session, args: argparse.Namespace) -> int:
-    engine = session.engine
+    queuer = session.queuer
     if args.all:
-        result = engine.sync_all(args.force)
+        result = queuer.sync_all(args.force)
     elif args.recent is not None:
-        result = engine.sync_recent(args.recent, args.force)
+        result = queuer.sync_recent(args.recent, args.force)
     else:
-        result = engine.sync_scenes(args.scene, args.force)
+        result = queuer.sync_scenes(args.scene, args.force)
     _say(f"queued {result.queued}, unchanged {result.unchanged}, removed {result.deleted}")
     if result.unknown:
         raise CliError(f"unknown scene id(s) in Stash: {', '.join(result.unknown)}", EXIT_INPUT)
@@ -196,8 +193,7 @@ def cmd_run(session: Session, args: argparse.Namespace) -> int:
         with ProcessLock(session.store.path.parent), _stop_on_signals(stop):
             session.store.recover_interrupted()
             runner = Runner(session.engine, session.poller, session.config.sync.poll_interval)
-            RoundReport(runner, session.store).attach()
-            runner.run(stop)
+            runner.run(stop, on_round=RoundReport())
     finally:
         finished.set()
         stop.set()  # also when the loop ended with an error: the canceller ends with it
@@ -210,31 +206,24 @@ class RoundReport:
     jobs finished since the previous line, what is left), so a terminal shows the service is alive and working.
     Rounds that only process retries between polls add to the next line instead of printing their own."""
 
-    def __init__(self, runner: Runner, store: Store) -> None:
-        self.runner, self.store = runner, store
+    def __init__(self) -> None:
         self._outcomes: Counter[str] = Counter()
-        self._lock = threading.Lock()  # outcomes arrive from the pool's worker threads
+        self._queued = 0
         self._seen: tuple[float | None, int] = (None, 0)
 
-    def attach(self) -> None:
-        self.runner.on_outcome = self.outcome
-        self.runner.on_round = self.round
-
-    def outcome(self, outcome: JobOutcome) -> None:
-        with self._lock:
-            self._outcomes[outcome.outcome] += 1
-
-    def round(self) -> None:
-        status = self.runner.status
-        poll = (status.last_poll_at, status.stash_failures)
+    def __call__(self, result: RoundResult) -> None:
+        self._outcomes.update(outcome.outcome for outcome in result.outcomes)
+        self._queued += result.enqueued
+        status = result.status
+        problem = status.stash_error
+        poll = (status.last_poll_at, int(problem["failures"]) if problem else 0)
         if poll == self._seen:
             return
         self._seen = poll
-        with self._lock:
-            done, self._outcomes = self._outcomes, Counter()
-        counts = self.store.counts()
-        polled = (f"Stash poll failed ({status.stash_error})" if status.stash_error
-                  else f"polled Stash, queued {status.last_enqueued}")
+        done, self._outcomes = self._outcomes, Counter()
+        queued, self._queued = self._queued, 0
+        polled = f"Stash poll failed ({problem['message']})" if problem else f"polled Stash, queued {queued}"
+        counts = status.counts
         _say(f"{time.strftime('%H:%M:%S')} {polled}; synced {done['synced']}, unchanged {done['unchanged']}, "
              f"retrying {done['retry']}, failed {done['failed']}; {counts['pending'] + counts['retry_wait']} "
              f"queued, {counts['dlq']} dead letters")
@@ -266,9 +255,7 @@ def _stop_on_signals(stop: threading.Event) -> Iterator[None]:
 
 
 def cmd_status(store: Store, args: argparse.Namespace) -> int:
-    status = {**store.counts(), "breaker": CircuitBreaker.from_json(store.get(BREAKER_KEY)).state,
-              "paused": store.get(AUTH_PAUSE_KEY), "stash_cursor": store.get(WATERMARK_KEY),
-              "stash_error": stash_error(store), "database_notice": database_notice(store)}
+    status = read_status(store).to_json()
     if args.json:
         print(json_line(status))
         return EXIT_OK

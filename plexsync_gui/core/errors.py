@@ -1,20 +1,43 @@
-"""Error classes of a sync job and the retry policy that follows from each.
+"""Error classes of a sync job, each carrying the policy that decides what its failure does.
 
-The class decides everything about a failure: whether it is retried, how long the backoff grows, how many attempts
-it gets, and whether it counts toward the circuit breaker. Classes are chosen by HTTP status (see plex_client), never
-by plexapi's exception type, because plexapi raises BadRequest for 5xx and 429 too.
+A class says everything about a failure (`FailurePolicy`): whether and how it is retried, how many attempts it gets,
+whether it counts toward the circuit breaker, pauses processing or waits for Stash. `core.sync.failures.decide`
+turns an error, its job and the engine's situation into one outcome; no other code decides a job's fate by type.
+Classes are chosen by HTTP status (see plex_client), never by plexapi's exception type, because plexapi raises
+BadRequest for 5xx and 429 too.
 """
 
 from __future__ import annotations
 
-import random
+from dataclasses import dataclass
+from typing import ClassVar
+
+from plexsync_gui.core.sync.backoff import Backoff
+
+TRANSIENT_BACKOFF = Backoff(5.0, 80.0)  # a passing failure: retried within about three minutes in all
+NOT_FOUND_BACKOFF = Backoff(30.0, 600.0)  # Plex has not scanned the file yet: scans take minutes, so retry slowly
+NOT_FOUND_ATTEMPTS = 12
+INTERNAL_ATTEMPTS = 2  # a bug in PlexSync: one more try (it may have hit a rare state), then the dead letters
+
+
+@dataclass(frozen=True)
+class FailurePolicy:
+    """What a failure of this class does to its job and to processing (read by `failures.decide` only)."""
+
+    backoff: Backoff | None = None  # None: dead-lettered at once, never retried
+    max_attempts: int | None = None  # attempts before the dead letters; None: the config's sync.max_retries
+    counts_toward_breaker: bool = False  # a sign that Plex is down (never charged to the job while it is)
+    plex_answered: bool = False  # Plex answered the request, so it is up: a breaker failure streak ends
+    pauses_processing: bool = False  # systemic (a rejected token): pause everything, do not fail every job
+    waits_for_stash: bool = False  # Stash is down, not the job bad: put back uncharged and pause jobs a while
+    uncharged: bool = False  # says nothing about the job (PlexSync is stopping): put back as it was
+    probe_decides: bool = False  # an answer that is an outage only if Plex does not even answer /identity
 
 
 class SyncError(Exception):
     """Base of every failure a job can record."""
 
-    retryable = False
-    counts_toward_breaker = False
+    policy: ClassVar[FailurePolicy] = FailurePolicy()
     status: int | None = None  # the HTTP status Plex answered with, when it answered at all
 
     @property
@@ -25,15 +48,32 @@ class SyncError(Exception):
 class TransientError(SyncError):
     """A passing failure outside Plex (Stash unreachable while fetching a poster, a locked database...)."""
 
-    retryable = True
+    policy = FailurePolicy(backoff=TRANSIENT_BACKOFF)
 
 
 class StashDownError(TransientError):
     """Stash failed while a job needed it (to download the poster): not the job's fault, so it waits uncharged."""
 
+    policy = FailurePolicy(backoff=TRANSIENT_BACKOFF, waits_for_stash=True)
+
+
+class InternalError(SyncError):
+    """A bug in PlexSync's own code while handling a job (logged with its traceback where it happened). Not an
+    outage: it is neither counted toward the breaker nor retried like one. It gets one more attempt (a rare state
+    may have passed) and then goes to the dead letters saying "internal error", so the user sees it and the log has
+    the details, instead of it being retried for minutes like a passing failure."""
+
+    policy = FailurePolicy(backoff=TRANSIENT_BACKOFF, max_attempts=INTERNAL_ATTEMPTS)
+
+    @classmethod
+    def from_exception(cls, exc: BaseException) -> InternalError:
+        return cls(f"internal error: {type(exc).__name__}: {exc} (details in the log)")
+
 
 class Cancelled(SyncError):
     """PlexSync is stopping and cut the request short: the job goes back to the queue uncharged."""
+
+    policy = FailurePolicy(uncharged=True)
 
 
 class PermanentError(SyncError):
@@ -47,28 +87,33 @@ class PermanentError(SyncError):
 class PlexTemporaryError(TransientError):
     """Plex refused, reset, timed out, answered 5xx/429 or garbage: Plex is (maybe briefly) unwell."""
 
-    counts_toward_breaker = True
+    policy = FailurePolicy(backoff=TRANSIENT_BACKOFF, counts_toward_breaker=True)
 
 
 class PlexEditRefused(PlexTemporaryError):
     """Plex answered one item's edit with HTTP 500. While Plex answers `/identity` this is the item's problem, not an
     outage: the job is retried and charged, never counted toward the breaker, and finally dead-lettered saying so."""
 
+    policy = FailurePolicy(backoff=TRANSIENT_BACKOFF, counts_toward_breaker=True, probe_decides=True)
     status = 500
 
 
 class PlexNotFound(SyncError):
     """No Plex item has the scene's file yet; Plex may not have scanned it, so retry slowly."""
 
-    retryable = True
+    policy = FailurePolicy(backoff=NOT_FOUND_BACKOFF, max_attempts=NOT_FOUND_ATTEMPTS, plex_answered=True)
 
 
 class PlexPermanentError(SyncError):
     """Plex rejected the request for good (bad token, forbidden, a request it cannot accept)."""
 
+    policy = FailurePolicy(plex_answered=True)
+
 
 class PlexAuthError(PlexPermanentError):
     """401/403: the token is wrong. Systemic, so processing pauses instead of failing every job."""
+
+    policy = FailurePolicy(pauses_processing=True)
 
 
 class StashError(Exception):
@@ -87,27 +132,5 @@ class StashQueryError(StashError):
     """Stash understood the request but answered with GraphQL errors (a locked database, a schema mismatch)."""
 
 
-# (base seconds, cap seconds, max attempts) per error family; see the issue's retry contract.
-TRANSIENT_RETRY = (5.0, 80.0, 5)
-NOT_FOUND_RETRY = (30.0, 600.0, 12)
 # No retry is ever scheduled further ahead than this; a retry time beyond it means the wall clock went back.
-LONGEST_BACKOFF = max(TRANSIENT_RETRY[1], NOT_FOUND_RETRY[1])
-
-
-def get_retry_params(error: SyncError, max_retries: int = TRANSIENT_RETRY[2]) -> tuple[float, float, int]:
-    """Backoff base, cap and attempt limit for an error; `max_retries` (config) sets the transient limit."""
-    if isinstance(error, PlexNotFound):
-        return NOT_FOUND_RETRY
-    if error.retryable:
-        base, cap, _ = TRANSIENT_RETRY
-        return base, cap, max_retries
-    return 0.0, 0.0, 1
-
-
-def backoff_delay(attempt: int, base: float, cap: float, rng: random.Random | None = None) -> float:
-    """Full-jitter delay before retry number `attempt` (1 after the first failure).
-
-    Full jitter spreads a burst of failed jobs over the whole window, so they do not come back all at once.
-    """
-    ceiling = min(cap, base * 2 ** max(attempt - 1, 0))
-    return (rng or random).uniform(0.0, ceiling)
+LONGEST_BACKOFF = max(TRANSIENT_BACKOFF.cap, NOT_FOUND_BACKOFF.cap)

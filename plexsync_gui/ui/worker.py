@@ -2,13 +2,15 @@
 
 It owns its own Store (SQLite connection) and network clients, all created in `start` inside the worker thread.
 Each timer round runs `Runner.step` under a time budget, so pause, stop and the user's table actions (queued slots)
-are handled between jobs rather than after a whole batch. It never touches a widget: everything it reports is plain
-data (the store's frozen rows, a status dict), and job failures are data, never exceptions escaping a slot.
+are handled between jobs rather than after a whole batch. The round returns its outcomes and status as frozen data
+(`RoundResult`), which the worker turns into signals after each round: the time budget keeps rounds short, so the
+GUI gets outcomes as they come without any callback from the core. The worker reads what a round returns and never
+writes into core objects. It never touches a widget: everything it reports is plain data (the store's frozen rows,
+the frozen status), and job failures are data, never exceptions escaping a slot.
 """
 
 from __future__ import annotations
 
-import copy
 import logging
 import threading
 import time
@@ -17,13 +19,14 @@ from typing import Any
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
 from plexsync_gui.core.setup.config import Config
-from plexsync_gui.core.sync.engine import JobOutcome
+from plexsync_gui.core.sync.engine import Outcome
 from plexsync_gui.core.net.http import Cancellation
 from plexsync_gui.core.storage.process_lock import ProcessLock, ProcessLockBusy
-from plexsync_gui.core.sync.runner import Runner
+from plexsync_gui.core.sync.runner import RoundResult, Runner
 from plexsync_gui.core.setup.secrets import Secrets
 from plexsync_gui.core.setup.session import Locations, Session, open_session, open_store
 from plexsync_gui.core.storage.store import Store
+from plexsync_gui.core.sync.status import SyncStatus
 from plexsync_gui.ui.times import CLOCK, local_time
 
 log = logging.getLogger(__name__)
@@ -60,7 +63,6 @@ class SyncWorker(QObject):
         self._session: Session | None = None
         self._runner: Runner | None = None
         self._timer: QTimer | None = None
-        self._outcomes: list[JobOutcome] = []
         self._last_synced_at: float | None = None
         self._round_started = 0.0
 
@@ -82,7 +84,7 @@ class SyncWorker(QObject):
         for notice in notices:
             self.problem.emit(notice)
         self._last_synced_at = self._store.last_synced_at()
-        self._timer = QTimer()
+        self._timer = QTimer(self)  # a child: deleted with the worker, in the worker's thread, never by the GC
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self._round)
         self._publish_tables()
@@ -207,10 +209,6 @@ class SyncWorker(QObject):
         assert self._store is not None
         self._session = open_session(self._config, self._secrets, self._store, self._cancellation)
         self._runner = Runner(self._session.engine, self._session.poller, self._config.sync.poll_interval)
-        self._runner.on_outcome = self._collect
-
-    def _collect(self, outcome: JobOutcome) -> None:
-        self._outcomes.append(outcome)
 
     def _should_stop(self) -> bool:
         return (self._stop_event.is_set() or self._paused
@@ -222,31 +220,31 @@ class SyncWorker(QObject):
             return
         self._round_started = time.monotonic()
         try:
-            wait = self._runner.step(self._should_stop)
+            result = self._runner.step(self._should_stop)
         except Exception:  # noqa: BLE001 - a bug costs one round, never the worker
             log.exception("unexpected error in a sync round")
-            wait = self._config.sync.poll_interval
+            self._publish_tables()  # the round's outcomes did not come back: show what the store has
+            self._schedule(self._config.sync.poll_interval)
+            return
         budget_spent = time.monotonic() - self._round_started > ROUND_BUDGET
-        self._report_round()
-        self._schedule(0 if budget_spent else wait)
+        self._report_round(result)
+        self._schedule(0 if budget_spent else result.wait)
 
-    def _report_round(self) -> None:
-        outcomes, self._outcomes = self._outcomes, []
-        assert self._runner is not None
-        if self._runner.status.last_enqueued:
-            self._runner.status.last_enqueued = 0
+    def _report_round(self, result: RoundResult) -> None:
+        outcomes = result.outcomes
+        if result.enqueued:
             self._publish_queue()
         elif outcomes:
             self._publish_rows([o.job_id for o in outcomes])
-        failed = [o for o in outcomes if o.outcome == "failed"]
+        failed = [o for o in outcomes if o.outcome == Outcome.FAILED]
         if failed:
             self._publish_failed(scene_ids=[o.scene_id for o in failed])
             self.failures_added.emit([o.title for o in failed])
-        if any(o.outcome == "synced" for o in outcomes):
+        if any(o.outcome == Outcome.SYNCED for o in outcomes):
             self._last_synced_at = time.time()
         if outcomes:
             self._publish_activity()
-        self._publish_status()
+        self._emit_status(result.status)
 
     def _schedule(self, seconds: float) -> None:
         if self._timer is not None and not self._stop_event.is_set():
@@ -280,27 +278,26 @@ class SyncWorker(QObject):
         self.activity_changed.emit(self._store.recent_activity(ACTIVITY_ROWS))
 
     def _publish_status(self) -> None:
-        if self._store is None or self._session is None or self._runner is None:
-            return
-        engine = self._session.engine
-        counts = self._store.counts()
-        self.status_changed.emit(copy.deepcopy({
-            "pending": counts["pending"] + counts["retry_wait"] + counts["in_progress"],
+        """Outside a round (a user action, a pause): the runner reads the status the same way a round does."""
+        if self._runner is not None:
+            self._emit_status(self._runner.status())
+
+    def _emit_status(self, status: SyncStatus) -> None:
+        """The GUI's view of the status, plus what only the app knows (its pause, its last sync)."""
+        counts = status.counts
+        self.status_changed.emit({
+            "pending": status.waiting,
             "due": counts["pending"],
             "failed": counts["dlq"],
             "synced": counts["synced"],
             "paused": self._paused,
             "syncing": not self._paused and counts["pending"] + counts["in_progress"] > 0,
-            "breaker": engine.breaker.state,
-            "plex_error": engine.auth_problem or _breaker_text(engine.breaker.state),
-            "stash_error": self._runner.status.stash_error,
+            "breaker": status.breaker.value,
+            "plex_error": status.plex_error,
+            "stash_error": status.stash_error["message"] if status.stash_error else None,
             "last_synced_at": self._last_synced_at,
-            "last_poll_at": self._runner.status.last_poll_at,
-        }))
-
-
-def _breaker_text(state: str) -> str | None:
-    return None if state == "closed" else f"Plex is unreachable (circuit breaker {state.replace('_', '-')})"
+            "last_poll_at": status.last_poll_at,
+        })
 
 
 def status_summary(status: dict[str, Any]) -> str:

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.integration
 
 def queue_one(session, library, **fields):
     scene_id, rating_key = library.add(title=fields.pop("title", "A scene"), **fields)
-    session.engine.sync_scenes([scene_id])
+    session.queuer.sync_scenes([scene_id])
     return scene_id, rating_key
 
 
@@ -70,11 +70,11 @@ def test_transient_failures_dead_letter_after_max_attempts(session, library, ple
     queue_one(session, library)
     session.plex.sections()
     clock = FakeClock(time.time())
-    session.engine.clock = clock
+    session.engine.clock = session.queuer.clock = clock
     plex.fail_next(500, count=10, route="/library/sections/1/all")
     outcomes = []
     while not session.store.list_dead_letters():
-        session.engine.process_due(on_outcome=outcomes.append)
+        outcomes += session.engine.process_due().outcomes
         session.store.retry_now(None)
         clock.advance(61)
     assert [o.outcome for o in outcomes] == ["retry"] * 4 + ["released"] + ["retry"] * 4 + ["failed"]
@@ -118,7 +118,7 @@ def test_not_found_then_scanned_syncs(session, library, plex, movies):
 
 def test_missing_path_goes_straight_to_dead_letters(session, stash):
     scene_id = stash.add_scene(title="No file")
-    session.engine.sync_scenes([scene_id])
+    session.queuer.sync_scenes([scene_id])
     assert session.engine.process_due().failed == 1
     [dead] = session.store.list_dead_letters()
     assert dead.error_type == "PermanentError" and dead.attempts == 1
@@ -142,7 +142,7 @@ def test_library_added_later_is_found_without_restart(make_session, config, libr
     films = plex.add_section("Films", "movie", ["/media/films"])
     scene_id = stash.add_scene(title="In films", files=["/data/films/f.mp4"])
     rating_key = plex.add_item(films, "/media/films/f.mp4")
-    session.engine.sync_scenes([scene_id])
+    session.queuer.sync_scenes([scene_id])
     assert session.engine.process_due().synced == 1
     assert plex.item_state(rating_key)["title"] == "In films"
 
@@ -151,7 +151,7 @@ def test_rejected_token_dead_letters_one_job_and_pauses(make_session, library, p
     for i in range(3):
         library.add(title=f"Scene {i}")
     session = make_session(token="wrong-token")
-    session.engine.sync_all()
+    session.queuer.sync_all()
     summary = session.engine.process_due()
     assert summary.failed == 1 and summary.stopped_reason
     [dead] = session.store.list_dead_letters()
@@ -165,7 +165,7 @@ def test_fixed_token_resumes_processing(make_session, library, plex):
     for i in range(2):
         library.add(title=f"Scene {i}")
     bad = make_session(token="wrong-token")
-    bad.engine.sync_all()
+    bad.queuer.sync_all()
     bad.engine.process_due()
     good = make_session()
     assert good.engine.check_auth_recovered()
@@ -207,7 +207,7 @@ def test_ambiguous_and_missing_matches_never_open_the_breaker(session, library, 
         library.add(title=f"Dup {i}", name=f"d{i}.mp4")
         plex.add_item(movies, f"/media/movies/d{i}.mp4")
         library.add(title=f"Missing {i}", in_plex=False)
-    session.engine.sync_all()
+    session.queuer.sync_all()
     session.engine.process_due()
     assert session.engine.breaker.state == "closed"
     assert session.engine.breaker.failures == 0
@@ -216,7 +216,7 @@ def test_ambiguous_and_missing_matches_never_open_the_breaker(session, library, 
 def test_breaker_opens_stops_charging_and_closes_after_probe(session, library, plex):
     for i in range(8):
         library.add(title=f"Scene {i}")
-    session.engine.sync_all()
+    session.queuer.sync_all()
     session.plex.sections()
     plex.refuse()
     summary = session.engine.process_due()
@@ -237,7 +237,7 @@ def test_dead_letter_retry_moves_the_job_back_and_it_syncs(session, library, ple
     scene_id, _ = queue_one(session, library, in_plex=False, name="later.mp4")
     job = only_job(session)
     session.store.remove_jobs([job.id])
-    session.engine.sync_scenes([scene_id], force=True)
+    session.queuer.sync_scenes([scene_id], force=True)
     for _ in range(12):
         session.engine.process_due()
         session.store.retry_now(None)
@@ -252,10 +252,10 @@ def test_dead_letter_retry_moves_the_job_back_and_it_syncs(session, library, ple
 
 def test_sync_all_does_not_resurrect_unchanged_dead_letters(session, stash):
     stash.add_scene(title="No file")
-    session.engine.sync_all()
+    session.queuer.sync_all()
     session.engine.process_due()
     assert len(session.store.list_dead_letters()) == 1
-    assert session.engine.sync_all().queued == 0
+    assert session.queuer.sync_all().queued == 0
     assert len(session.store.list_dead_letters()) == 1
 
 
@@ -290,7 +290,7 @@ def test_stash_errors_fail_the_poll_without_moving_the_cursor(session, library, 
 def test_poster_download_failure_waits_for_stash_uncharged_and_not_as_a_plex_failure(session, library, stash, plex):
     _, rating_key = queue_one(session, library, title="Needs its poster")
     clock = FakeClock(time.time())
-    session.engine.clock = clock
+    session.engine.clock = session.queuer.clock = clock
     stash.fail_next(503, path="/scene/")
     summary = session.engine.process_due()
     assert summary.synced == 0 and "Stash is unreachable" in session.engine.process_due().stopped_reason

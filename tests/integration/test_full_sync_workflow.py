@@ -28,7 +28,7 @@ def full_scene(library, **overrides):
 
 def test_every_field_syncs_and_is_locked(session, library, plex, stash):
     scene_id, rating_key = full_scene(library)
-    assert session.engine.sync_scenes([scene_id]).queued == 1
+    assert session.queuer.sync_scenes([scene_id]).queued == 1
     summary = session.engine.process_due()
     assert summary.synced == 1
     state = plex.item_state(rating_key)
@@ -50,7 +50,7 @@ def test_every_field_syncs_and_is_locked(session, library, plex, stash):
 
 def test_first_sync_costs_three_plex_requests_per_scene(session, library, plex):
     ids = [full_scene(library, title=f"Scene {i}")[0] for i in range(10)]
-    session.engine.sync_scenes(ids)
+    session.queuer.sync_scenes(ids)
     plex.clear_log()
     assert session.engine.process_due().synced == 10
     assert len(plex_requests(plex)) == 3 * 10  # a lookup, a read of the full item, one PUT
@@ -63,13 +63,13 @@ def test_connection_setup_is_paid_once_per_worker_not_per_scene(config, make_ses
     config.fields.poster = False
     session = make_session()
     first = [full_scene(library, title=f"First {i}")[0] for i in range(8)]
-    session.engine.sync_scenes(first)
+    session.queuer.sync_scenes(first)
     plex.clear_log()
     assert session.engine.process_due().synced == 8
     setup = len(plex.requests) - len(plex_requests(plex))
     assert 0 < setup <= 3 * session.config.sync.workers  # GET /, /library, /library/sections per connection
     later = [full_scene(library, title=f"Later {i}")[0] for i in range(8)]
-    session.engine.sync_scenes(later)
+    session.queuer.sync_scenes(later)
     plex.clear_log()
     assert session.engine.process_due().synced == 8
     assert len(plex.requests) == 3 * 8
@@ -77,10 +77,10 @@ def test_connection_setup_is_paid_once_per_worker_not_per_scene(config, make_ses
 
 def test_unchanged_resync_sends_nothing_to_plex(session, library, plex):
     ids = [full_scene(library, title=f"Scene {i}")[0] for i in range(5)]
-    session.engine.sync_scenes(ids)
+    session.queuer.sync_scenes(ids)
     session.engine.process_due()
     plex.clear_log()
-    result = session.engine.sync_all()
+    result = session.queuer.sync_all()
     assert (result.queued, result.unchanged) == (0, 5)
     session.engine.process_due()
     assert plex.requests == []
@@ -88,10 +88,10 @@ def test_unchanged_resync_sends_nothing_to_plex(session, library, plex):
 
 def test_forced_resync_of_unchanged_scenes_sends_no_put_and_no_upload(session, library, plex):
     ids = [full_scene(library, title=f"Scene {i}")[0] for i in range(3)]
-    session.engine.sync_scenes(ids)
+    session.queuer.sync_scenes(ids)
     session.engine.process_due()
     plex.clear_log()
-    assert session.engine.sync_all(force=True).queued == 3
+    assert session.queuer.sync_all(force=True).queued == 3
     assert session.engine.process_due().synced == 3
     assert plex.count("PUT") == 0
     assert plex.count("POST") == 0
@@ -99,11 +99,11 @@ def test_forced_resync_of_unchanged_scenes_sends_no_put_and_no_upload(session, l
 
 def test_known_item_costs_no_lookup(session, library, plex, stash):
     scene_id, rating_key = full_scene(library)
-    session.engine.sync_scenes([scene_id])
+    session.queuer.sync_scenes([scene_id])
     session.engine.process_due()
     stash.update_scene(scene_id, title="Renamed in Stash")
     plex.clear_log()
-    session.engine.sync_scenes([scene_id])
+    session.queuer.sync_scenes([scene_id])
     session.engine.process_due()
     assert plex.count("GET", "/library/sections/") == 0
     assert len(plex_requests(plex)) == 2  # read the full item, one PUT
@@ -112,16 +112,16 @@ def test_known_item_costs_no_lookup(session, library, plex, stash):
 
 def test_poster_uploaded_only_when_its_bytes_change(session, library, plex, stash):
     scene_id, rating_key = full_scene(library)
-    session.engine.sync_scenes([scene_id])
+    session.queuer.sync_scenes([scene_id])
     session.engine.process_due()
     stash.update_scene(scene_id, title="New title, same cover")
-    session.engine.sync_scenes([scene_id])
+    session.queuer.sync_scenes([scene_id])
     plex.clear_log()
     session.engine.process_due()
     assert plex.count("POST") == 0
     stash.advance(1)  # Stash stamps with second precision; a new cover gets a new screenshot URL
     stash.set_cover(scene_id, b"\xff\xd8\xff\xe0 a different cover")
-    session.engine.sync_scenes([scene_id])
+    session.queuer.sync_scenes([scene_id])
     session.engine.process_due()
     assert plex.count("POST") == 1
     selected = [p["sha1"] for p in plex.item_state(rating_key)["posters"] if p["selected"]]
@@ -130,7 +130,7 @@ def test_poster_uploaded_only_when_its_bytes_change(session, library, plex, stas
 
 def test_scene_without_cover_uploads_no_placeholder(session, library, plex):
     scene_id, rating_key = full_scene(library, has_cover=False)
-    session.engine.sync_scenes([scene_id])
+    session.queuer.sync_scenes([scene_id])
     assert session.engine.process_due().synced == 1
     assert plex.count("POST") == 0
     assert plex.item_state(rating_key)["posters"] == []
@@ -139,7 +139,7 @@ def test_scene_without_cover_uploads_no_placeholder(session, library, plex):
 def test_tag_lists_are_replaced_exactly_despite_truncated_listings(session, library, plex):
     scene_id, rating_key = full_scene(library, performers=["Ada Lane", "New Person"])
     plex.edit_item(rating_key, actors=["Ada Lane", "Old One", "Old Two", "Old Three", "Old Four"])
-    session.engine.sync_scenes([scene_id])
+    session.queuer.sync_scenes([scene_id])
     session.engine.process_due()
     assert sorted(plex.item_state(rating_key)["tags"]["actor"]) == ["Ada Lane", "New Person"]
 
@@ -148,18 +148,18 @@ def test_exact_lists_also_when_plex_merges_tag_edits(session, library, plex):
     plex.tag_edit_mode = "merge"
     scene_id, rating_key = full_scene(library, tags=["Kept", "Added"])
     plex.edit_item(rating_key, genres=["Kept", "Stale"])
-    session.engine.sync_scenes([scene_id])
+    session.queuer.sync_scenes([scene_id])
     session.engine.process_due()
     assert sorted(plex.item_state(rating_key)["tags"]["genre"]) == ["Added", "Kept"]
 
 
 def test_studio_collection_follows_the_studio_and_user_collections_stay(session, library, plex, stash):
     scene_id, rating_key = full_scene(library, studio="Old Studio")
-    session.engine.sync_scenes([scene_id])
+    session.queuer.sync_scenes([scene_id])
     session.engine.process_due()
     plex.edit_item(rating_key, collections=["Old Studio", "My Favourites"])
     stash.update_scene(scene_id, studio="New Studio")
-    session.engine.sync_scenes([scene_id])
+    session.queuer.sync_scenes([scene_id])
     session.engine.process_due()
     state = plex.item_state(rating_key)
     assert state["studio"] == "New Studio"
@@ -170,11 +170,11 @@ def test_preserve_plex_edits_keeps_a_hand_edited_title(make_session, config, lib
     config.sync.preserve_plex_edits = True
     session = make_session()
     scene_id, rating_key = full_scene(library)
-    session.engine.sync_scenes([scene_id])
+    session.queuer.sync_scenes([scene_id])
     session.engine.process_due()
     plex.edit_item(rating_key, title="Edited by hand in Plex")
     stash.update_scene(scene_id, title="Changed in Stash", details="New details")
-    session.engine.sync_scenes([scene_id])
+    session.queuer.sync_scenes([scene_id])
     session.engine.process_due()
     state = plex.item_state(rating_key)
     assert state["title"] == "Edited by hand in Plex"
@@ -184,11 +184,11 @@ def test_preserve_plex_edits_keeps_a_hand_edited_title(make_session, config, lib
 
 def test_without_preserve_plex_edits_stash_wins(session, library, plex, stash):
     scene_id, rating_key = full_scene(library)
-    session.engine.sync_scenes([scene_id])
+    session.queuer.sync_scenes([scene_id])
     session.engine.process_due()
     plex.edit_item(rating_key, title="Edited by hand in Plex")
     stash.update_scene(scene_id, title="Changed in Stash")
-    session.engine.sync_scenes([scene_id])
+    session.queuer.sync_scenes([scene_id])
     session.engine.process_due()
     assert plex.item_state(rating_key)["title"] == "Changed in Stash"
 
@@ -198,7 +198,7 @@ def test_preserve_treats_existing_plex_values_as_edits_on_first_sync(make_sessio
     session = make_session()
     scene_id, rating_key = full_scene(library, plex_title="Agent Title")
     plex.edit_item(rating_key, summary="Agent summary")
-    session.engine.sync_scenes([scene_id])
+    session.queuer.sync_scenes([scene_id])
     session.engine.process_due()
     state = plex.item_state(rating_key)
     assert (state["title"], state["summary"]) == ("Agent Title", "Agent summary")
@@ -207,7 +207,7 @@ def test_preserve_treats_existing_plex_values_as_edits_on_first_sync(make_sessio
 
 def test_scene_with_only_a_path_syncs_and_keeps_the_plex_title(session, library, plex):
     scene_id, rating_key = library.add(plex_title="Plex Own Title")
-    session.engine.sync_scenes([scene_id])
+    session.queuer.sync_scenes([scene_id])
     assert session.engine.process_due().synced == 1
     state = plex.item_state(rating_key)
     assert state["title"] == "Plex Own Title"
@@ -216,7 +216,7 @@ def test_scene_with_only_a_path_syncs_and_keeps_the_plex_title(session, library,
 
 def test_partial_stash_dates_are_padded(session, library, plex):
     scene_id, rating_key = full_scene(library, date="2021-07")
-    session.engine.sync_scenes([scene_id])
+    session.queuer.sync_scenes([scene_id])
     session.engine.process_due()
     assert plex.item_state(rating_key)["originallyAvailableAt"] == "2021-07-01"
 
@@ -225,7 +225,7 @@ def test_rating_is_written_when_enabled(make_session, config, library, plex):
     config.fields.rating = True
     session = make_session()
     scene_id, rating_key = full_scene(library, rating100=85)
-    session.engine.sync_scenes([scene_id])
+    session.queuer.sync_scenes([scene_id])
     session.engine.process_due()
     assert float(plex.item_state(rating_key)["userRating"]) == 8.5
 
@@ -234,7 +234,7 @@ def test_basename_fallback_when_directories_differ(make_session, config, library
     config.path_map = []  # Stash's /data/... is not Plex's /media/...
     session = make_session()
     scene_id, rating_key = full_scene(library)
-    session.engine.sync_scenes([scene_id])
+    session.queuer.sync_scenes([scene_id])
     assert session.engine.process_due().synced == 1
     assert plex.item_state(rating_key)["title"] == "Sunset Walk"
 
@@ -242,7 +242,7 @@ def test_basename_fallback_when_directories_differ(make_session, config, library
 def test_loose_file_filter_results_are_rechecked(session, library, plex):
     plex.file_match = "loose"
     ids = [full_scene(library, title=f"Scene {i}") for i in range(3)]
-    session.engine.sync_scenes([i for i, _ in ids])
+    session.queuer.sync_scenes([i for i, _ in ids])
     assert session.engine.process_due().synced == 3
     for i, (_, rating_key) in enumerate(ids):
         assert plex.item_state(rating_key)["title"] == f"Scene {i}"
@@ -250,13 +250,13 @@ def test_loose_file_filter_results_are_rechecked(session, library, plex):
 
 def test_stale_rating_key_is_replaced_by_a_new_lookup(session, library, plex, stash, movies):
     scene_id, rating_key = full_scene(library)
-    session.engine.sync_scenes([scene_id])
+    session.queuer.sync_scenes([scene_id])
     session.engine.process_due()
     file = plex.item_state(rating_key)["file"]
     plex.delete_item(rating_key)
     new_key = plex.add_item(movies, file)
     stash.update_scene(scene_id, title="After re-add")
-    session.engine.sync_scenes([scene_id])
+    session.queuer.sync_scenes([scene_id])
     assert session.engine.process_due().synced == 1
     assert plex.item_state(new_key)["title"] == "After re-add"
     assert session.store.sync_state(scene_id).rating_key == new_key
@@ -304,7 +304,7 @@ def test_deleted_scene_leaves_queue_and_state(session, library, stash):
 
 def test_unknown_scene_ids_are_reported(session, library):
     scene_id, _ = full_scene(library)
-    result = session.engine.sync_scenes([scene_id, "99999"])
+    result = session.queuer.sync_scenes([scene_id, "99999"])
     assert result.queued == 1 and result.unknown == ["99999"]
 
 

@@ -13,7 +13,7 @@ import pytest
 import requests
 from PIL import Image
 
-from plexsync_gui.core.sync.breaker import CLOSED
+from plexsync_gui.core.sync.breaker import BreakerState
 from plexsync_gui.core.plex.edits import MAX_REQUEST_LINE, PlexItemSnapshot
 from plexsync_gui.core.errors import PlexPermanentError
 from plexsync_gui.core.plex.client import PlexClient, PlexItem
@@ -34,8 +34,11 @@ def huge_screenshot() -> bytes:
 
 
 def sync(session, *scene_ids: str, outcomes: list | None = None):
-    session.engine.sync_scenes(list(scene_ids))
-    return session.engine.process_due(on_outcome=outcomes.append if outcomes is not None else None)
+    session.queuer.sync_scenes(list(scene_ids))
+    summary = session.engine.process_due()
+    if outcomes is not None:
+        outcomes += summary.outcomes
+    return summary
 
 
 def last_detail(session) -> str:
@@ -94,12 +97,12 @@ def test_an_edit_plex_refuses_while_it_answers_is_the_items_problem(session, lib
     healthy_id, healthy_key = library.add(title="Healthy")
     plex.broken_items.add(rating_key)
     clock = FakeClock(time.time())
-    session.engine.clock = clock
-    session.engine.sync_scenes([scene_id, healthy_id])
+    session.engine.clock = session.queuer.clock = clock
+    session.queuer.sync_scenes([scene_id, healthy_id])
     outcomes: list = []
     while not session.store.list_dead_letters():
-        session.engine.process_due(on_outcome=outcomes.append)
-        assert (session.engine.breaker.state, session.engine.breaker.failures) == (CLOSED, 0)
+        outcomes += session.engine.process_due().outcomes
+        assert (session.engine.breaker.state, session.engine.breaker.failures) == (BreakerState.CLOSED, 0)
         session.store.retry_now(None)
         clock.advance(61)
     assert [o.outcome for o in outcomes if o.scene_id == scene_id] == ["retry"] * 4 + ["failed"]
@@ -145,7 +148,7 @@ def test_an_episode_gets_only_the_fields_plex_has_for_it(make_session, config, s
     plex.clear_log()
     assert sync(tv_session, scene_id).synced == 1
     assert last_detail(tv_session) == "title changed"
-    tv_session.engine.sync_scenes([scene_id], force=True)  # forced: nothing left to send, so no PUT at all
+    tv_session.queuer.sync_scenes([scene_id], force=True)  # forced: nothing left to send, so no PUT at all
     plex.clear_log()
     tv_session.engine.process_due()
     assert plex.count("PUT") == 0 and last_detail(tv_session) == "no change"

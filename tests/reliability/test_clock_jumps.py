@@ -25,9 +25,9 @@ def make_all_wait(session, clock, attempts: int, delay: float = 40.0) -> None:
 
 def test_a_backwards_jump_does_not_strand_waiting_retries(session, library, plex):
     clock = FakeClock()
-    session.engine.clock = clock
+    session.engine.clock = session.queuer.clock = clock
     pairs = dict(library.add(title=f"Scene {i}") for i in range(3))
-    session.engine.sync_all()
+    session.queuer.sync_all()
     make_all_wait(session, clock, attempts=1)
     assert session.store.counts()["retry_wait"] == 3
     clock.advance(-2 * HOUR)  # NTP or a user sets the clock back two hours
@@ -38,9 +38,9 @@ def test_a_backwards_jump_does_not_strand_waiting_retries(session, library, plex
 
 def test_a_short_backwards_jump_keeps_the_backoff(session, library, plex):
     clock = FakeClock()
-    session.engine.clock = clock
+    session.engine.clock = session.queuer.clock = clock
     library.add(title="x")
-    session.engine.sync_all()
+    session.queuer.sync_all()
     make_all_wait(session, clock, attempts=1)
     clock.advance(-LONGEST_BACKOFF / 2)  # within what a backoff could schedule: still waits
     assert session.engine.process_due().synced == 0
@@ -48,10 +48,10 @@ def test_a_short_backwards_jump_keeps_the_backoff(session, library, plex):
 
 def test_a_backwards_jump_does_not_keep_the_breaker_open_for_hours(session, library, plex):
     clock = FakeClock()
-    session.engine.clock = clock
+    session.engine.clock = session.queuer.clock = clock
     for i in range(6):
         library.add(title=f"Scene {i}")
-    session.engine.sync_all()
+    session.queuer.sync_all()
     session.plex.sections()
     plex.refuse()
     assert "circuit breaker" in session.engine.process_due().stopped_reason
@@ -64,9 +64,9 @@ def test_a_backwards_jump_does_not_keep_the_breaker_open_for_hours(session, libr
 def test_resume_after_suspend_does_not_fire_every_retry_into_a_plex_not_back_yet(session, library, plex,
                                                                                    monkeypatch):
     clock = FakeClock()
-    session.engine.clock = clock
+    session.engine.clock = session.queuer.clock = clock
     pairs = dict(library.add(title=f"Scene {i}") for i in range(20))
-    session.engine.sync_all()
+    session.queuer.sync_all()
     session.plex.sections()
     make_all_wait(session, clock, attempts=4)  # every job is one attempt from the dead letters
     attempts = []  # every request the client tries, refused ones included
@@ -87,13 +87,13 @@ def test_resume_after_suspend_does_not_fire_every_retry_into_a_plex_not_back_yet
 
 def test_polls_follow_the_monotonic_clock_whatever_the_wall_clock_does(session, library, stash):
     wall, monotonic = FakeClock(), FakeClock(0.0)
-    session.engine.clock = session.poller.clock = wall
+    session.engine.clock = session.queuer.clock = session.poller.clock = wall
     runner = Runner(session.engine, session.poller, 30.0, clock=monotonic)
     library.add(title="x")
     polls = []
     for step in range(40):
         before = stash.count(operation="ChangedSceneIds") + stash.count(operation="AllSceneIds")
-        wait = runner.step(lambda: False)
+        wait = runner.step(lambda: False).wait
         if stash.count(operation="ChangedSceneIds") + stash.count(operation="AllSceneIds") > before:
             polls.append(monotonic())
         assert 0 < wait <= 30.0

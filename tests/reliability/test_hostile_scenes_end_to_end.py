@@ -44,9 +44,9 @@ def test_generated_scenes_sync_sanitised_or_fail_permanently(session, library, p
         tags = [t for t in fields.pop("tags") if t.strip()]
         scene_id, rating_key = library.add(performers=performers, tags=tags, **fields)
         ids[scene_id] = rating_key
-    session.engine.sync_scenes(list(ids))
+    session.queuer.sync_scenes(list(ids))
     outcomes = []
-    session.engine.process_due(on_outcome=outcomes.append)
+    outcomes += session.engine.process_due().outcomes
 
     assert sorted(o.scene_id for o in outcomes) == sorted(ids)
     dead = {d.scene_id: d for d in session.store.list_dead_letters()}
@@ -70,7 +70,7 @@ def test_generated_scenes_sync_sanitised_or_fail_permanently(session, library, p
 def test_an_oversized_scene_fails_permanently_and_the_next_one_still_syncs(session, library, plex):
     huge, _ = library.add(title="Huge", performers=["\U0001f600" * 200 + str(i) for i in range(100)])
     fine, fine_key = library.add(title="Fine after huge")
-    session.engine.sync_scenes([huge, fine])
+    session.queuer.sync_scenes([huge, fine])
     summary = session.engine.process_due()
     assert (summary.synced, summary.failed) == (1, 1)
     [dead] = session.store.list_dead_letters()

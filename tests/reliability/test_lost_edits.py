@@ -64,7 +64,7 @@ def test_a_dead_letter_stays_one_when_stash_sends_the_same_payload(session, stas
     session.poller.poll()
     session.engine.process_due()
     assert [d.scene_id for d in session.store.list_dead_letters()] == [scene_id]
-    assert session.engine.sync_all().queued == 0
+    assert session.queuer.sync_all().queued == 0
     assert len(session.store.list_dead_letters()) == 1 and session.store.list_jobs() == []
 
 
@@ -131,13 +131,13 @@ def test_a_path_in_nfc_finds_the_plex_item_stored_in_nfd(session, stash, plex, m
     name = "Café Noël.mp4"  # NFC, as Stash on Linux stores it
     scene_id = stash.add_scene(title="Accented", files=[f"/data/movies/{name}"])
     rating_key = plex.add_item(movies, unicodedata.normalize("NFD", f"/media/movies/{name}"))  # macOS / SMB Plex
-    session.engine.sync_scenes([scene_id])
+    session.queuer.sync_scenes([scene_id])
     assert session.engine.process_due().synced == 1
     assert plex.item_state(rating_key)["title"] == "Accented"
     assert session.store.sync_state(scene_id).rating_key == rating_key
     stash.advance(5)
     stash.update_scene(scene_id, title="Accented again")  # the remembered item is recognised as the same file
-    session.engine.sync_scenes([scene_id])
+    session.queuer.sync_scenes([scene_id])
     plex.clear_log()
     assert session.engine.process_due().synced == 1
     assert plex.item_state(rating_key)["title"] == "Accented again"

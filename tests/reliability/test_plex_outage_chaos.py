@@ -71,7 +71,7 @@ def test_plex_chaos_loses_nothing_and_never_hammers_plex(make_session, config, l
     config.plex.timeout = 1
     session = make_session()
     clock = FakeClock()
-    session.engine.clock = session.poller.clock = clock
+    session.engine.clock = session.queuer.clock = session.poller.clock = clock
     session.engine.rng = random.Random(seed)
     runner = Runner(session.engine, session.poller, POLL_INTERVAL, clock=clock)
     pairs = dict(library.add(title=f"Scene {i}", details=f"Details {i}") for i in range(SCENES))
@@ -86,7 +86,6 @@ def test_plex_chaos_loses_nothing_and_never_hammers_plex(make_session, config, l
 
     monkeypatch.setattr(requests.Session, "send", counting_send)
     outcomes = []
-    runner.on_outcome = outcomes.append
 
     episodes = timeline(rng)
     windows: list[tuple[Episode, float, float]] = []
@@ -102,7 +101,9 @@ def test_plex_chaos_loses_nothing_and_never_hammers_plex(make_session, config, l
                 for scene_id in rng.sample(sorted(pairs), 2):
                     stash.update_scene(scene_id, title=f"{scene_id} at {clock():.0f}", details=f"{number}")
                 next_edit = clock() + POLL_INTERVAL
-            wait = runner.step(lambda: False)
+            result = runner.step(lambda: False)
+            wait = result.wait
+            outcomes += result.outcomes
             breaker_seen.append((clock(), session.engine.breaker.state))
             max_attempts_seen = max([max_attempts_seen] + [j.attempts for j in session.store.list_jobs()])
             clock.advance(min(wait, end - clock()) if clock() + wait > end else wait)
@@ -111,7 +112,7 @@ def test_plex_chaos_loses_nothing_and_never_hammers_plex(make_session, config, l
 
     # Faults stop: everything queued must reach Plex, with the latest Stash values.
     for _ in range(500):
-        clock.advance(runner.step(lambda: False))
+        clock.advance(runner.step(lambda: False).wait)
         if not session.store.list_jobs() and session.engine.breaker.state == "closed":
             break
     for scene_id, rating_key in pairs.items():

@@ -14,7 +14,7 @@ pytestmark = pytest.mark.reliability
 @pytest.fixture
 def clock(session) -> FakeClock:
     clock = FakeClock()
-    session.engine.clock = session.poller.clock = clock
+    session.engine.clock = session.queuer.clock = session.poller.clock = clock
     return clock
 
 
@@ -47,7 +47,7 @@ def test_a_readded_scene_overwrites_what_plexsync_wrote_when_plex_edits_are_pres
     config.sync.preserve_plex_edits = True
     session = make_session()
     clock = FakeClock()
-    session.engine.clock = session.poller.clock = clock
+    session.engine.clock = session.queuer.clock = session.poller.clock = clock
     scene_id, rating_key = library.add(title="Before", plex_title="Before", name="kept.mp4")
     session.poller.poll()
     session.engine.process_due()

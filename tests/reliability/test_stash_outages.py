@@ -11,7 +11,9 @@ import pytest
 
 from plexsync_gui.cli.main import main
 from plexsync_gui.core.setup.config import Config, save_config
-from plexsync_gui.core.sync.runner import STASH_BACKOFF_CAP, Runner
+from plexsync_gui.core.sync.health import STASH_POLL_CAP
+from plexsync_gui.core.sync.runner import Runner
+from plexsync_gui.core.sync.status import read_status
 from tests.servers import FakeClock
 
 pytestmark = pytest.mark.reliability
@@ -51,11 +53,11 @@ def test_stash_outage_backs_off_keeps_every_change_and_says_why(make_session, li
     start_fault, words = FAULTS[fault]
     session = make_session()
     clock = FakeClock()
-    session.engine.clock = session.poller.clock = clock
+    session.engine.clock = session.queuer.clock = session.poller.clock = clock
     session.engine.rng = random.Random(len(fault))
     runner = Runner(session.engine, session.poller, POLL_INTERVAL, clock=clock)
     pairs = dict(library.add(title=f"Before {i}") for i in range(3))
-    clock.advance(runner.step(lambda: False))
+    clock.advance(runner.step(lambda: False).wait)
     assert session.store.counts()["synced"] == 3
 
     # Queued before the outage, processed during it: the job needs its poster from Stash.
@@ -73,20 +75,20 @@ def test_stash_outage_backs_off_keeps_every_change_and_says_why(make_session, li
             stash.advance(1)
             scene_id, rating_key = library.add(title=f"During {clock():.0f}")
             pairs[scene_id] = rating_key
-        wait = runner.step(lambda: False)
-        if runner.status.stash_failures > failures_before:
+        wait = runner.step(lambda: False).wait
+        if session.stash_health.poll_failures > failures_before:
             polls.append(clock())
-            failures_before = runner.status.stash_failures
+            failures_before = session.stash_health.poll_failures
             assert session.store.get("stash_watermark") == cursor  # never moves while polls fail
-            status = session.engine.status()
-            assert words in status["stash_error"]["message"], status
-            assert status["stash_error"]["failures"] == runner.status.stash_failures
+            status = read_status(session.store)
+            assert words in status.stash_error["message"], status
+            assert status.stash_error["failures"] == session.stash_health.poll_failures
         clock.advance(wait)
 
     # Backoff: each gap is drawn from [d/2, d], d doubling from the poll interval up to the cap.
     gaps = [b - a for a, b in zip(polls, polls[1:])]
     for n, gap in enumerate(gaps, start=1):
-        ceiling = min(STASH_BACKOFF_CAP, POLL_INTERVAL * 2 ** (n - 1))
+        ceiling = min(STASH_POLL_CAP, POLL_INTERVAL * 2 ** (n - 1))
         assert ceiling / 2 - 0.1 <= gap <= ceiling + 0.1, (n, gaps)
     assert 4 <= len(polls) <= 7, polls  # ~40 polls without backoff
 
@@ -107,9 +109,9 @@ def test_stash_outage_backs_off_keeps_every_change_and_says_why(make_session, li
     def in_plex() -> bool:
         return all(plex.item_state(rk)["title"] == stash.scene(sid)["title"] for sid, rk in pairs.items())
 
-    recovered_by = clock() + STASH_BACKOFF_CAP + POLL_INTERVAL
+    recovered_by = clock() + STASH_POLL_CAP + POLL_INTERVAL
     while clock() < recovered_by and not in_plex():
-        clock.advance(runner.step(lambda: False))
+        clock.advance(runner.step(lambda: False).wait)
     assert in_plex()
-    assert session.engine.status()["stash_error"] is None
+    assert read_status(session.store).stash_error is None
     assert stash_status(tmp_path, capsys)["stash_error"] is None

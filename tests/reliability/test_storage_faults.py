@@ -129,7 +129,7 @@ def free_the_disk(store: Store) -> None:
 
 def test_disk_full_while_syncing_keeps_the_jobs_queued(session, library, plex, caplog):
     pairs = dict(library.add(title=f"Scene {i}", details="d" * 300) for i in range(40))
-    session.engine.sync_all()
+    session.queuer.sync_all()
     fill_the_disk(session.store)
     summary = session.engine.process_due()
     assert "the disk is full" in summary.stopped_reason
@@ -147,20 +147,20 @@ def test_disk_full_while_syncing_keeps_the_jobs_queued(session, library, plex, c
 
 def test_disk_full_while_polling_keeps_the_cursor_and_the_changes(session, library, stash, caplog):
     clock = FakeClock()
-    session.engine.clock = session.poller.clock = clock
+    session.engine.clock = session.queuer.clock = session.poller.clock = clock
     runner = Runner(session.engine, session.poller, 10.0, clock=clock)
     library.add(title="first")
-    clock.advance(runner.step(lambda: False))
+    clock.advance(runner.step(lambda: False).wait)
     cursor = session.store.get("stash_watermark")
     stash.advance(5)
     for i in range(30):
         library.add(title=f"while full {i}", details="x" * 500)
     fill_the_disk(session.store)
     for _ in range(3):
-        clock.advance(runner.step(lambda: False) + 60)
+        clock.advance(runner.step(lambda: False).wait + 60)
     assert session.store.get("stash_watermark") == cursor
-    assert "the disk is full" in runner.status.stash_error and "cannot write the database" in caplog.text
+    assert "the disk is full" in runner.status().stash_error["message"] and "cannot write the database" in caplog.text
     free_the_disk(session.store)
     for _ in range(10):
-        clock.advance(runner.step(lambda: False))
+        clock.advance(runner.step(lambda: False).wait)
     assert session.store.counts()["synced"] == 31

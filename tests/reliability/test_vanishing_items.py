@@ -16,20 +16,20 @@ pytestmark = pytest.mark.reliability
 def process_once(engine: SyncEngine) -> list[JobOutcome]:
     """The outcomes of the jobs due now (a failed job is rescheduled, so it is not due again in the same round)."""
     outcomes: list[JobOutcome] = []
-    engine.process_due(on_outcome=outcomes.append)
+    outcomes += engine.process_due().outcomes
     return outcomes
 
 
 @pytest.fixture
 def clocked(session):
     clock = FakeClock()
-    session.engine.clock = session.poller.clock = clock
+    session.engine.clock = session.queuer.clock = session.poller.clock = clock
     return clock
 
 
 def test_a_scene_deleted_in_stash_while_queued_still_syncs_its_last_values(session, library, stash, plex):
     scene_id, rating_key = library.add(title="Deleted later")
-    session.engine.sync_scenes([scene_id])
+    session.queuer.sync_scenes([scene_id])
     stash.delete_scene(scene_id)
     assert session.engine.process_due().synced == 1  # its last known values; the poster download answers 404
     assert plex.item_state(rating_key)["title"] == "Deleted later"
@@ -40,7 +40,7 @@ def test_a_scene_deleted_in_stash_and_gone_from_plex_leaves_no_job_behind(sessio
     runner = Runner(session.engine, session.poller, 30.0, clock=clocked)
     keep, _ = library.add(title="Kept")
     gone, gone_key = library.add(title="Gone")
-    clocked.advance(runner.step(lambda: False))
+    clocked.advance(runner.step(lambda: False).wait)
     stash.advance(5)
     stash.update_scene(gone, title="Edited then deleted")
     session.poller.poll()
@@ -49,20 +49,20 @@ def test_a_scene_deleted_in_stash_and_gone_from_plex_leaves_no_job_behind(sessio
     [outcome] = process_once(session.engine)
     assert outcome.outcome == "retry" and outcome.error_type == "PlexNotFound"
     clocked.advance(RECONCILE_EVERY)  # the hourly full listing notices the deletion
-    clocked.advance(runner.step(lambda: False))
+    clocked.advance(runner.step(lambda: False).wait)
     assert session.store.list_jobs() == [] and session.store.list_dead_letters() == []
     assert session.store.sync_state(gone) is None and session.store.sync_state(keep) is not None
 
 
 def test_a_plex_item_deleted_after_matching_is_looked_up_again(session, library, plex, stash, movies, clocked):
     scene_id, old_key = library.add(title="First", name="moved.mp4")
-    session.engine.sync_scenes([scene_id])
+    session.queuer.sync_scenes([scene_id])
     session.engine.process_due()
     assert session.store.sync_state(scene_id).rating_key == old_key
     plex.delete_item(old_key)  # a rescan removed the item; its ratingKey is stale
     stash.advance(5)
     stash.update_scene(scene_id, title="Second")
-    session.engine.sync_scenes([scene_id])
+    session.queuer.sync_scenes([scene_id])
     [outcome] = process_once(session.engine)
     assert (outcome.outcome, outcome.error_type) == ("retry", "PlexNotFound")  # not stuck in progress, no crash
     assert session.store.sync_state(scene_id).rating_key is None  # the stale key was forgotten

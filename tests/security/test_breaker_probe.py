@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from plexsync_gui.core.sync.breaker import CLOSED, OPEN
+from plexsync_gui.core.sync.breaker import BreakerState
+from plexsync_gui.core.sync.status import read_status
 from plexsync_gui.core.errors import PlexAuthError
 from plexsync_gui.core.plex.client import PlexClient
 from tests.servers import PLEX_TOKEN, FakeClock
@@ -32,9 +33,9 @@ def test_the_probe_sends_the_token_and_raises_on_a_rejection(plex):
 def test_an_open_breaker_whose_probe_is_rejected_pauses_for_the_token(make_session, library, plex):
     session = make_session()
     engine, clock = session.engine, FakeClock()
-    engine.clock = clock
+    engine.clock = session.queuer.clock = clock
     library.add(title="Waiting")
-    engine.sync_all()
+    session.queuer.sync_all()
     engine.breaker.trip(clock())
     clock.advance(engine.breaker.next_probe_at - clock() + 1)
     plex.fail_next(401, count=100, route="/identity")
@@ -42,8 +43,8 @@ def test_an_open_breaker_whose_probe_is_rejected_pauses_for_the_token(make_sessi
     summary = engine.process_due()
 
     assert summary.stopped_reason == REJECTED
-    assert engine.auth_problem == REJECTED and engine.status()["paused"] == REJECTED
-    assert engine.breaker.state != OPEN
+    assert engine.auth_problem == REJECTED and read_status(session.store).paused == REJECTED
+    assert engine.breaker.state != BreakerState.OPEN
     [job] = session.store.list_jobs()
     assert (job.status, job.attempts) == ("pending", 0)
 
@@ -53,14 +54,14 @@ def test_a_last_attempt_whose_probe_is_rejected_pauses_and_is_not_charged(config
     session = make_session()
     engine = session.engine
     library.add(title="Last chance")
-    engine.sync_all()
+    session.queuer.sync_all()
     plex.fail_next(401, count=100, route="/identity")
     plex.fail_next(500, count=100)  # every other request
 
     summary = engine.process_due()
 
     assert engine.auth_problem == REJECTED and summary.stopped_reason == REJECTED
-    assert engine.breaker.state == CLOSED
+    assert engine.breaker.state == BreakerState.CLOSED
     assert session.store.list_dead_letters() == []
     [job] = session.store.list_jobs()
     assert (job.status, job.attempts) == ("pending", 0)

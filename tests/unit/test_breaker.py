@@ -1,15 +1,15 @@
 import random
 
-from plexsync_gui.core.sync.breaker import CLOSED, HALF_OPEN, OPEN, CircuitBreaker
+from plexsync_gui.core.sync.breaker import BreakerState, CircuitBreaker
 
 
 def test_opens_after_five_consecutive_failures():
     breaker = CircuitBreaker()
     for _ in range(4):
         breaker.record_failure(0)
-    assert breaker.state == CLOSED
+    assert breaker.state == BreakerState.CLOSED
     breaker.record_failure(0)
-    assert breaker.state == OPEN and not breaker.allows_requests()
+    assert breaker.state == BreakerState.OPEN and not breaker.allows_requests()
 
 
 def test_a_success_resets_the_count():
@@ -18,7 +18,7 @@ def test_a_success_resets_the_count():
         breaker.record_failure(0)
     breaker.record_success()
     breaker.record_failure(0)
-    assert breaker.state == CLOSED
+    assert breaker.state == BreakerState.CLOSED
 
 
 def test_probe_schedule_grows_and_half_opens_on_answer():
@@ -32,13 +32,13 @@ def test_probe_schedule_grows_and_half_opens_on_answer():
     breaker.record_probe(False, first, rng)
     assert breaker.next_probe_at - first >= 5  # the second wait is at least half of 10 s
     breaker.record_probe(True, breaker.next_probe_at, rng)
-    assert breaker.state == HALF_OPEN and breaker.allows_requests()
+    assert breaker.state == BreakerState.HALF_OPEN and breaker.allows_requests()
 
 
 def test_failure_while_half_open_reopens_at_once():
-    breaker = CircuitBreaker(state=HALF_OPEN)
+    breaker = CircuitBreaker(state=BreakerState.HALF_OPEN)
     breaker.record_failure(0)
-    assert breaker.state == OPEN
+    assert breaker.state == BreakerState.OPEN
 
 
 def test_round_trips_through_json_and_survives_garbage():
@@ -46,13 +46,13 @@ def test_round_trips_through_json_and_survives_garbage():
     for _ in range(5):
         breaker.record_failure(7)
     assert CircuitBreaker.from_json(breaker.to_json()) == breaker
-    assert CircuitBreaker.from_json("{not json").state == CLOSED
+    assert CircuitBreaker.from_json("{not json").state == BreakerState.CLOSED
 
 
 def test_trip_opens_at_once_and_schedules_a_probe():
     breaker = CircuitBreaker()
     breaker.trip(100, random.Random(3))
-    assert breaker.state == OPEN and breaker.failures == breaker.threshold
+    assert breaker.state == BreakerState.OPEN and breaker.failures == breaker.threshold
     assert 100 + breaker.probe_base / 2 <= breaker.next_probe_at <= 100 + breaker.probe_base
 
 

@@ -1,4 +1,5 @@
-"""Where PlexSync keeps its files, and the wiring of store, clients and engine that both front ends share."""
+"""Where PlexSync keeps its files, and the wiring of store, clients, Stash health, queuer, poller and engine that both
+front ends share."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ import platformdirs
 
 from plexsync_gui.core.setup.config import Config
 from plexsync_gui.core.sync.engine import SyncEngine
-from plexsync_gui.core.sync.health import record_database_notice
+from plexsync_gui.core.sync.health import StashHealth, record_database_notice
 from plexsync_gui.core.net.http import Cancellation
 from plexsync_gui.core.plex.client import PlexClient, set_client_identity
 from plexsync_gui.core.stash.poller import ChangePoller
@@ -24,6 +25,7 @@ from plexsync_gui.core.setup.secrets import Secrets
 from plexsync_gui.core.setup.security import tls_warnings
 from plexsync_gui.core.stash.client import StashClient
 from plexsync_gui.core.storage.store import Store
+from plexsync_gui.core.sync.queueing import Queuer
 
 log = logging.getLogger(__name__)
 
@@ -139,7 +141,9 @@ class Session:
     store: Store
     stash: StashClient
     plex: PlexClient
-    engine: SyncEngine
+    stash_health: StashHealth  # the one record of Stash's health: the poll and the engine's downloads share it
+    queuer: Queuer  # turns scenes into jobs (the poller and `plexsync sync`)
+    engine: SyncEngine  # processes jobs
     poller: ChangePoller
     cancellation: Cancellation  # cuts every request of these clients (and their clones) when a front end stops
 
@@ -151,7 +155,7 @@ class Session:
 
 
 def open_session(config: Config, secrets: Secrets, store: Store, cancellation: Cancellation | None = None) -> Session:
-    """The clients and engine; `cancellation` (a new one when None) is how a front end cuts their requests."""
+    """The clients, queuer, poller and engine; `cancellation` (a new one when None) is how a front end cuts their requests."""
     set_client_identity(client_id(store))
     for warning in tls_warnings(config):
         log.warning("%s", warning)
@@ -160,5 +164,8 @@ def open_session(config: Config, secrets: Secrets, store: Store, cancellation: C
                         verify=config.stash.verify, cancellation=cancellation)
     plex = PlexClient(config.plex.url, secrets.plex_token, config.plex.timeout,
                       verify=config.plex.verify, cancellation=cancellation)
-    engine = SyncEngine(config, store, stash, plex)
-    return Session(config, store, stash, plex, engine, ChangePoller(stash, store, engine), cancellation)
+    health = StashHealth(store)
+    queuer = Queuer(config, store, stash)
+    engine = SyncEngine(config, store, stash, plex, health)
+    return Session(config, store, stash, plex, health, queuer, engine, ChangePoller(stash, store, queuer),
+                   cancellation)

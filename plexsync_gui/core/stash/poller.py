@@ -12,6 +12,8 @@ Renaming a tag, performer or studio changes what Plex should show but leaves the
 kind is polled the same way by its own `updated_at` (own cursor, same overlap); an entity whose name differs from
 the one remembered has its scenes fetched and queued, the payload hash again deciding. Comparing names rather than
 stamps also covers a second rename in the same second. The full pass lists every entity, to catch anything missed.
+
+The poller only finds changes and queues them through a `Queuer`; it never calls the engine.
 """
 
 from __future__ import annotations
@@ -21,11 +23,11 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from plexsync_gui.core.sync.engine import EnqueueResult, SyncEngine
 from plexsync_gui.core.stash.stamps import shift_stamp
 from plexsync_gui.core.stash.client import StashClient
 from plexsync_gui.core.stash.queries import ENTITY_KINDS, EntityKind
 from plexsync_gui.core.storage.store import Store
+from plexsync_gui.core.sync.queueing import EnqueueResult, Queuer
 
 log = logging.getLogger(__name__)
 
@@ -48,11 +50,12 @@ class PollResult:
 
 
 class ChangePoller:
-    def __init__(self, stash: StashClient, store: Store, engine: SyncEngine,
+    def __init__(self, stash: StashClient, store: Store, queuer: Queuer,
                  clock: Callable[[], float] = time.time) -> None:
+        """Changes found are handed to `queuer`; processing them is the engine's business, not the poller's."""
         self.stash = stash
         self.store = store
-        self.engine = engine
+        self.queuer = queuer
         self.clock = clock
 
     def poll(self) -> PollResult:
@@ -80,10 +83,10 @@ class ChangePoller:
         recheck = [] if settled else [s.scene_id for s in stamps
                                       if s.updated_at == watermark and seen.get(s.scene_id) == watermark]
         for batch in self.stash.scene_batches(changed + recheck):  # queued batch by batch: memory stays flat
-            enqueued.add(self.engine.enqueue_raw(batch))
+            enqueued.add(self.queuer.enqueue_raw(batch))
         if full:
             present = {s.scene_id for s in stamps}
-            enqueued.add(self.engine.enqueue_raw({scene_id: None for scene_id in seen if scene_id not in present}))
+            enqueued.add(self.queuer.enqueue_raw({scene_id: None for scene_id in seen if scene_id not in present}))
         if self._advance(WATERMARK_KEY, watermark, [s.updated_at for s in stamps]):
             self.store.set(CURSOR_SEEN_AT_KEY, str(self.clock()))
         elif not settled and self._second_over(started):
@@ -107,7 +110,7 @@ class ChangePoller:
         known = self.store.entity_names(kind.name, None if full else [e.entity_id for e in listing])
         renamed = [e.entity_id for e in listing if known.get(e.entity_id, e.name) != e.name]
         for batch in self.stash.scene_batches(self.stash.scenes_using(kind, renamed)):
-            enqueued.add(self.engine.enqueue_raw(batch))
+            enqueued.add(self.queuer.enqueue_raw(batch))
         present = {e.entity_id for e in listing}
         changed = {e.entity_id: e.name for e in listing if known.get(e.entity_id) != e.name}
         gone = [entity_id for entity_id in known if entity_id not in present] if full else []

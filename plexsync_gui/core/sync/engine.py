@@ -1,7 +1,8 @@
-"""The sync engine: turns Stash scenes into queued jobs, and queued jobs into Plex edits.
+"""The sync engine: turns queued jobs into Plex edits (queueing is `queueing.Queuer`'s).
 
-Both front ends (the CLI and the desktop worker) drive this one class. It owns the retry policy, the circuit
-breaker and the pause on a rejected token; it never sleeps, so a caller decides how to wait.
+Both front ends (the CLI and the desktop worker) drive this one class. It carries out the failure decisions of
+`failures.decide`, keeps the circuit breaker and the pause on a rejected token; it never sleeps, so a caller decides
+how to wait. A round's outcomes come back in its `ProcessSummary`, as plain data, never through callbacks.
 """
 
 from __future__ import annotations
@@ -12,63 +13,44 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from enum import StrEnum
 
-from plexsync_gui.core.sync.breaker import CLOSED, HALF_OPEN, OPEN, CircuitBreaker
-from plexsync_gui.core.setup.config import Config
-from plexsync_gui.core.errors import (
-    Cancelled,
-    PermanentError,
-    PlexAuthError,
-    PlexEditRefused,
-    PlexNotFound,
-    PlexPermanentError,
-    PlexTemporaryError,
-    StashDownError,
-    SyncError,
-    TransientError,
-    backoff_delay,
-    get_retry_params,
-)
-from plexsync_gui.core.sync.health import database_notice, stash_error
-from plexsync_gui.core.setup.logs import redact
-from plexsync_gui.core.sync.paths import map_path, normalise
+from plexsync_gui.core.errors import InternalError, PermanentError, PlexAuthError, SyncError
 from plexsync_gui.core.plex.client import PlexClient
+from plexsync_gui.core.setup.config import Config
+from plexsync_gui.core.setup.logs import redact
+from plexsync_gui.core.stash.client import StashClient
+from plexsync_gui.core.storage.store import DiskFullError, Job, OwnedItem, Store
+from plexsync_gui.core.sync.breaker import BreakerState, CircuitBreaker
+from plexsync_gui.core.sync.failures import Action, BreakerEffect, Decision, FailureContext, decide
+from plexsync_gui.core.sync.health import StashHealth
+from plexsync_gui.core.sync.paths import map_path, normalise
 from plexsync_gui.core.sync.pool import Done, LanePool
 from plexsync_gui.core.sync.push import Lane, PushResult, PushTask, push
-from plexsync_gui.core.stash.stamps import shift_stamp
-from plexsync_gui.core.sync.scene import SceneMetadata, payload_hash, scene_from_stash
-from plexsync_gui.core.stash.client import StashClient
-from plexsync_gui.core.storage.store import DiskFullError, Job, NewJob, OwnedItem, Store
+from plexsync_gui.core.sync.scene import SceneMetadata
 
 log = logging.getLogger(__name__)
 
 AUTH_PAUSE_KEY = "plex_auth_error"
 BREAKER_KEY = "breaker"
-STASH_WAIT_CAP = 300.0  # longest pause of job processing while Stash cannot serve posters
 
 
-@dataclass
-class EnqueueResult:
-    queued: int = 0
-    unchanged: int = 0
-    deleted: int = 0
-    unknown: list[str] = field(default_factory=list)
+class Outcome(StrEnum):
+    """What became of one job in a round; shown in the activity and stored there: the values must not change."""
 
-    def add(self, other: EnqueueResult) -> None:
-        """Fold in the result of another batch."""
-        self.queued += other.queued
-        self.unchanged += other.unchanged
-        self.deleted += other.deleted
-        self.unknown += other.unknown
+    SYNCED = "synced"
+    UNCHANGED = "unchanged"
+    RETRY = "retry"
+    FAILED = "failed"
+    RELEASED = "released"  # put back uncharged
 
 
-@dataclass
+@dataclass(frozen=True)
 class JobOutcome:
     job_id: int
     scene_id: str
     title: str
-    outcome: str  # synced | unchanged | retry | failed | released
+    outcome: Outcome
     detail: str = ""
     error_type: str | None = None
 
@@ -80,11 +62,22 @@ class ProcessSummary:
     failed: int = 0
     released: int = 0  # put back uncharged: in flight when another job paused processing or opened the breaker
     stopped_reason: str | None = None  # why processing stopped early (breaker open, token rejected, disk full)
+    outcomes: list[JobOutcome] = field(default_factory=list)  # every job's outcome, in the order recorded
+
+    def add(self, outcome: JobOutcome) -> None:
+        log.info("scene %s %r: %s %s", outcome.scene_id, outcome.title, outcome.outcome, outcome.detail)
+        self.synced += outcome.outcome in (Outcome.SYNCED, Outcome.UNCHANGED)
+        self.retried += outcome.outcome == Outcome.RETRY
+        self.failed += outcome.outcome == Outcome.FAILED
+        self.released += outcome.outcome == Outcome.RELEASED
+        self.outcomes.append(outcome)
 
 
 class SyncEngine:
     def __init__(self, config: Config, store: Store, stash: StashClient, plex: PlexClient,
-                 clock: Callable[[], float] = time.time, rng: random.Random | None = None) -> None:
+                 stash_health: StashHealth | None = None, clock: Callable[[], float] = time.time,
+                 rng: random.Random | None = None) -> None:
+        """`stash_health` is the session's record, shared with the poll; a new one when None."""
         self.config = config
         self.store = store
         self.stash = stash
@@ -95,56 +88,7 @@ class SyncEngine:
         self._lanes = [Lane(plex, stash)]
         self._streak: list[int] = []  # jobs charged for Plex failures since Plex last answered
         self._stranded: list[Job] = []  # claimed jobs a full disk kept from being put back
-        self.stash_wait_until: float | None = None  # jobs wait while Stash, which they need for posters, is down
-        self._stash_failures = 0
-
-    # ---- enqueue -----------------------------------------------------------------------------------------------
-
-    def enqueue_raw(self, scenes: dict[str, dict[str, Any] | None], force: bool = False) -> EnqueueResult:
-        """Queue the scenes whose payload differs from their live job's (or, without one, from what was pushed or
-        dead-lettered); drop scenes Stash no longer has (None). One transaction for the queued and seen scenes:
-        callers pass one Stash batch at a time."""
-        result = EnqueueResult()
-        metas: list[SceneMetadata] = []
-        for scene_id, raw in scenes.items():
-            if raw is None:
-                self.store.drop_scene(scene_id)
-                result.deleted += 1
-            else:
-                metas.append(scene_from_stash(raw))
-        settled = self.store.settled_hashes([m.scene_id for m in metas])
-        jobs, unchanged = [], []
-        for meta in metas:
-            digest = payload_hash(meta, self.config.fields)
-            if not force and digest in settled.get(meta.scene_id, set()):
-                unchanged.append((meta.scene_id, digest))
-                continue
-            jobs.append(NewJob(meta.scene_id, meta.display_title, meta.path, meta.to_json(), digest, force))
-        result.unchanged = len(unchanged)
-        for scene_id in self.store.drop_stale_dead_letters(unchanged):
-            log.info("scene %s: dead letter dropped, Stash is back at the values Plex already has", scene_id)
-        result.queued = self.store.enqueue(jobs, now=self.clock(),
-                                           seen=[(m.scene_id, m.updated_at) for m in metas if m.updated_at])
-        return result
-
-    def sync_scenes(self, scene_ids: list[str], force: bool = False) -> EnqueueResult:
-        """Fetch and queue the scenes one Stash batch at a time, so memory stays flat for any library size."""
-        result = EnqueueResult()
-        for found in self.stash.scene_batches(scene_ids):
-            result.unknown += [i for i, s in found.items() if s is None]
-            result.add(self.enqueue_raw({i: s for i, s in found.items() if s is not None}, force))
-        return result
-
-    def sync_all(self, force: bool = False) -> EnqueueResult:
-        return self.sync_scenes([s.scene_id for s in self.stash.all_scenes()], force)
-
-    def sync_recent(self, hours: float, force: bool = False) -> EnqueueResult:
-        """Scenes updated within `hours` of the newest server timestamp (never the local clock)."""
-        newest = self.stash.newest_updated_at()
-        if newest is None:
-            return EnqueueResult()
-        since = shift_stamp(newest, -hours * 3600)
-        return self.sync_scenes([s.scene_id for s in self.stash.changed_since(since)], force)
+        self.stash_health = stash_health or StashHealth(store)
 
     # ---- processing --------------------------------------------------------------------------------------------
 
@@ -183,36 +127,35 @@ class SyncEngine:
             self._pause_for_token(redact(str(exc), []))
             return True
 
-    def process_due(self, should_stop: Callable[[], bool] = lambda: False,
-                    on_outcome: Callable[[JobOutcome], None] | None = None) -> ProcessSummary:
+    def process_due(self, should_stop: Callable[[], bool] = lambda: False) -> ProcessSummary:
         """Process every job due now, up to `sync.workers` at a time; stop early when the breaker opens, Plex
-        rejects the token, Stash cannot serve posters or the disk is full.
+        rejects the token, Stash cannot serve posters or the disk is full. The summary lists every outcome.
 
-        Workers only talk to Plex and Stash. Claiming, recording and `on_outcome` all happen here, in the calling
-        thread, so the store never crosses threads. `should_stop` is asked before each new job; jobs already in
-        flight are finished and recorded before this returns, so none is lost or left in progress.
+        Workers only talk to Plex and Stash. Claiming and recording happen here, in the calling thread, so the store
+        never crosses threads. `should_stop` is asked before each new job; jobs already in flight are finished and
+        recorded before this returns, so none is lost or left in progress.
         """
         summary = ProcessSummary()
         try:
             self._release_stranded()
             with LanePool(self._active_lanes(), push) as pool:
-                self._run(pool, should_stop, summary, on_outcome)
+                self._run(pool, should_stop, summary)
         except DiskFullError as exc:
             summary.stopped_reason = str(exc)
             log.error("%s", exc)
         return summary
 
     def _run(self, pool: LanePool[Lane, PushTask, PushResult], should_stop: Callable[[], bool],
-             summary: ProcessSummary, on_outcome: Callable[[JobOutcome], None] | None) -> None:
+             summary: ProcessSummary) -> None:
         finished: list[Done[PushTask, PushResult]] = []
         try:
             while True:
-                self._start_jobs(pool, should_stop, summary, on_outcome)
+                self._start_jobs(pool, should_stop, summary)
                 if not pool.busy:
                     return
                 finished = pool.wait()
                 while finished:
-                    self._report(summary, self._commit(finished[0]), on_outcome)
+                    summary.add(self._commit(finished[0]))
                     finished.pop(0)
         except BaseException:
             # An error here (a full disk, an interrupt): the jobs not recorded go back untouched, now or next round.
@@ -228,9 +171,9 @@ class SyncEngine:
             self._stranded.pop(0)
 
     def _start_jobs(self, pool: LanePool[Lane, PushTask, PushResult], should_stop: Callable[[], bool],
-                    summary: ProcessSummary, on_outcome: Callable[[JobOutcome], None] | None) -> None:
+                    summary: ProcessSummary) -> None:
         """Claim due jobs while a lane is free; a job that needs no Plex request is finished right here."""
-        while pool.has_room(1 if self.breaker.state == HALF_OPEN else self.config.sync.workers):
+        while pool.has_room(1 if self.breaker.state == BreakerState.HALF_OPEN else self.config.sync.workers):
             if should_stop():
                 return
             reason = self._stop_reason(busy=pool.busy > 0)
@@ -246,7 +189,7 @@ class SyncEngine:
                 self._stranded.append(job)
                 raise
             if isinstance(task, JobOutcome):
-                self._report(summary, task, on_outcome)
+                summary.add(task)
             else:
                 pool.submit(task)
 
@@ -257,7 +200,7 @@ class SyncEngine:
             return "Plex is unreachable; the circuit breaker is open"
         if self.auth_problem:  # also when the probe just now found the token rejected
             return self.auth_problem
-        if self.stash_wait_until is not None and self.clock() < self.stash_wait_until:
+        if self.stash_health.jobs_wait(self.clock()):
             return "Stash is unreachable; jobs wait for it"
         return None
 
@@ -268,7 +211,7 @@ class SyncEngine:
             state = self.store.sync_state(scene.scene_id)
             if not job.force and state is not None and state.pushed_hash == job.payload_hash:
                 self.store.finish(job, {}, None)
-                return JobOutcome(job.id, job.scene_id, job.title, "unchanged", "no change")
+                return JobOutcome(job.id, job.scene_id, job.title, Outcome.UNCHANGED, "no change")
             if not scene.path:
                 raise PermanentError("the scene has no file in Stash, so it cannot be matched to a Plex item")
             plex_path = map_path(scene.path, self.config.path_map)
@@ -280,7 +223,7 @@ class SyncEngine:
             raise
         except Exception as exc:  # a bug must cost one job an attempt, never the worker
             log.exception("unexpected error while preparing scene %s", job.scene_id)
-            return self._fail(job, TransientError(f"internal error: {type(exc).__name__}: {exc}"))
+            return self._fail(job, InternalError.from_exception(exc))
 
     def _commit(self, done: Done[PushTask, PushResult]) -> JobOutcome:
         """Record a worker's result (in the calling thread)."""
@@ -288,31 +231,21 @@ class SyncEngine:
         try:
             result = done.result()
         except Exception as exc:  # push() returns its errors; this is a bug in the pool itself
-            result = PushResult(error=TransientError(f"internal error: {type(exc).__name__}: {exc}"))
+            log.error("unexpected error in a sync worker for scene %s", job.scene_id, exc_info=exc)
+            result = PushResult(error=InternalError.from_exception(exc))
         if result.forget_rating_key and done.task.owned is not None:
             self.store.forget_item(job.scene_id, done.task.owned.rating_key)
         if result.stash_answered:
-            self._stash_failures, self.stash_wait_until = 0, None
+            self.stash_health.download_answered()
         if result.error is not None:
             return self._fail(job, result.error)
         self._plex_answered()
         self.store.finish(
             job, {"rating_key": result.rating_key, "pushed_hash": job.payload_hash, "synced_at": self.clock()},
-            ("synced", result.detail),
+            (Outcome.SYNCED.value, result.detail),
             OwnedItem(result.rating_key, normalise(done.task.plex_path), result.written, result.poster_sha1))
-        outcome = "unchanged" if result.detail == "no change" else "synced"
+        outcome = Outcome.UNCHANGED if result.detail == "no change" else Outcome.SYNCED
         return JobOutcome(job.id, job.scene_id, job.title, outcome, result.detail)
-
-    @staticmethod
-    def _report(summary: ProcessSummary, outcome: JobOutcome,
-                on_outcome: Callable[[JobOutcome], None] | None) -> None:
-        log.info("scene %s %r: %s %s", outcome.scene_id, outcome.title, outcome.outcome, outcome.detail)
-        summary.synced += outcome.outcome in ("synced", "unchanged")
-        summary.retried += outcome.outcome == "retry"
-        summary.failed += outcome.outcome == "failed"
-        summary.released += outcome.outcome == "released"
-        if on_outcome:
-            on_outcome(outcome)
 
     def _active_lanes(self) -> list[Lane]:
         """One lane per worker: the first uses the session's own clients, the others clones, made once and kept
@@ -328,114 +261,85 @@ class SyncEngine:
             lane.stash.close()
         del self._lanes[1:]
 
-    # ---- failures ----------------------------------------------------------------------------------------------
+    # ---- failures: `failures.decide` says what happens, these methods do it -----------------------------------
 
     def _fail(self, job: Job, error: SyncError) -> JobOutcome:
         message = redact(str(error), [])  # URL-borne secrets never reach the dead letters, the activity or the log
-        if self._already_known(error):
-            self.store.release(job)
-            return JobOutcome(job.id, job.scene_id, job.title, "released", f"{message}; put back uncharged",
-                              error.type_name)
-        attempts = job.attempts + 1
-        if isinstance(error, StashDownError):
-            return self._wait_for_stash(job, error, message)
-        if isinstance(error, PlexAuthError):
-            self._dead_letter(job, "PlexPermanentError", message, attempts, [])
+        decision = decide(error, self._failure_context(job))
+        if decision.action == Action.PROBE:  # the answer matters now: ask Plex once, then decide with it
+            decision = decide(error, self._failure_context(job, plex_answers=self._probe()))
+        self._apply_to_breaker(job, decision)
+        if decision.pause_for_token:
+            self._dead_letter(job, decision.error_type, message, decision.attempts, [])
             self._pause_for_token(message)
-            return JobOutcome(job.id, job.scene_id, job.title, "failed", message, "PlexPermanentError")
-        base, cap, max_attempts = get_retry_params(error, self.config.sync.max_retries)
-        if isinstance(error, PlexEditRefused) and self._probe():
-            self._plex_answered()  # Plex is up and refuses this item's edit: the item's problem, not an outage
-        elif isinstance(error, PlexTemporaryError):
-            if self._plex_failure(job, last_attempt=attempts >= max_attempts):
-                return self._outage_began(job, error, message)
-            if self.auth_problem:  # its probe found the token rejected: the pause, not this job, explains it
-                self.store.release(job)
-                return JobOutcome(job.id, job.scene_id, job.title, "released", f"{message}; put back uncharged",
-                                  error.type_name)
-        elif isinstance(error, (PlexNotFound, PlexPermanentError)):
-            self._plex_answered()  # Plex answered; Stash-side and internal failures leave the breaker alone
-        if not error.retryable:
-            self._dead_letter(job, error.type_name, message, attempts, getattr(error, "candidates", []))
-            return JobOutcome(job.id, job.scene_id, job.title, "failed", message, error.type_name)
-        if attempts >= max_attempts:
-            self._dead_letter(job, error.type_name, f"{message} (gave up after {attempts} attempts)", attempts, [])
-            return JobOutcome(job.id, job.scene_id, job.title, "failed", message, error.type_name)
-        delay = backoff_delay(attempts, base, cap, self.rng)
-        self.store.reschedule(job, error.type_name, message, attempts, max_attempts, self.clock() + delay)
-        return JobOutcome(job.id, job.scene_id, job.title, "retry", f"{message}; retry in {delay:.0f} s",
-                          error.type_name)
+            return self._outcome(job, Outcome.FAILED, message, decision)
+        if decision.action == Action.RELEASE:
+            return self._release(job, message, decision)
+        if decision.action == Action.WAIT_FOR_STASH:
+            self.store.release(job)
+            wait = self.stash_health.download_failed(self.clock(), self.rng)
+            log.warning("%s; jobs wait %.0f s for Stash", message, wait)
+            return self._outcome(job, Outcome.RELEASED, f"{message}; {decision.note}", decision)
+        if decision.action == Action.DEAD_LETTER:
+            recorded = f"{message} ({decision.note})" if decision.note else message
+            candidates = [] if decision.note else getattr(error, "candidates", [])
+            self._dead_letter(job, decision.error_type, recorded, decision.attempts, candidates)
+            return self._outcome(job, Outcome.FAILED, message, decision)
+        assert decision.backoff is not None
+        delay = decision.backoff.delay(decision.attempts, self.rng)
+        self.store.reschedule(job, decision.error_type, message, decision.attempts, decision.max_attempts,
+                              self.clock() + delay)
+        return self._outcome(job, Outcome.RETRY, f"{message}; retry in {delay:.0f} s", decision)
 
-    def _plex_failure(self, job: Job, last_attempt: bool) -> bool:
-        """Count a temporary Plex failure toward the breaker. True when it shows an outage rather than a bad job:
-        it opened the breaker, or it would spend the job's last attempt while Plex does not even answer a probe
-        (after a suspend, every retry is due at once: their last attempts must not go to a network not up yet)."""
-        was_closed = self.breaker.state == CLOSED
-        self.breaker.record_failure(self.clock(), self.rng)
-        outage = was_closed and not self.breaker.allows_requests()
-        if not outage and last_attempt and not self._probe():
-            self.breaker.trip(self.clock(), self.rng)
-            outage = True
-        self._save_breaker()
-        if not outage and not self.auth_problem:
+    def _failure_context(self, job: Job, plex_answers: bool | None = None) -> FailureContext:
+        return FailureContext(
+            attempts=job.attempts, max_retries=self.config.sync.max_retries, breaker_state=self.breaker.state,
+            breaker_failures=self.breaker.failures, breaker_threshold=self.breaker.threshold,
+            auth_paused=self.auth_problem is not None, stash_wait_running=self.stash_health.jobs_wait(self.clock()),
+            plex_answers=plex_answers)
+
+    def _apply_to_breaker(self, job: Job, decision: Decision) -> None:
+        """Count a Plex failure toward the breaker (opening it at once when the probe confirmed an outage), or end
+        the failure streak when Plex answered. A job charged while Plex may be down joins the streak."""
+        if decision.breaker == BreakerEffect.ANSWERED:
+            self._plex_answered()
+        elif decision.breaker in (BreakerEffect.FAILURE, BreakerEffect.TRIP):
+            self.breaker.record_failure(self.clock(), self.rng)
+            if decision.breaker == BreakerEffect.TRIP:
+                self.breaker.trip(self.clock(), self.rng)
+            self._save_breaker()
+        if decision.join_streak:
             self._streak.append(job.id)
-        return outage
 
-    def _outage_began(self, job: Job, error: SyncError, message: str) -> JobOutcome:
-        """A failure that shows Plex is down (see _plex_failure), not that these jobs are bad: this job goes back
-        uncharged and the jobs charged in the same failure streak get their attempt back, so an outage never
-        spends (or exhausts) attempts. A failed half-open trial is charged, which keeps retries finite when Plex
-        answers its probe but fails every job."""
+    def _release(self, job: Job, message: str, decision: Decision) -> JobOutcome:
+        """Back to the queue uncharged. When an outage began (see failures.decide), the jobs charged in the same
+        failure streak get their attempt back too, so an outage never spends (or exhausts) attempts. A failed
+        half-open trial is charged, which keeps retries finite when Plex answers its probe but fails every job."""
         self.store.release(job)
-        refunded = self.store.refund_attempts(self._streak)
-        self._streak.clear()
-        log.warning("Plex looks down (%s): circuit breaker open, %d attempt(s) given back", message, refunded)
-        return JobOutcome(job.id, job.scene_id, job.title, "released", f"{message}; circuit breaker open",
-                          error.type_name)
+        if decision.refund_streak:
+            refunded = self.store.refund_attempts(self._streak)
+            self._streak.clear()
+            log.warning("Plex looks down (%s): circuit breaker open, %d attempt(s) given back", message, refunded)
+        return self._outcome(job, Outcome.RELEASED, f"{message}; {decision.note}", decision)
 
-    def _wait_for_stash(self, job: Job, error: SyncError, message: str) -> JobOutcome:
-        """Stash is down, not the job bad: put it back uncharged and pause all jobs for a growing while (one
-        download tries again after it), so a Stash outage neither dead-letters jobs nor floods Stash."""
-        self.store.release(job)
-        self._stash_failures += 1
-        ceiling = min(STASH_WAIT_CAP, 5.0 * 2 ** (self._stash_failures - 1))
-        self.stash_wait_until = self.clock() + self.rng.uniform(ceiling / 2, ceiling)
-        log.warning("%s; jobs wait %.0f s for Stash", message, self.stash_wait_until - self.clock())
-        return JobOutcome(job.id, job.scene_id, job.title, "released", f"{message}; waiting for Stash",
-                          error.type_name)
+    @staticmethod
+    def _outcome(job: Job, outcome: Outcome, detail: str, decision: Decision) -> JobOutcome:
+        return JobOutcome(job.id, job.scene_id, job.title, outcome, detail, decision.error_type)
 
     def _pause_for_token(self, message: str) -> None:
         self.store.set(AUTH_PAUSE_KEY, message)
         log.error("processing paused: %s", message)
-
-    def _already_known(self, error: SyncError) -> bool:
-        """A failure of a job that was in flight when another one paused processing or opened the breaker, or
-        that the app cut short while stopping: it says nothing new, so it is neither charged nor counted (once
-        open, only the probe moves the breaker; a Stash pause already running is not lengthened by the jobs that
-        were in flight when it began)."""
-        if isinstance(error, Cancelled):
-            return True
-        if isinstance(error, PlexAuthError):
-            return self.auth_problem is not None
-        if isinstance(error, StashDownError):
-            return self.stash_wait_until is not None and self.clock() < self.stash_wait_until
-        return isinstance(error, PlexTemporaryError) and self.breaker.state == OPEN
 
     def _dead_letter(self, job: Job, error_type: str, message: str, attempts: int, candidates: list[dict]) -> None:
         self.store.dead_letter(job, error_type, message, attempts, candidates or None, now=self.clock())
 
     def _plex_answered(self) -> None:
         self._streak.clear()
-        if self.breaker.state == OPEN:
+        if self.breaker.state == BreakerState.OPEN:
             return  # an answer to a request sent before the breaker opened; only the probe closes it
-        if self.breaker.state != CLOSED or self.breaker.failures:
+        if self.breaker.state != BreakerState.CLOSED or self.breaker.failures:
             self.breaker.record_success()
             self._save_breaker()
 
     def _save_breaker(self) -> None:
         self.store.set(BREAKER_KEY, self.breaker.to_json())
-
-    def status(self) -> dict[str, Any]:
-        counts = self.store.counts()
-        return {**counts, "breaker": self.breaker.state, "paused": self.auth_problem,
-                "stash_error": stash_error(self.store), "database_notice": database_notice(self.store)}

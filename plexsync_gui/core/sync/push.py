@@ -15,13 +15,13 @@ from typing import Any
 from plexsync_gui.core.setup.config import Config
 from plexsync_gui.core.plex.edits import describe_fields, for_episode, plan_edit
 from plexsync_gui.core.errors import (
+    InternalError,
     PermanentError,
     PlexAuthError,
     PlexNotFound,
     StashDownError,
     StashError,
     SyncError,
-    TransientError,
 )
 from plexsync_gui.core.sync.paths import same_file
 from plexsync_gui.core.plex.client import EPISODE, Candidate, PlexClient, PlexItem, SectionInfo
@@ -84,7 +84,7 @@ def push(lane: Lane, task: PushTask) -> PushResult:
         result.error = exc
     except Exception as exc:  # a bug must cost one job an attempt, never the worker
         log.exception("unexpected error while syncing scene %s", task.job.scene_id)
-        result.error = TransientError(f"internal error: {type(exc).__name__}: {exc}")
+        result.error = InternalError.from_exception(exc)
     return result
 
 

@@ -1,0 +1,93 @@
+"""Queueing: turns Stash scenes into queued jobs, apart from the engine that processes them.
+
+The change poller and the CLI's `sync` command queue through a `Queuer`; neither needs the engine, which only
+processes what is queued. A scene is queued when its payload (the fields PlexSync writes) differs from what its
+live job carries, or, without one, from what was last pushed or dead-lettered, so an unchanged scene costs nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from plexsync_gui.core.setup.config import Config
+from plexsync_gui.core.stash.client import StashClient
+from plexsync_gui.core.stash.stamps import shift_stamp
+from plexsync_gui.core.storage.store import NewJob, Store
+from plexsync_gui.core.sync.scene import SceneMetadata, payload_hash, scene_from_stash
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class EnqueueResult:
+    queued: int = 0
+    unchanged: int = 0
+    deleted: int = 0
+    unknown: list[str] = field(default_factory=list)
+
+    def add(self, other: EnqueueResult) -> None:
+        """Fold in the result of another batch."""
+        self.queued += other.queued
+        self.unchanged += other.unchanged
+        self.deleted += other.deleted
+        self.unknown += other.unknown
+
+
+class Queuer:
+    def __init__(self, config: Config, store: Store, stash: StashClient,
+                 clock: Callable[[], float] = time.time) -> None:
+        """Reads `config.fields` at each use, like the engine reads its settings, so both see the same values."""
+        self.config = config
+        self.store = store
+        self.stash = stash
+        self.clock = clock
+
+    def enqueue_raw(self, scenes: dict[str, dict[str, Any] | None], force: bool = False) -> EnqueueResult:
+        """Queue the scenes whose payload differs from their live job's (or, without one, from what was pushed or
+        dead-lettered); drop scenes Stash no longer has (None). One transaction for the queued and seen scenes:
+        callers pass one Stash batch at a time."""
+        result = EnqueueResult()
+        metas: list[SceneMetadata] = []
+        for scene_id, raw in scenes.items():
+            if raw is None:
+                self.store.drop_scene(scene_id)
+                result.deleted += 1
+            else:
+                metas.append(scene_from_stash(raw))
+        settled = self.store.settled_hashes([m.scene_id for m in metas])
+        jobs, unchanged = [], []
+        for meta in metas:
+            digest = payload_hash(meta, self.config.fields)
+            if not force and digest in settled.get(meta.scene_id, set()):
+                unchanged.append((meta.scene_id, digest))
+                continue
+            jobs.append(NewJob(meta.scene_id, meta.display_title, meta.path, meta.to_json(), digest, force))
+        result.unchanged = len(unchanged)
+        for scene_id in self.store.drop_stale_dead_letters(unchanged):
+            log.info("scene %s: dead letter dropped, Stash is back at the values Plex already has", scene_id)
+        result.queued = self.store.enqueue(jobs, now=self.clock(),
+                                           seen=[(m.scene_id, m.updated_at) for m in metas if m.updated_at])
+        return result
+
+    def sync_scenes(self, scene_ids: list[str], force: bool = False) -> EnqueueResult:
+        """Fetch and queue the scenes one Stash batch at a time, so memory stays flat for any library size."""
+        result = EnqueueResult()
+        for found in self.stash.scene_batches(scene_ids):
+            result.unknown += [i for i, s in found.items() if s is None]
+            result.add(self.enqueue_raw({i: s for i, s in found.items() if s is not None}, force))
+        return result
+
+    def sync_all(self, force: bool = False) -> EnqueueResult:
+        return self.sync_scenes([s.scene_id for s in self.stash.all_scenes()], force)
+
+    def sync_recent(self, hours: float, force: bool = False) -> EnqueueResult:
+        """Scenes updated within `hours` of the newest server timestamp (never the local clock)."""
+        newest = self.stash.newest_updated_at()
+        if newest is None:
+            return EnqueueResult()
+        since = shift_stamp(newest, -hours * 3600)
+        return self.sync_scenes([s.scene_id for s in self.stash.changed_since(since)], force)
