@@ -15,13 +15,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from benchmarks.remote import EmulatorProcess, RemotePlex, RemoteStash
 from plexsync_gui.core.setup.config import Config
-from plexsync_gui.core.sync.paths import PathRule
 from plexsync_gui.core.setup.secrets import Secrets
 from plexsync_gui.core.setup.session import Session, open_session
 from plexsync_gui.core.storage.store import Store
-
-from benchmarks.remote import EmulatorProcess, RemotePlex, RemoteStash
+from plexsync_gui.core.sync.paths import PathRule
 
 LATENCY = 0.005  # seconds added to every Plex and Stash request (the benchmark condition)
 PLEX_TOKEN = "bench-plex-token"

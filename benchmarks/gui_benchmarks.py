@@ -19,12 +19,11 @@ import time
 from pathlib import Path
 from typing import Any
 
-from plexsync_gui.core.setup.config import save_config
-
 from benchmarks.context import Context, Library, app_environment, build_library
 from benchmarks.display import tray_display
 from benchmarks.registry import Result, benchmark
 from benchmarks.sync_benchmarks import synced_session
+from plexsync_gui.core.setup.config import save_config
 
 REPO = Path(__file__).resolve().parents[1]
 MB = 1024 * 1024

@@ -20,14 +20,14 @@ from typing import Any
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from PySide6.QtCore import QEventLoop, Qt, QTimer  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
+from PySide6.QtCore import QEventLoop, Qt, QTimer
+from PySide6.QtWidgets import QApplication
 
-from plexsync_gui.core.setup.config import load_config  # noqa: E402
-from plexsync_gui.core.setup.secrets import resolve_secrets  # noqa: E402
-from plexsync_gui.core.setup.session import locate  # noqa: E402
-from plexsync_gui.ui.main_window import MainWindow  # noqa: E402
-from plexsync_gui.ui.service import SyncService  # noqa: E402
+from plexsync_gui.core.setup.config import load_config
+from plexsync_gui.core.setup.secrets import resolve_secrets
+from plexsync_gui.core.setup.session import locate
+from plexsync_gui.ui.main_window import MainWindow
+from plexsync_gui.ui.service import SyncService
 
 HEARTBEAT_MS = 5
 LOAD_TIMEOUT = 120.0

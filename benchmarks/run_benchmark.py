@@ -18,12 +18,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from plexsync_gui.core.setup.config import save_config
-from plexsync_gui.core.stash.poller import WATERMARK_KEY
-from plexsync_gui.core.sync.scene import desired_fields, payload_hash, scene_from_stash
-from plexsync_gui.core.storage.store import ACTIVITY_LIMIT, Store
 from benchmarks.context import Context, Library, app_environment, build_library, stash_scene
 from benchmarks.registry import Result, benchmark
+from plexsync_gui.core.setup.config import save_config
+from plexsync_gui.core.stash.poller import WATERMARK_KEY
+from plexsync_gui.core.storage.store import ACTIVITY_LIMIT, Store
+from plexsync_gui.core.sync.scene import desired_fields, payload_hash, scene_from_stash
 
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 PAGE_BYTES = os.sysconf("SC_PAGE_SIZE")

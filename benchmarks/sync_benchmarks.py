@@ -9,14 +9,12 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from plexsync_gui.core.sync.runner import Runner
+from benchmarks.context import LATENCY, Context, Library, build_library, file_name
+from benchmarks.registry import Result, benchmark
 from plexsync_gui.core.setup.session import Session
 from plexsync_gui.core.stash.client import BATCH_SIZE
 from plexsync_gui.core.stash.queries import ENTITY_KINDS
-
-from benchmarks.context import LATENCY, Context, Library, build_library, file_name
-from benchmarks.registry import Result, benchmark
-
+from plexsync_gui.core.sync.runner import Runner
 
 POOL_SIZES = (1, 2, 4, 8)
 

@@ -9,10 +9,10 @@ import pytest
 
 from plexsync_gui.cli.main import main
 from plexsync_gui.core.setup.config import Config
-from plexsync_gui.core.sync.paths import PathRule
 from plexsync_gui.core.setup.secrets import Secrets
 from plexsync_gui.core.setup.session import Session, open_session
 from plexsync_gui.core.storage.store import Store
+from plexsync_gui.core.sync.paths import PathRule
 from plexsync_gui.emulators.plex import PlexEmulator
 from plexsync_gui.emulators.stash import StashEmulator
 

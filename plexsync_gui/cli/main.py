@@ -17,20 +17,17 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict
-from pathlib import Path
 from typing import Any
 
 from plexsync_gui import __version__
+from plexsync_gui.cli.terminal import json_line, visible
+from plexsync_gui.core.errors import PermanentError, StashError, SyncError
+from plexsync_gui.core.net.http import STOP_GRACE, Cancellation
+from plexsync_gui.core.plex.client import set_client_identity
 from plexsync_gui.core.setup.config import Config, ConfigError, load_config
 from plexsync_gui.core.setup.connection_check import check_plex, check_stash
-from plexsync_gui.core.errors import PermanentError, StashError, SyncError
 from plexsync_gui.core.setup.hardening import forbid_core_dumps
-from plexsync_gui.core.net.http import STOP_GRACE, Cancellation
 from plexsync_gui.core.setup.logs import redact, setup_logging
-from plexsync_gui.core.plex.client import set_client_identity
-from plexsync_gui.core.storage.process_lock import ProcessLock, ProcessLockBusy
-from plexsync_gui.core.sync.runner import RoundResult, Runner
-from plexsync_gui.core.sync.status import read_status
 from plexsync_gui.core.setup.secrets import Secrets, resolve_secrets
 from plexsync_gui.core.setup.security import config_permission_problem, tls_warnings
 from plexsync_gui.core.setup.session import (
@@ -44,8 +41,10 @@ from plexsync_gui.core.setup.session import (
     open_store,
     prepare_folders,
 )
+from plexsync_gui.core.storage.process_lock import ProcessLock, ProcessLockBusy
 from plexsync_gui.core.storage.store import DeadLetter, JobRow, Store
-from plexsync_gui.cli.terminal import json_line, visible
+from plexsync_gui.core.sync.runner import RoundResult, Runner
+from plexsync_gui.core.sync.status import read_status
 
 log = logging.getLogger("plexsync")
 

@@ -11,9 +11,9 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from plexsync_gui.core.setup.config import Config
-from plexsync_gui.core.sync.paths import PathRule
 from plexsync_gui.core.setup.secrets import Secrets
 from plexsync_gui.core.setup.session import Locations
+from plexsync_gui.core.sync.paths import PathRule
 from plexsync_gui.emulators.plex import PlexEmulator
 from plexsync_gui.emulators.stash import StashEmulator
 

@@ -13,14 +13,27 @@ import re
 import ssl
 import threading
 import urllib.parse
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from http import HTTPStatus
 from types import TracebackType
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any
 
 from plexsync_gui.emulators.stash_graphql import (
-    ENTITY_ROOTS, Field, GraphQLError, Operation, ResolverError, Var, expand, object_types, parse, project,
-    query_fields, resolve, scene_fields, validate,
+    ENTITY_ROOTS,
+    Field,
+    GraphQLError,
+    Operation,
+    ResolverError,
+    Var,
+    expand,
+    object_types,
+    parse,
+    project,
+    query_fields,
+    resolve,
+    scene_fields,
+    validate,
 )
 from plexsync_gui.emulators.stash_http import QuietServer, Request, Response, image_response, json_response
 from plexsync_gui.emulators.stash_images import PERFORMER_PLACEHOLDER_PNG, SCENE_PLACEHOLDER_SVG, sniff_content_type

@@ -7,9 +7,10 @@ as plain functions. Callers hold the emulator's lock; nothing here is thread-saf
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from plexsync_gui.emulators.stash_graphql import ResolverError
 from plexsync_gui.emulators.stash_images import make_jpeg

@@ -26,11 +26,11 @@ from plexsync_gui.core.setup.autostart import Autostart, autostart_for_platform,
 from plexsync_gui.core.setup.config import Config, ConfigError, load_config
 from plexsync_gui.core.setup.hardening import forbid_core_dumps
 from plexsync_gui.core.setup.logs import setup_logging
-from plexsync_gui.core.storage.private_files import make_private_dirs
-from plexsync_gui.core.storage.quarantine import move_aside
 from plexsync_gui.core.setup.secrets import Secrets, resolve_secrets
 from plexsync_gui.core.setup.security import config_permission_problem, unverified_servers
 from plexsync_gui.core.setup.session import DataDirUnusable, Locations, locate, prepare_folders
+from plexsync_gui.core.storage.private_files import make_private_dirs
+from plexsync_gui.core.storage.quarantine import move_aside
 from plexsync_gui.ui.crash import install_crash_handler, install_signal_handlers
 from plexsync_gui.ui.display import display_problem
 from plexsync_gui.ui.gc_guard import GuiThreadGarbageCollector
@@ -52,7 +52,8 @@ EXIT_CANNOT_START = 2  # as the CLI's exit code for bad input
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="plexsync-gui", description="PlexSync tray app: keeps Plex in step with Stash")
+    parser = argparse.ArgumentParser(prog="plexsync-gui",
+                                     description="PlexSync tray app: keeps Plex in step with Stash")
     parser.add_argument("--config", metavar="FILE", help="config file (env PLEXSYNC_CONFIG)")
     parser.add_argument("--data-dir", metavar="DIR", help="database and logs (env PLEXSYNC_DATA_DIR)")
     parser.add_argument("--demo", action="store_true", help="run against emulated servers with a seeded library")

@@ -7,6 +7,7 @@ folder so they are not lost either.
 
 from __future__ import annotations
 
+import contextlib
 import faulthandler
 import logging
 import platform
@@ -83,10 +84,8 @@ def install_signal_handlers(app: QCoreApplication, quit_app: Callable[[], None])
 
 def _drain_wakeup() -> None:
     if _wakeup_sockets is not None:
-        try:
+        with contextlib.suppress(BlockingIOError):
             _wakeup_sockets[0].recv(64)
-        except BlockingIOError:
-            pass
 
 
 def _quit_on_signal(signum: int, _frame: object) -> None:

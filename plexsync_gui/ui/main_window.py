@@ -272,7 +272,8 @@ class MainWindow(QMainWindow):
     def remove_selected_jobs(self) -> None:
         ids = self.queue_page.selected_ids()
         if ids and self.confirm("Remove from queue",
-                                f"Remove {_scenes(len(ids))} from the queue? They sync again when they change in Stash."):
+                                f"Remove {_scenes(len(ids))} from the queue? "
+                                "They sync again when they change in Stash."):
             self.service.remove_jobs(ids)
 
     @Slot()
@@ -314,7 +315,7 @@ class MainWindow(QMainWindow):
         self.raise_()
         self.activateWindow()
 
-    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
+    def closeEvent(self, event: QCloseEvent) -> None:
         """Closing hides to the tray when there is one; without one, ask rather than strand the user."""
         if self.quitting:
             event.accept()
@@ -375,7 +376,8 @@ class DetailsPane(QWidget):
         self.text.setPlainText("\n".join(lines))
         self.candidates.clear()
         for candidate in detail.candidates:
-            item = QListWidgetItem(f"{candidate.get('title')} — item {candidate['rating_key']} — {candidate.get('file')}")
+            label = f"{candidate.get('title')} — item {candidate['rating_key']} — {candidate.get('file')}"
+            item = QListWidgetItem(label)
             item.setData(Qt.ItemDataRole.UserRole, candidate["rating_key"])
             self.candidates.addItem(item)
         self.candidate_box.setVisible(self.candidates.count() > 0)

@@ -103,10 +103,10 @@ class KeyedTableModel(QAbstractTableModel):
 
     # ---- Qt model interface ------------------------------------------------------------------------------------
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
+    def rowCount(self, parent: Index = QModelIndex()) -> int:
         return 0 if parent.isValid() else len(self._rows)
 
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+    def columnCount(self, parent: Index = QModelIndex()) -> int:
         return 0 if parent.isValid() else len(self.columns)
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
@@ -133,8 +133,9 @@ class KeyedTableModel(QAbstractTableModel):
         persistent = self.persistentIndexList()
         ids_before = [self._rows[i.row()].id for i in persistent]
         self._sort_rows()
-        self.changePersistentIndexList(
-            persistent, [self.index(self._row_of[row_id], i.column()) for row_id, i in zip(ids_before, persistent)])
+        moved = [self.index(self._row_of[row_id], i.column())
+                 for row_id, i in zip(ids_before, persistent, strict=True)]
+        self.changePersistentIndexList(persistent, moved)
         self.layoutChanged.emit()
 
     # ---- reading -----------------------------------------------------------------------------------------------

@@ -71,7 +71,8 @@ class NotificationPolicy(QObject):
         failed, self._failed = self._failed, []
         synced, self._synced = self._synced, 0
         if failed:
-            text = f"“{failed[0]}” could not be synced" if len(failed) == 1 else f"{len(failed)} scenes could not be synced"
+            text = (f"“{failed[0]}” could not be synced" if len(failed) == 1
+                    else f"{len(failed)} scenes could not be synced")
             self.notifier.notify("Sync failed", f"{text}. Open the Failed tab to retry or discard.")
             self.failures_shown.emit()
         if synced:

@@ -16,8 +16,8 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
-from plexsync_gui.core.setup.config import Config
 from plexsync_gui.core.net.http import STOP_GRACE, Cancellation
+from plexsync_gui.core.setup.config import Config
 from plexsync_gui.core.setup.secrets import Secrets
 from plexsync_gui.core.setup.session import Locations
 from plexsync_gui.core.storage.store import ActivityEntry, DeadLetterDetail

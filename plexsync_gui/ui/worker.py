@@ -18,14 +18,14 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
-from plexsync_gui.core.setup.config import Config
-from plexsync_gui.core.sync.engine import Outcome
 from plexsync_gui.core.net.http import Cancellation
-from plexsync_gui.core.storage.process_lock import ProcessLock, ProcessLockBusy
-from plexsync_gui.core.sync.runner import RoundResult, Runner
+from plexsync_gui.core.setup.config import Config
 from plexsync_gui.core.setup.secrets import Secrets
 from plexsync_gui.core.setup.session import Locations, Session, open_session, open_store
+from plexsync_gui.core.storage.process_lock import ProcessLock, ProcessLockBusy
 from plexsync_gui.core.storage.store import Store
+from plexsync_gui.core.sync.engine import Outcome
+from plexsync_gui.core.sync.runner import RoundResult, Runner
 from plexsync_gui.core.sync.status import SyncStatus
 from plexsync_gui.ui.times import CLOCK, local_time
 
@@ -77,7 +77,7 @@ class SyncWorker(QObject):
             self._store = open_store(self._locations, self._config, notices)
             self._store.recover_interrupted()
             self._open_session()
-        except Exception as exc:  # noqa: BLE001 - reported as data, never a dead thread
+        except Exception as exc:
             log.exception("the sync worker could not start")
             self.problem.emit(f"PlexSync cannot start syncing: {exc}")
             return
@@ -221,7 +221,7 @@ class SyncWorker(QObject):
         self._round_started = time.monotonic()
         try:
             result = self._runner.step(self._should_stop)
-        except Exception:  # noqa: BLE001 - a bug costs one round, never the worker
+        except Exception:
             log.exception("unexpected error in a sync round")
             self._publish_tables()  # the round's outcomes did not come back: show what the store has
             self._schedule(self._config.sync.poll_interval)

@@ -13,10 +13,10 @@ import pytest
 import requests
 from PIL import Image
 
-from plexsync_gui.core.sync.breaker import BreakerState
-from plexsync_gui.core.plex.edits import MAX_REQUEST_LINE, PlexItemSnapshot
 from plexsync_gui.core.errors import PlexPermanentError
 from plexsync_gui.core.plex.client import PlexClient, PlexItem
+from plexsync_gui.core.plex.edits import MAX_REQUEST_LINE, PlexItemSnapshot
+from plexsync_gui.core.sync.breaker import BreakerState
 from plexsync_gui.emulators.plex import MAX_IMAGE_BYTES
 from tests.servers import PLEX_TOKEN, FakeClock, sha1
 

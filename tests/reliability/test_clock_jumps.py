@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 import requests
 
-from plexsync_gui.core.sync.breaker import CircuitBreaker
 from plexsync_gui.core.errors import LONGEST_BACKOFF
+from plexsync_gui.core.sync.breaker import CircuitBreaker
 from plexsync_gui.core.sync.runner import Runner
 from tests.servers import FakeClock
 

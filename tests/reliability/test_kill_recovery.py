@@ -17,7 +17,6 @@ from pathlib import Path
 import pytest
 
 from plexsync_gui.core.setup.config import SyncSettings
-
 from tests.servers import PLEX_TOKEN, STASH_KEY
 
 pytestmark = pytest.mark.reliability

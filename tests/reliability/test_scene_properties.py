@@ -13,9 +13,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from plexsync_gui.core.setup.config import FieldToggles
-from plexsync_gui.core.plex.edits import MAX_EDIT_QUERY, PlexItemSnapshot, encoded_size, plan_edit
 from plexsync_gui.core.errors import PermanentError
+from plexsync_gui.core.plex.edits import MAX_EDIT_QUERY, PlexItemSnapshot, encoded_size, plan_edit
+from plexsync_gui.core.setup.config import FieldToggles
 from plexsync_gui.core.sync.scene import (
     MAX_NAME,
     MAX_SUMMARY,
@@ -27,7 +27,7 @@ from plexsync_gui.core.sync.scene import (
     payload_hash,
     scene_from_stash,
 )
-from tests.reliability.strategies import json_value, nasty_text, stash_scenes
+from tests.reliability.strategies import json_value, stash_scenes
 
 pytestmark = pytest.mark.reliability
 

@@ -13,10 +13,9 @@ import threading
 
 import pytest
 
-from plexsync_gui.cli.main import main
-from plexsync_gui.core.sync.runner import Runner
 from plexsync_gui.core.setup.session import Locations, open_store
 from plexsync_gui.core.storage.store import Store
+from plexsync_gui.core.sync.runner import Runner
 from tests.servers import FakeClock
 
 pytestmark = pytest.mark.reliability

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from plexsync_gui.core.sync.engine import JobOutcome, SyncEngine
 from plexsync_gui.core.stash.poller import RECONCILE_EVERY
+from plexsync_gui.core.sync.engine import JobOutcome, SyncEngine
 from plexsync_gui.core.sync.runner import Runner
 from tests.servers import FakeClock
 

@@ -11,10 +11,10 @@ from collections.abc import Iterator
 
 import pytest
 
-from plexsync_gui.core.setup.connection_check import check_plex, check_stash
 from plexsync_gui.core.errors import Cancelled, PermanentError, PlexTemporaryError, StashUnavailable
 from plexsync_gui.core.net.http import Cancellation
 from plexsync_gui.core.plex.client import PlexClient
+from plexsync_gui.core.setup.connection_check import check_plex, check_stash
 from plexsync_gui.core.stash.client import StashClient
 from tests.certs import make_certificate
 from tests.reliability.test_kill_recovery import wait_for
@@ -140,7 +140,7 @@ def test_a_cancellation_cuts_requests_in_flight_and_refuses_new_ones(hostile, an
     def connect() -> None:
         try:
             plex.sections()
-        except BaseException as exc:  # noqa: BLE001 - handed to the test thread
+        except BaseException as exc:
             failures.append(exc)
 
     worker = threading.Thread(target=connect)
@@ -191,7 +191,7 @@ def test_a_cancellation_cuts_a_tls_handshake_that_hangs(mute_tls_port):
     def connect() -> None:
         try:
             client.sections()
-        except BaseException as exc:  # noqa: BLE001 - handed to the test thread
+        except BaseException as exc:
             failures.append(exc)
 
     worker = threading.Thread(target=connect)

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import pytest
 
-from plexsync_gui.core.sync.breaker import BreakerState
-from plexsync_gui.core.sync.status import read_status
 from plexsync_gui.core.errors import PlexAuthError
 from plexsync_gui.core.plex.client import PlexClient
+from plexsync_gui.core.sync.breaker import BreakerState
+from plexsync_gui.core.sync.status import read_status
 from tests.servers import PLEX_TOKEN, FakeClock
 
 pytestmark = pytest.mark.security

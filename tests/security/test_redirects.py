@@ -8,9 +8,9 @@ from __future__ import annotations
 import pytest
 import requests
 
-from plexsync_gui.core.setup.connection_check import check_plex, check_stash
 from plexsync_gui.core.errors import PlexTemporaryError, StashAuthError, StashUnavailable
 from plexsync_gui.core.plex.client import PlexClient
+from plexsync_gui.core.setup.connection_check import check_plex, check_stash
 from plexsync_gui.core.stash.client import StashClient
 from tests.security.hostile import Exchange, ok, redirect
 from tests.servers import PLEX_TOKEN, STASH_KEY

@@ -20,15 +20,15 @@ from PySide6.QtWidgets import QDialog
 
 from plexsync_gui.core.setup.config import Config, load_config, save_config
 from plexsync_gui.core.setup.connection_check import CheckResult
-from plexsync_gui.core.sync.paths import PathRule
 from plexsync_gui.core.setup.secrets import PLEX_TOKEN, SERVICE, STASH_API_KEY, Secrets
+from plexsync_gui.core.sync.paths import PathRule
 from plexsync_gui.emulators.plex import PlexEmulator
 from plexsync_gui.emulators.stash import StashEmulator
 from plexsync_gui.ui.settings.connection_tester import ConnectionTester
 from plexsync_gui.ui.settings.connections_page import TITLE_ROLE
+from plexsync_gui.ui.settings.dialog import SettingsDialog
 from plexsync_gui.ui.settings.launch_at_login import STALE_TEXT
 from plexsync_gui.ui.settings.path_map_model import PathMapModel
-from plexsync_gui.ui.settings.dialog import SettingsDialog
 from plexsync_gui.ui.widgets import WrappingLabel
 from tests.certs import make_certificate
 from tests.servers import PLEX_TOKEN as EMULATOR_TOKEN
@@ -423,7 +423,7 @@ def test_plex_test_fills_the_library_list(make_dialog, qtbot, stash, plex) -> No
         ("Shows", "Shows    (/media/tv)", False),
         ("Old library", "Old library    (not on this server)", True),
     ]
-    assert "No library ticked: every movie and show library is synced." == dialog.connections.libraries_hint.text()
+    assert dialog.connections.libraries_hint.text() == "No library ticked: every movie and show library is synced."
     assert dialog.edited_config().plex.libraries == ["Movies", "Old library"]
 
 

@@ -26,19 +26,17 @@ def client():
     ],
 )
 def test_classified_by_status_not_by_exception_type(client, raised, expected):
-    with pytest.raises(expected) as info:
-        with client._translated("testing"):
-            raise raised
+    with pytest.raises(expected) as info, client._translated("testing"):
+        raise raised
     assert type(info.value) is expected
     assert "http://x" not in str(info.value)  # plexapi's URL is not echoed
 
 
 def test_unnamed_status_type_error_is_temporary_only_after_a_bad_status(client):
     client._last_status.value = None
-    with pytest.raises(PlexTemporaryError, match="HTTP 520"):
-        with client._translated("testing"):
-            client._last_status.value = 520
-            raise TypeError("'NoneType' object is not subscriptable")
+    with pytest.raises(PlexTemporaryError, match="HTTP 520"), client._translated("testing"):
+        client._last_status.value = 520
+        raise TypeError("'NoneType' object is not subscriptable")
     with pytest.raises(TypeError):  # a TypeError with no bad status is a bug and must surface
         with client._translated("testing"):
             raise TypeError("bug")

@@ -27,7 +27,6 @@ from plexapi.server import PlexServer
 from plexapi.utils import joinArgs
 
 from plexsync_gui import __version__
-from plexsync_gui.core.plex.edits import MAX_REQUEST_LINE, PlexItemSnapshot, describe_fields, fields_in, split_edit
 from plexsync_gui.core.errors import (
     Cancelled,
     PermanentError,
@@ -38,10 +37,17 @@ from plexsync_gui.core.errors import (
     PlexTemporaryError,
     SyncError,
 )
-from plexsync_gui.core.net.http import Cancellation, RedirectRefused, RequestCancelled, ResponseTooLarge, guarded_session
-from plexsync_gui.core.sync.paths import basename, normalise, unicode_forms
-from plexsync_gui.core.setup.security import allow_unverified_tls
+from plexsync_gui.core.net.http import (
+    Cancellation,
+    RedirectRefused,
+    RequestCancelled,
+    ResponseTooLarge,
+    guarded_session,
+)
 from plexsync_gui.core.net.transport import transport_reason
+from plexsync_gui.core.plex.edits import MAX_REQUEST_LINE, PlexItemSnapshot, describe_fields, fields_in, split_edit
+from plexsync_gui.core.setup.security import allow_unverified_tls
+from plexsync_gui.core.sync.paths import basename, normalise, unicode_forms
 
 log = logging.getLogger(__name__)
 

@@ -18,9 +18,8 @@ from urllib.parse import urlparse
 import tomli_w
 
 from plexsync_gui.core.setup.logs import redact
-from plexsync_gui.core.sync.paths import PathRule, is_windows_path, normalise
 from plexsync_gui.core.storage.private_files import make_private_dirs
-
+from plexsync_gui.core.sync.paths import PathRule, is_windows_path, normalise
 
 # `key = value` where the key names a secret; the value as far as TOML could take it (a string, a list, a bare word)
 _SECRET_ASSIGNMENT = re.compile(r"""(?i)[\w-]*(?:token|api_?key|secret|password)[\w-]*["']?[ \t]*=[ \t]*"""

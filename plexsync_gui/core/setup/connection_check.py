@@ -13,12 +13,12 @@ from xml.etree.ElementTree import ParseError
 
 import requests
 
-from plexsync_gui.core.setup.config import ConfigError, check_url
 from plexsync_gui.core.errors import PlexAuthError, PlexNotFound, StashAuthError, StashError, SyncError
 from plexsync_gui.core.net.http import RefusedAnswer
-from plexsync_gui.core.plex.client import SEARCH_TYPES, PlexClient
-from plexsync_gui.core.stash.client import StashClient
 from plexsync_gui.core.net.transport import host_port, is_tls_failure, transport_reason
+from plexsync_gui.core.plex.client import SEARCH_TYPES, PlexClient
+from plexsync_gui.core.setup.config import ConfigError, check_url
+from plexsync_gui.core.stash.client import StashClient
 
 
 @dataclass(frozen=True)

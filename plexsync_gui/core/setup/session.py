@@ -13,18 +13,18 @@ from pathlib import Path
 
 import platformdirs
 
-from plexsync_gui.core.setup.config import Config
-from plexsync_gui.core.sync.engine import SyncEngine
-from plexsync_gui.core.sync.health import StashHealth, record_database_notice
 from plexsync_gui.core.net.http import Cancellation
 from plexsync_gui.core.plex.client import PlexClient, set_client_identity
-from plexsync_gui.core.stash.poller import ChangePoller
-from plexsync_gui.core.storage.private_files import make_private_dirs, tighten
-from plexsync_gui.core.storage.quarantine import move_aside
+from plexsync_gui.core.setup.config import Config
 from plexsync_gui.core.setup.secrets import Secrets
 from plexsync_gui.core.setup.security import tls_warnings
 from plexsync_gui.core.stash.client import StashClient
+from plexsync_gui.core.stash.poller import ChangePoller
+from plexsync_gui.core.storage.private_files import make_private_dirs, tighten
+from plexsync_gui.core.storage.quarantine import move_aside
 from plexsync_gui.core.storage.store import Store
+from plexsync_gui.core.sync.engine import SyncEngine
+from plexsync_gui.core.sync.health import StashHealth, record_database_notice
 from plexsync_gui.core.sync.queueing import Queuer
 
 log = logging.getLogger(__name__)

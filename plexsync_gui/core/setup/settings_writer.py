@@ -37,9 +37,7 @@ def write_settings(path: Path, config: Config, secrets: Secrets | None, plaintex
 
     `secrets` None: these settings own no secrets (the demo's are built in), so neither the keyring (which may hold
     the user's real ones) nor the file gets any."""
-    if secrets is None:
-        written = _with_secrets(config, Secrets(plex_token=None, stash_api_key=None))
-    elif _store_in_keyring(secrets):
+    if secrets is None or _store_in_keyring(secrets):
         written = _with_secrets(config, Secrets(plex_token=None, stash_api_key=None))
     elif plaintext_allowed or not secrets.values():
         written = _with_secrets(config, secrets)

@@ -15,11 +15,17 @@ from urllib.parse import urlsplit, urlunsplit
 
 import requests
 
-from plexsync_gui.core.stash import queries as q
 from plexsync_gui.core.errors import Cancelled, PermanentError, StashAuthError, StashQueryError, StashUnavailable
-from plexsync_gui.core.net.http import Cancellation, RedirectRefused, RequestCancelled, ResponseTooLarge, guarded_session
-from plexsync_gui.core.setup.security import allow_unverified_tls
+from plexsync_gui.core.net.http import (
+    Cancellation,
+    RedirectRefused,
+    RequestCancelled,
+    ResponseTooLarge,
+    guarded_session,
+)
 from plexsync_gui.core.net.transport import transport_reason
+from plexsync_gui.core.setup.security import allow_unverified_tls
+from plexsync_gui.core.stash import queries as q
 
 log = logging.getLogger(__name__)
 

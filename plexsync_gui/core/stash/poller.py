@@ -23,9 +23,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from plexsync_gui.core.stash.stamps import shift_stamp
 from plexsync_gui.core.stash.client import StashClient
 from plexsync_gui.core.stash.queries import ENTITY_KINDS, EntityKind
+from plexsync_gui.core.stash.stamps import shift_stamp
 from plexsync_gui.core.storage.store import Store
 from plexsync_gui.core.sync.queueing import EnqueueResult, Queuer
 

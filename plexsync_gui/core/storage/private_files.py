@@ -61,7 +61,7 @@ def open_private_append(path: Path, encoding: str | None = "utf-8", errors: str 
     try:
         if _is_ours(os.fstat(fd)):
             _set_mode(fd, FILE_MODE)
-        return open(fd, "a", encoding=encoding, errors=errors)  # noqa: SIM115 - the caller owns the stream
+        return open(fd, "a", encoding=encoding, errors=errors)
     except BaseException:
         os.close(fd)
         raise

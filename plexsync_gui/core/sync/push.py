@@ -12,8 +12,6 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
-from plexsync_gui.core.setup.config import Config
-from plexsync_gui.core.plex.edits import describe_fields, for_episode, plan_edit
 from plexsync_gui.core.errors import (
     InternalError,
     PermanentError,
@@ -23,12 +21,14 @@ from plexsync_gui.core.errors import (
     StashError,
     SyncError,
 )
-from plexsync_gui.core.sync.paths import same_file
 from plexsync_gui.core.plex.client import EPISODE, Candidate, PlexClient, PlexItem, SectionInfo
+from plexsync_gui.core.plex.edits import describe_fields, for_episode, plan_edit
 from plexsync_gui.core.plex.posters import fit_poster
-from plexsync_gui.core.sync.scene import SceneMetadata, desired_fields
+from plexsync_gui.core.setup.config import Config
 from plexsync_gui.core.stash.client import StashClient
 from plexsync_gui.core.storage.store import Job, OwnedItem
+from plexsync_gui.core.sync.paths import same_file
+from plexsync_gui.core.sync.scene import SceneMetadata, desired_fields
 
 log = logging.getLogger(__name__)
 

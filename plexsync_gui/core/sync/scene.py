@@ -15,8 +15,8 @@ from datetime import date as date_cls
 from functools import lru_cache
 from typing import Any
 
-from plexsync_gui.core.setup.config import FieldToggles
 from plexsync_gui.core.errors import PermanentError
+from plexsync_gui.core.setup.config import FieldToggles
 from plexsync_gui.core.sync.paths import basename
 
 MAX_TITLE = 255

@@ -24,8 +24,8 @@ from plexsync_gui.core.setup.config import Config, ConfigError, config_from_dict
 from plexsync_gui.core.setup.secrets import Secrets, keyring_available
 from plexsync_gui.core.setup.settings_writer import NoKeyringError, SaveError, write_settings
 from plexsync_gui.ui.settings.connections_page import PLAINTEXT_CHOICE, ConnectionsPage
-from plexsync_gui.ui.settings.path_map_model import COLUMNS, SIDES
 from plexsync_gui.ui.settings.pages import BehaviourPage, FieldsPage, MatchingPage
+from plexsync_gui.ui.settings.path_map_model import COLUMNS, SIDES
 from plexsync_gui.ui.widgets import INVALID_STYLE, WrappingLabel, mark_invalid, set_result
 
 if TYPE_CHECKING:

@@ -99,7 +99,7 @@ class PathMapModel(QAbstractTableModel):
 
     def as_config(self) -> list[dict[str, str]]:
         """The rows in the TOML shape config_from_dict validates ([[path_map]] stash/plex)."""
-        return [dict(zip(SIDES, row)) for row in self._rows]
+        return [dict(zip(SIDES, row, strict=True)) for row in self._rows]
 
     def mark_invalid(self, cell: tuple[int, int] | None) -> None:
         """Highlight the cell the schema rejected (None clears the mark)."""
