@@ -30,8 +30,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", nargs="+", choices=[b.name for b in benchmarks], metavar="NAME",
                         help="run only these: " + ", ".join(b.name for b in benchmarks))
     parser.add_argument("--profile", type=Path, metavar="DIR",
-                        help="profile each benchmark with pyinstrument (the bench extra) into DIR/NAME.html; it samples "
-                             "the calling thread only, so the pool's HTTP work shows as waiting (py-spy sees all)")
+                        help="profile each benchmark with pyinstrument (the bench extra) into DIR/NAME.html; "
+                             "it samples the calling thread only, so the pool's HTTP work shows as waiting "
+                             "(py-spy sees all)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     selected = [b for b in benchmarks if not args.only or b.name in args.only]
@@ -65,10 +66,7 @@ def _run(bench: Benchmark, context: Context, profile_dir: Path | None) -> dict[s
     before = load_average()
     started = time.perf_counter()
     try:
-        if profile_dir is None:
-            result = bench.run(context)
-        else:
-            result = _profiled(bench, context, profile_dir)
+        result = bench.run(context) if profile_dir is None else _profiled(bench, context, profile_dir)
     except Exception as exc:  # report and go on: one broken benchmark must not hide the others
         traceback.print_exc()
         result = Result(bench.title, f"error: {type(exc).__name__}: {exc}", "", False)

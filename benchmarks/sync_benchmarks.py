@@ -219,7 +219,7 @@ def idle_edit(ctx: Context) -> Result:
             library.stash.advance(1)  # Stash stamps with second precision
             edited = time.perf_counter()
             library.stash.update_scene(library.scene_ids[index], title=title)
-            arrived = _wait_for(lambda: library.plex.title(library.rating_keys[index]) == title,
+            arrived = _wait_for(lambda key=library.rating_keys[index], want=title: library.plex.title(key) == want,
                                 interval + 30, step=0.005)
             delays.append(time.perf_counter() - edited if arrived else math.inf)
         edit_requests = {"stash": library.stash.count(), "plex": library.plex.count()}
@@ -230,8 +230,8 @@ def idle_edit(ctx: Context) -> Result:
     return Result(
         f"one scene edited in Stash, app idle and polling ({n:,} synced)",
         f"in Plex after {worst:.2f} s at worst ({len(delays)} edits, poll every {interval:g} s); idle poll = "
-        f"{sum(idle_poll.values())} light queries; edit cost {edit_requests['stash']} Stash + {edit_requests['plex']} Plex "
-        "requests",
+        f"{sum(idle_poll.values())} light queries; edit cost {edit_requests['stash']} Stash + "
+        f"{edit_requests['plex']} Plex requests",
         f"≤ poll interval + 1 s ({interval + 1:g} s); the poll is one light query per kind (scenes, tags, "
         "performers, studios)",
         worst <= interval + 1 and light, figures,

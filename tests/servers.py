@@ -1,4 +1,5 @@
-"""Fixtures that run the real code path against the emulated servers over HTTP on 127.0.0.1 (loaded by tests/conftest.py for every suite)."""
+"""Fixtures that run the real code path against the emulated servers over HTTP on 127.0.0.1 (loaded by
+tests/conftest.py for every suite)."""
 
 from __future__ import annotations
 

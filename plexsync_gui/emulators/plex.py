@@ -17,6 +17,7 @@ per-request `latency`, which is spent outside it so that concurrent requests ove
 from __future__ import annotations
 
 import bisect
+import contextlib
 import hashlib
 import random
 import re
@@ -479,7 +480,7 @@ class PlexEmulator:
 
     @property
     def url(self) -> str:
-        """Base URL, e.g. http://127.0.0.1:54321 (https with an ssl_context); stays the same across refuse()/resume()."""
+        """Base URL, e.g. http://127.0.0.1:54321 (https with an ssl_context); the same across refuse()/resume()."""
         if self._server is None and self._port == 0:
             raise RuntimeError("PlexEmulator is not started")
         scheme = "https" if self._ssl_context else "http"
@@ -547,7 +548,7 @@ class PlexEmulator:
                 key=key,
                 title=title,
                 type=type,
-                locations=list(zip(location_ids, locations)),
+                locations=list(zip(location_ids, locations, strict=False)),
                 uuid=f"{uuid[:8]}-{uuid[8:12]}-{uuid[12:16]}-{uuid[16:20]}-{uuid[20:]}",
                 created_at=self._started_at,
             )
@@ -1114,10 +1115,8 @@ class _Server(ThreadingHTTPServer):
         with self._connections_lock:
             connections = list(self._connections)
         for connection in connections:
-            try:
+            with contextlib.suppress(OSError):
                 connection.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         """Clients that hang up are normal here (timeouts, drops); anything else is an emulator bug to record."""

@@ -42,8 +42,7 @@ from plexsync_gui.emulators.stash_store import DATE_MODIFIERS, ENTITY_FILTERS, C
 _VERSIONS = {24: "v0.24.3", 25: "v0.25.1", 26: "v0.26.2", 27: "v0.27.2", 28: "v0.28.1", 29: "v0.29.3",
              30: "v0.30.1"}
 _SCHEMA_VERSIONS = {24: 55, 25: 60, 26: 64, 27: 67, 28: 70, 29: 73, 30: 75}  # appSchema per release (approx.)
-_CRITERION_MODIFIERS = DATE_MODIFIERS + ("INCLUDES_ALL", "INCLUDES", "EXCLUDES", "MATCHES_REGEX",
-                                         "NOT_MATCHES_REGEX")
+_CRITERION_MODIFIERS = (*DATE_MODIFIERS, "INCLUDES_ALL", "INCLUDES", "EXCLUDES", "MATCHES_REGEX", "NOT_MATCHES_REGEX")
 _DEPRECATION_REASONS = {"url": "Use urls", "movies": "Use groups"}
 _TIMESTAMPS = ("updated_at", "created_at")
 _FILTERABLE = set(_TIMESTAMPS) | set(ENTITY_FILTERS)  # scene_filter keys the emulator evaluates; others fail loudly
@@ -477,19 +476,19 @@ class StashEmulator:
         raw_filter, raw_find = root.args.get(filter_argument), root.args.get("filter")
         given_filter = resolve(raw_filter, variables) or {}
         if isinstance(given_filter, dict) and "files_filter" in given_filter and self._minor < 30:
-            raise GraphQLError("unknown field", path=_input_path(raw_filter, filter_argument) + ["files_filter"])
+            raise GraphQLError("unknown field", path=[*_input_path(raw_filter, filter_argument), "files_filter"])
         for column in criteria:
             criterion = given_filter.get(column) if isinstance(given_filter, dict) else None
             if isinstance(criterion, dict):
-                where = _input_path(raw_filter, filter_argument) + [column]
+                where = [*_input_path(raw_filter, filter_argument), column]
                 _require(criterion, "modifier", where, _CRITERION_MODIFIERS, "CriterionModifier")
                 if column in _TIMESTAMPS:
                     _require(criterion, "value", where)
         find_filter = resolve(raw_find, variables) or {}
-        if isinstance(find_filter, dict) and find_filter.get("direction") is not None:
-            if find_filter["direction"] not in ("ASC", "DESC"):
-                raise GraphQLError(f"{find_filter['direction']} is not a valid SortDirectionEnum",
-                                   path=_input_path(raw_find, "filter") + ["direction"])
+        direction = find_filter.get("direction") if isinstance(find_filter, dict) else None
+        if direction is not None and direction not in ("ASC", "DESC"):
+            raise GraphQLError(f"{direction} is not a valid SortDirectionEnum",
+                               path=[*_input_path(raw_find, "filter"), "direction"])
 
     def _execute(self, operation: Operation, base: str) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
         """Run root fields in order; an error in a non-null root nulls `data`, in a nullable one only itself."""
@@ -618,9 +617,9 @@ def _input_path(raw: Any, argument: str) -> list[str]:
 def _require(values: dict[str, Any], key: str, where: list[str], enum: tuple[str, ...] = (),
              enum_name: str = "") -> None:
     if values.get(key) is None:
-        raise GraphQLError("must be defined", path=where + [key])
+        raise GraphQLError("must be defined", path=[*where, key])
     if enum and values[key] not in enum:
-        raise GraphQLError(f"{values[key]} is not a valid {enum_name}", path=where + [key])
+        raise GraphQLError(f"{values[key]} is not a valid {enum_name}", path=[*where, key])
 
 
 def _bind(selections: list[Field], variables: dict[str, Any]) -> None:

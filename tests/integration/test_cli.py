@@ -27,7 +27,7 @@ def test_check_lists_libraries(cli):
 
 def test_check_with_bad_config_exits_2_with_one_line(cli):
     cli.config_file.write_text('[plex]\nurl = "nope"\n')
-    code, out, err = cli("check")
+    code, _out, err = cli("check")
     assert code == 2
     assert err.strip().count("\n") == 0 and "plex.url" in err
 
@@ -63,11 +63,11 @@ def test_sync_process_status_round_trip(cli, library):
     assert cli("sync", "--all")[0] == 0
     code, out, _ = cli("status", "--json")
     status = json.loads(out)
-    assert set(status) >= STATUS_KEYS and status["pending"] == 4
+    assert code == 0 and set(status) >= STATUS_KEYS and status["pending"] == 4
     assert cli("process")[0] == 0
     status = json.loads(cli("status", "--json")[1])
     assert (status["synced"], status["retry_wait"], status["breaker"]) == (3, 1, "closed")
-    code, out, _ = cli("queue", "list", "--json")
+    _code, out, _ = cli("queue", "list", "--json")
     [row] = json.loads(out)
     assert list(row) == QUEUE_KEYS
     assert row["status"] == "retry_wait" and row["last_error_type"] == "PlexNotFound"

@@ -25,7 +25,7 @@ def _dead_letters(cli, library, count: int) -> list[dict]:
     for n in range(5):
         library.add(title=f"fine {n}")
     for n in range(count):
-        scene_id, _ = library.add(title=f"twice {n}", name=f"twice-{n}.mp4")
+        _scene_id, _ = library.add(title=f"twice {n}", name=f"twice-{n}.mp4")
         library.plex.add_item(library.section, f"/media/movies/twice-{n}.mp4", title="copy")
     cli("sync", "--all")
     cli("process")

@@ -201,7 +201,8 @@ def test_secret_pasted_into_the_url_is_not_echoed() -> None:
 
 def test_short_secret_does_not_garble_messages() -> None:
     with PlexEmulator(token="t") as plex:
-        assert plex_check(plex.url, "t").message == "Plex 'Emulated Plex' reachable, but it has no movie or show library"
+        message = plex_check(plex.url, "t").message
+        assert message == "Plex 'Emulated Plex' reachable, but it has no movie or show library"
 
 
 def test_self_signed_certificate_is_a_tls_problem(web_server: Callable[..., str],

@@ -108,7 +108,7 @@ def test_no_match_is_plex_not_found_with_twelve_slow_attempts(session, library):
 
 
 def test_not_found_then_scanned_syncs(session, library, plex, movies):
-    scene_id, _ = queue_one(session, library, in_plex=False, title="Late arrival", name="late.mp4")
+    _scene_id, _ = queue_one(session, library, in_plex=False, title="Late arrival", name="late.mp4")
     session.engine.process_due()
     rating_key = plex.add_item(movies, "/media/movies/late.mp4")
     session.store.retry_now(None)
@@ -182,7 +182,7 @@ def test_plex_401_mid_run_is_permanent(session, library, plex):
 
 
 def test_several_matches_with_strict_matching_is_permanent_and_lists_candidates(session, library, plex, movies):
-    scene_id, first = queue_one(session, library, name="dup.mp4")
+    _scene_id, first = queue_one(session, library, name="dup.mp4")
     second = plex.add_item(movies, "/media/movies/dup.mp4", title="copy")
     session.engine.process_due()
     [dead] = session.store.list_dead_letters()
@@ -195,7 +195,7 @@ def test_several_matches_with_strict_matching_is_permanent_and_lists_candidates(
 def test_several_matches_without_strict_matching_take_the_first(make_session, config, library, plex, movies):
     config.sync.strict_matching = False
     session = make_session()
-    scene_id, first = queue_one(session, library, name="dup.mp4", title="Chosen")
+    _scene_id, first = queue_one(session, library, name="dup.mp4", title="Chosen")
     second = plex.add_item(movies, "/media/movies/dup.mp4", title="copy")
     assert session.engine.process_due().synced == 1
     assert plex.item_state(first)["title"] == "Chosen"

@@ -316,7 +316,7 @@ def test_older_stash_versions_and_a_non_utc_server(make_session, config, plex, m
     with StashEmulator(api_key=STASH_KEY, profile=profile, utc_offset="+02:00") as old_stash:
         config.stash.url = old_stash.url
         session = make_session()
-        scene_id = old_stash.add_scene(title="From an older Stash", files=["/data/movies/old.mp4"],
+        old_stash.add_scene(title="From an older Stash", files=["/data/movies/old.mp4"],
                                        performers=["Ada Lane"])
         rating_key = plex.add_item(movies, "/media/movies/old.mp4")
         assert session.poller.poll().enqueued.queued == 1

@@ -3,6 +3,8 @@ stranded hours late nor all fired into a Plex that is not back yet."""
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 import requests
 
@@ -99,7 +101,7 @@ def test_polls_follow_the_monotonic_clock_whatever_the_wall_clock_does(session, 
         assert 0 < wait <= 30.0
         monotonic.advance(wait)
         wall.advance({10: -5 * HOUR, 20: 9 * HOUR, 30: -HOUR}.get(step, wait))
-    gaps = [b - a for a, b in zip(polls, polls[1:])]
+    gaps = [b - a for a, b in itertools.pairwise(polls)]
     assert gaps and all(gap == pytest.approx(30.0) for gap in gaps), gaps  # never skipped, never bunched
 
 
@@ -110,7 +112,7 @@ def test_a_dst_fall_back_on_the_stash_server_loses_no_edit(session, library, sta
     session.engine.process_due()
     stash.set_clock("2026-10-25T02:10:00", "+01:00")  # 03:00 summer time became 02:00 winter time
     stash.update_scene(first, title="edited in the repeated hour")  # a textually smaller updated_at
-    second, second_key = library.add(title="added in the repeated hour")
+    _second, second_key = library.add(title="added in the repeated hour")
     assert stash.scene(first)["updated_at"] < session.store.get("stash_watermark")
     session.poller.poll()
     session.engine.process_due()

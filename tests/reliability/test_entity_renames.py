@@ -35,7 +35,7 @@ OLD_NAMES = {"tag": "Outdor", "performer": "Ada Lane", "studio": "Harbor Studio"
 @pytest.mark.parametrize("kind, field", KINDS)
 def test_a_rename_reaches_plex_although_the_scene_is_unchanged(session, library, stash, plex, kind, field):
     scene_id, rating_key = seeded(session, library)
-    other_id, other_key = library.add(title="Unrelated", tags=["Indoor"])
+    _other_id, other_key = library.add(title="Unrelated", tags=["Indoor"])
     session.poller.poll()
     session.engine.process_due()
     before = stash.scene(scene_id)["updated_at"]

@@ -106,7 +106,8 @@ def test_kill_9_at_random_moments_loses_nothing(tmp_path, stash, plex, library, 
                 time.sleep(rng.uniform(0.0, 1.5))
             else:
                 before = last_synced_at(database)
-                assert wait_for(lambda: last_synced_at(database) > before, 30), f"no progress after restart {kill}"
+                progressed = wait_for(lambda before=before: last_synced_at(database) > before, 30)
+                assert progressed, f"no progress after restart {kill}"
                 time.sleep(rng.uniform(0.0, 0.3))
         finally:  # also when an assert failed: no runner outlives the test
             runner.send_signal(signal.SIGKILL)

@@ -112,7 +112,7 @@ def test_the_cursors_second_is_fetched_again_once_after_it_is_over_then_idle_pol
         session, library, stash):
     clock = FakeClock()
     session.poller.clock = clock
-    older, _ = library.add(title="Older")
+    _older, _ = library.add(title="Older")
     stash.advance(5)
     newest, _ = library.add(title="Newest")
     session.poller.poll()

@@ -7,6 +7,7 @@ is real HTTP to the emulated Plex. Requests are counted on the client, where ref
 
 from __future__ import annotations
 
+import itertools
 import random
 from dataclasses import dataclass
 
@@ -22,7 +23,7 @@ pytestmark = pytest.mark.reliability
 SCENES = 30
 POLL_INTERVAL = 10.0
 FAILING = [500, 502, 503, 429, 520, "drop", "reset", "truncate", "html"]
-FLAKY = FAILING + ["slow", "timeout"]
+FLAKY = [*FAILING, "slow", "timeout"]
 FLAKY_PROBABILITY = 0.04
 
 
@@ -133,7 +134,7 @@ def test_plex_chaos_loses_nothing_and_never_hammers_plex(make_session, config, l
         states = {state for at, state in breaker_seen if began <= at < ended}
         if episode.outage and episode.kind != "timeout":
             assert "open" in states, episode
-    opened = sum(1 for (_, a), (_, b) in zip(breaker_seen, breaker_seen[1:]) if a == "closed" and b != "closed")
+    opened = sum(1 for (_, a), (_, b) in itertools.pairwise(breaker_seen) if a == "closed" and b != "closed")
     assert opened >= 5
 
     # Never hammered: while Plex is down, at most `threshold` failures open the breaker, then only probes

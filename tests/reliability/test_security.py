@@ -78,7 +78,7 @@ def tls_servers(certificate) -> Iterator[tuple[StashEmulator, PlexEmulator]]:
     with StashEmulator(api_key=STASH_KEY, ssl_context=certificate.server_context()) as stash, \
             PlexEmulator(token=PLEX_TOKEN, ssl_context=certificate.server_context()) as plex:
         section = plex.add_section("Movies", "movie", ["/media/movies"])
-        scene_id = stash.add_scene(title="Over TLS", files=["/data/movies/tls.mp4"])
+        stash.add_scene(title="Over TLS", files=["/data/movies/tls.mp4"])
         plex.add_item(section, "/media/movies/tls.mp4")
         yield stash, plex
 
@@ -102,7 +102,7 @@ def run_cli(tmp_path, monkeypatch, capsys, tls_servers) -> Callable[..., tuple[i
 
 
 def test_tls_is_verified_by_default_and_an_untrusted_certificate_is_refused(run_cli):
-    code, out, err = run_cli("", "check")
+    code, _out, err = run_cli("", "check")
     assert code == 3 and "is not trusted" in err and "ca_bundle" in err and "Traceback" not in err
 
 
@@ -196,7 +196,7 @@ def test_the_redacting_filter_handles_records_without_arguments():
 
 def test_cli_errors_are_printed_redacted(cli):
     cli.config_file.write_text(f"[plex]\nurl = 'ftp://nas:32400/?X-Plex-Token={PLEX_TOKEN}'\n")
-    code, out, err = cli("check")
+    code, _out, err = cli("check")
     assert code == 2 and "plex.url" in err and PLEX_TOKEN not in err and "X-Plex-Token=***" in err
 
 

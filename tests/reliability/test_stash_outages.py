@@ -3,6 +3,7 @@ jobs wait uncharged, and every status view (engine, `plexsync status`) says why,
 
 from __future__ import annotations
 
+import itertools
 import json
 import random
 from pathlib import Path
@@ -86,7 +87,7 @@ def test_stash_outage_backs_off_keeps_every_change_and_says_why(make_session, li
         clock.advance(wait)
 
     # Backoff: each gap is drawn from [d/2, d], d doubling from the poll interval up to the cap.
-    gaps = [b - a for a, b in zip(polls, polls[1:])]
+    gaps = [b - a for a, b in itertools.pairwise(polls)]
     for n, gap in enumerate(gaps, start=1):
         ceiling = min(STASH_POLL_CAP, POLL_INTERVAL * 2 ** (n - 1))
         assert ceiling / 2 - 0.1 <= gap <= ceiling + 0.1, (n, gaps)

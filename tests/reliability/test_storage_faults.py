@@ -77,7 +77,7 @@ def test_the_cli_says_so_and_keeps_working(cli, library, tmp_path):
     database.parent.mkdir()
     database.write_bytes(b"this is not a database" * 100)
     library.add(title="After the crash")
-    code, out, err = cli("sync", "--all")
+    code, _out, err = cli("sync", "--all")
     assert code == 0 and "could not be read" in err and "moved to" in err and err.count("\n") == 1, err
     assert cli("process")[0] == 0
     status = json.loads(cli("status", "--json")[1])

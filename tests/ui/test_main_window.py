@@ -45,7 +45,7 @@ def window_with_failures(qtbot, make_service, library):
 
 
 def test_tabs_show_counts_and_empty_states(window_with_failures) -> None:
-    window, service, _ = window_with_failures
+    window, _service, _ = window_with_failures
     assert [window.tabs.tabText(i) for i in range(3)] == ["Queue", "Failed (3)", "Activity (4)"]
     assert window.queue_page.stack.currentWidget() is window.queue_page.empty
     assert "queue is empty" in window.queue_page.empty.text()

@@ -43,7 +43,7 @@ def test_replace_all_then_update_insert_remove_by_id(model: KeyedTableModel) -> 
 def test_small_snapshot_change_keeps_rows_instead_of_resetting(model: KeyedTableModel, qtbot) -> None:
     rows = [job(i) for i in range(1, 101)]
     model.replace_all(rows)
-    changed = rows[:50] + [job(51, "Edited")] + rows[51:99]
+    changed = [*rows[:50], job(51, "Edited"), *rows[51:99]]
     with qtbot.assertNotEmitted(model.modelReset):
         model.replace_all(changed)
     assert model.rowCount() == 99
@@ -62,7 +62,8 @@ def test_sorting_happens_in_the_model_and_follows_selection(model: KeyedTableMod
     proxy = TableProxy(model)
     QAbstractItemModelTester(proxy, QAbstractItemModelTester.FailureReportingMode.Fatal)
     selection = QItemSelectionModel(proxy)
-    selection.select(proxy.index(0, 0), QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows)
+    flags = QItemSelectionModel.SelectionFlag
+    selection.select(proxy.index(0, 0), flags.Select | flags.Rows)
     proxy.sort(1, Qt.SortOrder.AscendingOrder)
     assert titles(model) == ["Apple", "banana", "cherry"]
     assert proxy.ids(i.row() for i in selection.selectedRows()) == [1]

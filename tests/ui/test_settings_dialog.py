@@ -151,8 +151,9 @@ def config_path(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def make_dialog(qtbot, config_path: Path):
-    def make(config: Config | None = None, secrets: Secrets = Secrets(SAVED_TOKEN, None),
+    def make(config: Config | None = None, secrets: Secrets | None = None,
              autostart: FakeAutostart | None = None) -> SettingsDialog:
+        secrets = secrets or Secrets(SAVED_TOKEN, None)
         dialog = SettingsDialog(config or sample_config(), secrets, config_path, autostart)
         qtbot.addWidget(dialog)
         dialog.show()

@@ -215,9 +215,9 @@ def test_launch_agent_that_is_not_ours_is_never_rewritten(tmp_path, content):
     neighbour = adapter.path.parent / "com.example.other.plist"
     neighbour.write_bytes(content)
     assert adapter.state() == OFF
-    with pytest.raises(AutostartError, match="is not a PlexSync launch agent; refusing to overwrite it$"):
+    with pytest.raises(AutostartError, match=r"is not a PlexSync launch agent; refusing to overwrite it$"):
         adapter.enable()
-    with pytest.raises(AutostartError, match="refusing to remove it$"):
+    with pytest.raises(AutostartError, match=r"refusing to remove it$"):
         adapter.disable()
     assert adapter.path.read_bytes() == content and neighbour.read_bytes() == content
 

@@ -37,9 +37,8 @@ def test_unnamed_status_type_error_is_temporary_only_after_a_bad_status(client):
     with pytest.raises(PlexTemporaryError, match="HTTP 520"), client._translated("testing"):
         client._last_status.value = 520
         raise TypeError("'NoneType' object is not subscriptable")
-    with pytest.raises(TypeError):  # a TypeError with no bad status is a bug and must surface
-        with client._translated("testing"):
-            raise TypeError("bug")
+    with pytest.raises(TypeError), client._translated("testing"):  # no bad status: a bug, and it must surface
+        raise TypeError("bug")
 
 
 def test_refused_connection_is_temporary(client):

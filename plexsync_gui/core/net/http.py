@@ -12,6 +12,7 @@ to the last byte of the answer; a shared watchdog thread shuts down the socket o
 
 from __future__ import annotations
 
+import contextlib
 import heapq
 import itertools
 import logging
@@ -161,10 +162,8 @@ class _Guard:
         """Shut the socket down: a read blocked in another thread returns at once. The plain socket's shutdown,
         also for TLS, because SSLSocket.shutdown changes the SSL object under the reading thread."""
         if self._socket is not None:
-            try:
+            with contextlib.suppress(OSError):  # already closed
                 socket.socket.shutdown(self._socket, socket.SHUT_RDWR)
-            except OSError:
-                pass  # already closed
 
     def failure(self, cause: BaseException) -> BaseException:
         """What the caller sees when the request failed: the cancellation or the deadline when one cut it."""

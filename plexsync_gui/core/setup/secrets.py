@@ -6,6 +6,7 @@ home; a plaintext value in the config file is the last resort for machines witho
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 from dataclasses import dataclass
@@ -47,10 +48,8 @@ def write_keyring(name: str, value: str | None) -> None:
     if value:
         keyring.set_password(SERVICE, name, value)
         return
-    try:
+    with contextlib.suppress(keyring.errors.PasswordDeleteError):
         keyring.delete_password(SERVICE, name)
-    except keyring.errors.PasswordDeleteError:
-        pass
 
 
 def keyring_available() -> bool:

@@ -155,7 +155,8 @@ class Session:
 
 
 def open_session(config: Config, secrets: Secrets, store: Store, cancellation: Cancellation | None = None) -> Session:
-    """The clients, queuer, poller and engine; `cancellation` (a new one when None) is how a front end cuts their requests."""
+    """The clients, queuer, poller and engine; `cancellation` (a new one when None) is how a front end cuts their
+    requests."""
     set_client_identity(client_id(store))
     for warning in tls_warnings(config):
         log.warning("%s", warning)

@@ -309,7 +309,7 @@ class Store:
                     status = CASE status WHEN 'in_progress' THEN 'in_progress' ELSE 'pending' END
                 WHERE payload_hash != excluded.payload_hash OR excluded.force > force
                 """,
-                [row + (self.default_max_attempts, now) for row in rows],
+                [(*row, self.default_max_attempts, now) for row in rows],
             )
             db.executemany("DELETE FROM dead_letters WHERE scene_id = ?", [(row[0],) for row in rows])
             db.executemany(
@@ -685,7 +685,8 @@ def _job(row: sqlite3.Row, status: JobStatus | None = None) -> Job:
 
 
 # Listings leave out the payload: it is most of a row's bytes and only the details view needs it.
-_JOB_ROW_COLUMNS = "id, scene_id, title, path, status, attempts, max_attempts, next_retry_at, last_error_type, last_error"
+_JOB_ROW_COLUMNS = ("id, scene_id, title, path, status, attempts, max_attempts, next_retry_at, last_error_type, "
+                    "last_error")
 _DEAD_LETTER_ROW_COLUMNS = "id, scene_id, title, path, error_type, error, attempts, failed_at"
 
 

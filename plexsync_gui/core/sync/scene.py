@@ -70,10 +70,7 @@ def clean_text(value: Any, limit: int, keep_newlines: bool = False, max_bytes: i
     # Filter first, then normalise: a dropped character could otherwise leave a decomposed pair behind.
     text = _drop_invisible(text, allowed)
     text = unicodedata.normalize("NFC", text)
-    if keep_newlines:
-        text = "\n".join(line.rstrip() for line in text.split("\n")).strip()
-    else:
-        text = " ".join(text.split())
+    text = "\n".join(line.rstrip() for line in text.split("\n")).strip() if keep_newlines else " ".join(text.split())
     text = _shorten(text, limit)
     if max_bytes is not None and len(text.encode("utf-8")) > max_bytes:
         text = _shorten(text, len(text.encode("utf-8")[:max_bytes].decode("utf-8", "ignore")))
