@@ -79,7 +79,7 @@ class Cancelled(SyncError):
 class PermanentError(SyncError):
     """Retrying cannot help: missing file path, configured library absent, ambiguous match under strict_matching."""
 
-    def __init__(self, message: str, candidates: list[dict] | None = None) -> None:
+    def __init__(self, message: str, candidates: list[dict[str, str]] | None = None) -> None:
         super().__init__(message)
         self.candidates = candidates or []
 

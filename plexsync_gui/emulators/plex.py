@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
-from typing import Any
+from typing import Any, cast
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from plexsync_gui.emulators import plex_xml
@@ -367,7 +367,7 @@ def _cast_field(name: str, kind: type, value: str) -> FieldValue:
     if value == "":
         return None
     try:
-        return kind(value)
+        return cast(str | int | float, kind(value))
     except ValueError:
         raise HttpError(400) from None
 

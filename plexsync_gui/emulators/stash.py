@@ -13,11 +13,11 @@ import re
 import ssl
 import threading
 import urllib.parse
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from http import HTTPStatus
 from types import TracebackType
-from typing import Any
+from typing import Any, cast
 
 from plexsync_gui.emulators.stash_graphql import (
     ENTITY_ROOTS,
@@ -197,10 +197,10 @@ class StashEmulator:
 
     # -------------------------------------------------------------------------------------------------- seeding
     def add_scene(self, *, title: str | None = None, details: str | None = None, date: str | None = None,
-                  rating100: int | None = None, studio: str | None = None, performers: list[str] = (),
-                  tags: list[str] = (), files: list[str] = (), code: str | None = None,
-                  director: str | None = None, organized: bool = False, urls: list[str] = (),
-                  groups: list[str] = (), has_cover: bool = True, scene_id: str | None = None,
+                  rating100: int | None = None, studio: str | None = None, performers: Sequence[str] = (),
+                  tags: Sequence[str] = (), files: Sequence[str] = (), code: str | None = None,
+                  director: str | None = None, organized: bool = False, urls: Sequence[str] = (),
+                  groups: Sequence[str] = (), has_cover: bool = True, scene_id: str | None = None,
                   updated_at: str | None = None) -> str:
         """Create a scene; related entities are created by name. Returns its id (`"1"`, `"2"`, …)."""
         fields = dict(title=title, details=details, date=date, rating100=rating100, studio=studio,
@@ -250,7 +250,7 @@ class StashEmulator:
         operations, _ = parse("{" + _PLEX_SCENE.replace("{groups}", groups) + "}")
         with self._lock:
             view = self._store.view(self._store.get(scene_id), f"http://{self._host}:{self._port}", self._api_key)
-        return project(view, operations[0].selections)
+        return cast(dict[str, Any], project(view, operations[0].selections))
 
     def cover_bytes(self, scene_id: str) -> bytes:
         """The bytes `/scene/{id}/screenshot` serves: the cover JPEG, or the SVG placeholder without a cover."""

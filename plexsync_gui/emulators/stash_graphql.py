@@ -373,7 +373,9 @@ def object_types(minor: int) -> dict[str, ObjectFields]:
     query.update(findScene="Scene", findScenes="FindScenesResultType", version="Version",
                  systemStatus="SystemStatus", __type="__Type")
     query.update({root: f"{root[0].upper()}{root[1:]}ResultType" for root in ENTITY_ROOTS if root in query})
-    scalars = lambda *names: {name: None for name in names}  # noqa: E731 - a table, not logic
+    def scalars(*names: str) -> ObjectFields:
+        return dict.fromkeys(names)
+
     return {
         "Query": query,
         "FindScenesResultType": {**scalars("count", "duration", "filesize"), "scenes": "Scene"},

@@ -7,10 +7,10 @@ as plain functions. Callers hold the emulator's lock; nothing here is thread-saf
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from plexsync_gui.emulators.stash_graphql import ResolverError
 from plexsync_gui.emulators.stash_images import make_jpeg
@@ -325,9 +325,9 @@ class SceneStore:
 
     def timestamp_matches(self, stored: str, criterion: Mapping[str, Any]) -> bool:
         """Stash binds the value unparsed: `scenes.updated_at > ?` is TEXT against TEXT, binary collation."""
-        modifier, value = criterion.get("modifier"), criterion.get("value")
-        upper = criterion.get("value2") or self.clock.stamp(timedelta(days=1))  # Go: time.Now().AddDate(0,0,1)
-        tests = {
+        modifier, value = criterion.get("modifier"), cast(Any, criterion.get("value"))
+        upper: Any = criterion.get("value2") or self.clock.stamp(timedelta(days=1))  # Go: time.Now().AddDate(0,0,1)
+        tests: dict[str, Callable[[], bool]] = {
             "EQUALS": lambda: stored == value,
             "NOT_EQUALS": lambda: stored != value,
             "GREATER_THAN": lambda: stored > value,

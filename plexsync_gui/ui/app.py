@@ -240,7 +240,8 @@ class PlexSyncApp(QObject):
         quit_button = box.addButton("Quit", QMessageBox.ButtonRole.DestructiveRole)
         box.addButton(QMessageBox.StandardButton.Cancel)
         box.exec()
-        return {keep: "hide", quit_button: "quit"}.get(box.clickedButton(), "cancel")
+        choices: dict[object, str] = {keep: "hide", quit_button: "quit"}
+        return choices.get(box.clickedButton(), "cancel")
 
     @Slot()
     def show_for_second_launch(self) -> None:

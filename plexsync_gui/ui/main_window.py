@@ -103,7 +103,7 @@ class TablePage(QWidget):
         self._update_empty_state()
 
     def add_button(self, text: str, handler: Callable[[], None], needs_selection: bool = True,
-                   shortcut: QKeySequence | None = None) -> QPushButton:
+                   shortcut: QKeySequence | QKeySequence.StandardKey | None = None) -> QPushButton:
         button = QPushButton(text)
         button.clicked.connect(handler)
         self.buttons.addWidget(button)

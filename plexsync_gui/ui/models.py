@@ -8,7 +8,7 @@ proxy, whose per-comparison `data()` calls cost about a second at 20,000 rows.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -149,7 +149,7 @@ class KeyedTableModel(QAbstractTableModel):
 
     # ---- changes by id -----------------------------------------------------------------------------------------
 
-    def replace_all(self, rows: list[Row]) -> None:
+    def replace_all(self, rows: Sequence[Row]) -> None:
         """Make the table hold exactly `rows`, by row-level changes unless most of it changed."""
         incoming = {row.id: row for row in rows}
         gone = [row_id for row_id in self._row_of if row_id not in incoming]

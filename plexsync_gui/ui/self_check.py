@@ -135,6 +135,7 @@ def _check_imaging() -> list[Check]:
     """Pillow scales a screenshot over Plex's poster limit down (core/posters.py): it must read a PNG and write a
     JPEG here, or such posters are skipped."""
     try:
+        import PIL
         from PIL import Image
 
         png = io.BytesIO()
@@ -143,4 +144,4 @@ def _check_imaging() -> list[Check]:
             image.convert("RGB").save(io.BytesIO(), "JPEG")
     except (ImportError, OSError, KeyError, ValueError) as exc:
         return [Check("FAIL", f"Pillow cannot scale posters: {exc}")]
-    return [Check("ok", f"Pillow {Image.__version__} reads PNG and writes JPEG")]
+    return [Check("ok", f"Pillow {PIL.__version__} reads PNG and writes JPEG")]

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, Signal, Slot
+from PySide6.QtCore import QObject, Signal, SignalInstance, Slot
 from PySide6.QtGui import QAction, QIcon
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
@@ -69,7 +69,7 @@ class TrayController(QObject):
         self.tray.messageClicked.connect(self.message_clicked)
         self.show_status({})
 
-    def _action(self, text: str, signal: Signal) -> QAction:
+    def _action(self, text: str, signal: SignalInstance) -> QAction:
         action = QAction(text, self.menu)
         action.triggered.connect(signal)
         self.menu.addAction(action)

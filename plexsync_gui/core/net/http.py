@@ -103,7 +103,8 @@ class _NoRedirectSession(requests.Session):
         target = self.get_redirect_target(resp)
         if target and not yield_requests:
             raise RedirectRefused(resp.status_code, resp.url, urljoin(resp.url, target))
-        yield from super().resolve_redirects(resp, req, *args, yield_requests=yield_requests, **kwargs)
+        yield from super().resolve_redirects(resp, req, *args, yield_requests=yield_requests,  # type: ignore[misc]
+                                             **kwargs)
 
 
 # ---- one request's guard --------------------------------------------------------------------------------------------
@@ -363,4 +364,4 @@ def _read_body(response: requests.Response) -> None:
         response.close()  # the connection is not reusable with an unread answer in it
         raise
     response._content = b"".join(chunks)
-    response._content_consumed = True
+    response._content_consumed = True  # type: ignore[attr-defined]  # what requests sets once the body is read

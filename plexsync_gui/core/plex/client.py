@@ -318,7 +318,7 @@ def edit_query(rating_key: str, item_type: int, params: dict[str, Any]) -> str:
     if not str(rating_key).strip().isdigit():
         raise PlexPermanentError(f"refusing to send a Plex edit without an item id (got {rating_key!r}): "
                                  "Plex would apply it to every item of the library")
-    return joinArgs({**params, "id": str(rating_key).strip(), "type": item_type})
+    return str(joinArgs({**params, "id": str(rating_key).strip(), "type": item_type}))
 
 
 def read_item(element: Element, container_section: str | None = None) -> PlexItem:

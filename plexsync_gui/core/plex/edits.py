@@ -8,6 +8,7 @@ the parameter grammar.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
@@ -49,14 +50,15 @@ class EditPlan:
 def _same(a: Any, b: Any) -> bool:
     if isinstance(a, (int, float)) and isinstance(b, (int, float)):
         return abs(float(a) - float(b)) < 1e-6
-    return a == b
+    return bool(a == b)
 
 
 def _empty(value: Any) -> bool:
     return value is None or value == "" or value == []
 
 
-def _edited_in_plex(current: Any, last: Any, has_record: bool, compare=_same) -> bool:
+def _edited_in_plex(current: Any, last: Any, has_record: bool,
+                    compare: Callable[[Any, Any], bool] = _same) -> bool:
     """A non-empty Plex value that differs from what PlexSync last wrote (or that PlexSync never wrote)."""
     if _empty(current):
         return False
@@ -161,7 +163,8 @@ def _check_size(params: dict[str, Any]) -> None:
                          f"one Plex request can safely carry (largest: {biggest}); shorten those values in Stash")
 
 
-def _plan_scalar(plan: EditPlan, name: str, value: Any, item: PlexItemSnapshot, last: dict, preserve: bool) -> None:
+def _plan_scalar(plan: EditPlan, name: str, value: Any, item: PlexItemSnapshot, last: dict[str, Any],
+                 preserve: bool) -> None:
     current = item.scalars.get(name)
     if _same(current, value) or (_empty(current) and _empty(value)):
         plan.written[name] = value
@@ -179,7 +182,8 @@ def _plan_scalar(plan: EditPlan, name: str, value: Any, item: PlexItemSnapshot, 
     plan.changed.append(name)
 
 
-def _plan_list(plan: EditPlan, name: str, value: list[str], item: PlexItemSnapshot, last: dict, preserve: bool) -> None:
+def _plan_list(plan: EditPlan, name: str, value: list[str], item: PlexItemSnapshot, last: dict[str, Any],
+               preserve: bool) -> None:
     current = item.tags.get(name, [])
     if _same_tags(current, value):
         plan.written[name] = value
@@ -196,7 +200,7 @@ def _plan_list(plan: EditPlan, name: str, value: list[str], item: PlexItemSnapsh
     plan.changed.append(name)
 
 
-def _plan_collection(plan: EditPlan, studio: str | None, item: PlexItemSnapshot, last: dict) -> None:
+def _plan_collection(plan: EditPlan, studio: str | None, item: PlexItemSnapshot, last: dict[str, Any]) -> None:
     """The studio collection follows the studio: the one PlexSync added before is swapped, the user's stay."""
     current = item.tags.get("collection", [])
     previous = last.get("collection")

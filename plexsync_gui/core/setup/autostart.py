@@ -16,7 +16,7 @@ import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from plexsync_gui.core.setup.command_line import (
     CommandLineError,
@@ -248,7 +248,7 @@ class WinRegistry:
                 value, _kind = self._winreg.QueryValueEx(handle, name)
         except FileNotFoundError:
             return None
-        return value
+        return cast(object, value)
 
     def write_string(self, key: str, name: str, value: str) -> None:
         winreg = self._winreg

@@ -44,7 +44,7 @@ class PrivateRotatingFileHandler(RotatingFileHandler):
     """Every log file it opens (the first and each one after a rollover) is created with mode 0600: logs carry
     titles, paths and error texts, which are nobody else's business on a shared machine."""
 
-    def _open(self) -> IO[str]:
+    def _open(self) -> IO[str]:  # type: ignore[override]  # any text stream does; FileHandler only writes to it
         return open_private_append(Path(self.baseFilename), self.encoding, self.errors)
 
 

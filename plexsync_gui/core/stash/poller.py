@@ -76,7 +76,10 @@ class ChangePoller:
     def _poll_scenes(self, watermark: str | None, full: bool, enqueued: EnqueueResult,
                      started: float) -> tuple[int, int]:
         """Queue changed scenes (and, on the full pass, drop deleted ones); returns (listed, changed)."""
-        stamps = self.stash.all_scenes() if full else self.stash.changed_since(shift_stamp(watermark, -OVERLAP_SECONDS))
+        if full or watermark is None:
+            stamps = self.stash.all_scenes()
+        else:
+            stamps = self.stash.changed_since(shift_stamp(watermark, -OVERLAP_SECONDS))
         seen = self.store.seen_updated_at(None if full else [s.scene_id for s in stamps])
         changed = [s.scene_id for s in stamps if seen.get(s.scene_id) != s.updated_at]
         settled = watermark is None or self.store.get(CURSOR_SETTLED_KEY) == watermark
@@ -106,7 +109,8 @@ class ChangePoller:
         key = f"{WATERMARK_KEY}_{kind.name}"
         watermark = self.store.get(key)
         full = full or watermark is None
-        listing = self.stash.entities(kind, None if full else shift_stamp(watermark, -OVERLAP_SECONDS))
+        since = None if full or watermark is None else shift_stamp(watermark, -OVERLAP_SECONDS)
+        listing = self.stash.entities(kind, since)
         known = self.store.entity_names(kind.name, None if full else [e.entity_id for e in listing])
         renamed = [e.entity_id for e in listing if known.get(e.entity_id, e.name) != e.name]
         for batch in self.stash.scene_batches(self.stash.scenes_using(kind, renamed)):

@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from plexsync_gui.core.errors import LONGEST_BACKOFF
 from plexsync_gui.core.storage.private_files import create_private_file, make_private_dirs, tighten
@@ -382,7 +382,7 @@ class Store:
                                   (job_id,)).rowcount for job_id in job_ids)
 
     def dead_letter(self, job: Job, error_type: str, message: str, attempts: int,
-                    candidates: list[dict] | None = None, now: float | None = None) -> None:
+                    candidates: list[dict[str, str]] | None = None, now: float | None = None) -> None:
         """Move a job to the dead letters (one entry per scene), unless newer data arrived while it ran."""
         now = time.time() if now is None else now
         with self._tx() as db:
@@ -459,7 +459,7 @@ class Store:
             "WHERE status != 'in_progress'",
             (now + LONGEST_BACKOFF,),
         ).fetchone()
-        return row[0]
+        return cast(float | None, row[0])
 
     def existing_job_ids(self, ids: list[int], table: str) -> set[int]:
         marks = ",".join("?" * len(ids))
@@ -640,7 +640,7 @@ class Store:
     def _add_activity(self, db: sqlite3.Connection, job: Job, outcome: str, detail: str) -> None:
         cursor = db.execute("INSERT INTO activity (at, scene_id, title, outcome, detail) VALUES (?, ?, ?, ?, ?)",
                             (time.time(), job.scene_id, job.title, outcome, detail))
-        db.execute("DELETE FROM activity WHERE id <= ?", (cursor.lastrowid - ACTIVITY_LIMIT,))
+        db.execute("DELETE FROM activity WHERE id <= ?", ((cursor.lastrowid or 0) - ACTIVITY_LIMIT,))
 
     def counts(self) -> dict[str, int]:
         counts = {status.value: 0 for status in JobStatus}
@@ -651,12 +651,12 @@ class Store:
         return counts
 
     def last_synced_at(self) -> float | None:
-        return self._db.execute("SELECT MAX(synced_at) FROM sync_state").fetchone()[0]
+        return cast(float | None, self._db.execute("SELECT MAX(synced_at) FROM sync_state").fetchone()[0])
 
     def integrity_ok(self, quick: bool = False) -> bool:
         """`PRAGMA integrity_check`, or the cheaper `quick_check` (no index cross-check) run at every start."""
         pragma = "quick_check" if quick else "integrity_check"
-        return self._db.execute(f"PRAGMA {pragma}").fetchone()[0] == "ok"
+        return bool(self._db.execute(f"PRAGMA {pragma}").fetchone()[0] == "ok")
 
 
 def _ids_clause(ids: list[int] | None, keyword: str = "AND") -> tuple[str, list[int]]:

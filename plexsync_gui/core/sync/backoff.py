@@ -21,7 +21,7 @@ class Backoff:
 
     def ceiling(self, attempt: int) -> float:
         """The longest wait before try number `attempt + 1` (`attempt` is 1 after the first failure)."""
-        return min(self.cap, self.base * 2 ** max(attempt - 1, 0))
+        return min(self.cap, self.base * 2.0 ** max(attempt - 1, 0))
 
     def delay(self, attempt: int, rng: random.Random | None = None) -> float:
         """A random wait within the window of `attempt`."""

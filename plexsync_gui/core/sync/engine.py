@@ -237,13 +237,14 @@ class SyncEngine:
             self.store.forget_item(job.scene_id, done.task.owned.rating_key)
         if result.stash_answered:
             self.stash_health.download_answered()
-        if result.error is not None:
-            return self._fail(job, result.error)
+        rating_key = result.rating_key
+        if result.error is not None or rating_key is None:  # push sets one of the two
+            return self._fail(job, result.error or InternalError("internal error: the push named no Plex item"))
         self._plex_answered()
         self.store.finish(
-            job, {"rating_key": result.rating_key, "pushed_hash": job.payload_hash, "synced_at": self.clock()},
+            job, {"rating_key": rating_key, "pushed_hash": job.payload_hash, "synced_at": self.clock()},
             (Outcome.SYNCED.value, result.detail),
-            OwnedItem(result.rating_key, normalise(done.task.plex_path), result.written, result.poster_sha1))
+            OwnedItem(rating_key, normalise(done.task.plex_path), result.written, result.poster_sha1))
         outcome = Outcome.UNCHANGED if result.detail == "no change" else Outcome.SYNCED
         return JobOutcome(job.id, job.scene_id, job.title, outcome, result.detail)
 
@@ -330,7 +331,8 @@ class SyncEngine:
         self.store.set(AUTH_PAUSE_KEY, message)
         log.error("processing paused: %s", message)
 
-    def _dead_letter(self, job: Job, error_type: str, message: str, attempts: int, candidates: list[dict]) -> None:
+    def _dead_letter(self, job: Job, error_type: str, message: str, attempts: int,
+                     candidates: list[dict[str, str]]) -> None:
         self.store.dead_letter(job, error_type, message, attempts, candidates or None, now=self.clock())
 
     def _plex_answered(self) -> None:

@@ -154,8 +154,8 @@ def scene_from_stash(raw: dict[str, Any]) -> SceneMetadata:
     """Map one scene as Stash's GraphQL returns it. Odd values become None or are dropped; only a scene without a
     usable id is an error (PermanentError), since nothing could be queued or reported for it."""
     files = [f for f in _list(raw.get("files")) if isinstance(f, dict) and isinstance(f.get("path"), str)]
-    studio = raw.get("studio") if isinstance(raw.get("studio"), dict) else {}
-    paths = raw.get("paths") if isinstance(raw.get("paths"), dict) else {}
+    studio: dict[str, Any] = raw["studio"] if isinstance(raw.get("studio"), dict) else {}
+    paths: dict[str, Any] = raw["paths"] if isinstance(raw.get("paths"), dict) else {}
     screenshot = _plain(paths.get("screenshot"))
     return SceneMetadata(
         scene_id=_scene_id(raw.get("id")),

@@ -6,7 +6,9 @@ The model holds raw text, including half-typed or invalid rows, because validati
 
 from __future__ import annotations
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 
 from plexsync_gui.core.sync.paths import PathRule
@@ -21,7 +23,7 @@ AnyIndex = QModelIndex | QPersistentModelIndex
 class PathMapModel(QAbstractTableModel):
     edited = Signal()  # the rules changed (not merely their marking): time to validate again
 
-    def __init__(self, rules: list[PathRule], parent=None) -> None:
+    def __init__(self, rules: list[PathRule], parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._rows: list[list[str]] = [[rule.stash, rule.plex] for rule in rules]
         self._invalid: tuple[int, int] | None = None  # (row, column) the config schema rejected
@@ -34,7 +36,8 @@ class PathMapModel(QAbstractTableModel):
     def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:
         return 0 if parent.isValid() else len(COLUMNS)
 
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
+    def headerData(self, section: int, orientation: Qt.Orientation,
+                   role: int = Qt.ItemDataRole.DisplayRole) -> str | None:
         if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
             return COLUMNS[section]
         return None
@@ -44,7 +47,7 @@ class PathMapModel(QAbstractTableModel):
             return Qt.ItemFlag.NoItemFlags
         return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsEditable
 
-    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole):
+    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
             return None
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole):
@@ -104,7 +107,9 @@ class PathMapModel(QAbstractTableModel):
     def mark_invalid(self, cell: tuple[int, int] | None) -> None:
         """Highlight the cell the schema rejected (None clears the mark)."""
         previous, self._invalid = self._invalid, cell
-        for marked in {previous, cell} - {None}:
+        for marked in (previous, cell):
+            if marked is None:
+                continue
             index = self.index(*marked)
             if index.isValid():
                 self.dataChanged.emit(index, index, [Qt.ItemDataRole.BackgroundRole])
