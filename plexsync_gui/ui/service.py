@@ -14,7 +14,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
+from PySide6.QtCore import QObject, Qt, QThread, QTimer, Signal, Slot
 
 from plexsync_gui.core.net.http import STOP_GRACE, Cancellation
 from plexsync_gui.core.setup.config import Config
@@ -117,6 +117,9 @@ class SyncService(QObject):
         worker.detail_ready.connect(self._on_detail)
         worker.problem.connect(self._on_problem)
         worker.stopped.connect(self._on_stopped)
+        # The stop request is queued, and quit() can end the thread's loop before it is delivered: closing again as
+        # the thread finishes (in that thread, directly) guarantees the session, database and lock are closed.
+        self._thread.finished.connect(worker.stop, Qt.ConnectionType.DirectConnection)
         self._thread.finished.connect(worker.deleteLater)
 
     # ---- requests (GUI thread -> worker thread) ----------------------------------------------------------------

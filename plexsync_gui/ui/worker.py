@@ -59,6 +59,7 @@ class SyncWorker(QObject):
         self._paused = False
         self._lock: ProcessLock | None = None
         self._lock_retry: QTimer | None = None  # runs start() again while another process holds the lock
+        self._stopped = False
         self._store: Store | None = None
         self._session: Session | None = None
         self._runner: Runner | None = None
@@ -112,7 +113,11 @@ class SyncWorker(QObject):
 
     @Slot()
     def stop(self) -> None:
-        """Runs after the current round: the job in progress has finished or been released by then."""
+        """Runs after the current round: the job in progress has finished or been released by then. Also called as
+        the thread finishes (see SyncService), so a second call finds nothing left to close and says nothing."""
+        if self._stopped:
+            return
+        self._stopped = True
         if self._lock_retry is not None:
             self._lock_retry.stop()
         if self._timer is not None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from plexsync_gui.core.storage.process_lock import ProcessLock
 from plexsync_gui.ui.models import ID_ROLE
 from tests.ui.conftest import settled
 
@@ -104,3 +105,16 @@ def test_shutdown_mid_sync_loses_no_job(qtbot, make_service, library, plex, loca
     assert counts["in_progress"] == 0
     assert counts["synced"] + counts["pending"] == 30
     store.close()
+
+
+def test_shutdown_always_closes_the_database_and_frees_the_lock(qtbot, make_service, library, locations) -> None:
+    """The stop request is queued to the worker while quit() ends its loop: whichever comes first, the session,
+    the database and the processing lock are closed when shutdown returns (a later `plexsync process` can start)."""
+    for i in range(30):
+        library.add(title=f"Scene {i}")
+    for _ in range(6):
+        service = make_service()
+        qtbot.waitUntil(lambda service=service: bool(service.status), timeout=10000)
+        service.shutdown()
+        with ProcessLock(locations.data_dir):
+            pass
