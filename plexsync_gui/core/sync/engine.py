@@ -36,6 +36,7 @@ from plexsync_gui.core.sync.paths import map_path, normalise
 from plexsync_gui.core.plex.client import PlexClient
 from plexsync_gui.core.sync.pool import Done, LanePool
 from plexsync_gui.core.sync.push import Lane, PushResult, PushTask, push
+from plexsync_gui.core.sync.resolve import CLAIM_BATCH, ClaimedBatch, ItemResolver
 from plexsync_gui.core.stash.stamps import shift_stamp
 from plexsync_gui.core.sync.scene import SceneMetadata, payload_hash, scene_from_stash
 from plexsync_gui.core.stash.client import StashClient
@@ -97,6 +98,7 @@ class SyncEngine:
         self._stranded: list[Job] = []  # claimed jobs a full disk kept from being put back
         self.stash_wait_until: float | None = None  # jobs wait while Stash, which they need for posters, is down
         self._stash_failures = 0
+        self._claimed = ClaimedBatch(lambda: ItemResolver(self.plex.clone(), self.config.plex.libraries))
 
     # ---- enqueue -----------------------------------------------------------------------------------------------
 
@@ -216,7 +218,7 @@ class SyncEngine:
                     finished.pop(0)
         except BaseException:
             # An error here (a full disk, an interrupt): the jobs not recorded go back untouched, now or next round.
-            self._stranded += [done.task.job for done in finished + pool.drain()]
+            self._stranded += [done.task.job for done in finished + pool.drain()] + self._claimed.take_unstarted()
             with contextlib.suppress(DiskFullError):
                 self._release_stranded()
             raise
@@ -230,25 +232,25 @@ class SyncEngine:
     def _start_jobs(self, pool: LanePool[Lane, PushTask, PushResult], should_stop: Callable[[], bool],
                     summary: ProcessSummary, on_outcome: Callable[[JobOutcome], None] | None) -> None:
         """Claim due jobs while a lane is free; a job that needs no Plex request is finished right here."""
+        stopped = False
         while pool.has_room(1 if self.breaker.state == HALF_OPEN else self.config.sync.workers):
-            if should_stop():
-                return
-            reason = self._stop_reason(busy=pool.busy > 0)
-            if reason:
-                summary.stopped_reason = reason
-                return
-            job = self.store.claim_next(self.clock())
-            if job is None:
-                return
-            try:
-                task = self._prepare(job)
-            except DiskFullError:
-                self._stranded.append(job)
-                raise
-            if isinstance(task, JobOutcome):
-                self._report(summary, task, on_outcome)
-            else:
-                pool.submit(task)
+            reason = None if (stopped := should_stop()) else self._stop_reason(busy=pool.busy > 0)
+            if stopped or reason:
+                summary.stopped_reason = reason or summary.stopped_reason
+                stopped = True
+                break
+            task = self._claimed.next_task(self.store, self.clock(), self._claim_size(), should_stop, self._prepare,
+                                           lambda outcome: self._report(summary, outcome, on_outcome))
+            if task is None:
+                break
+            pool.submit(task)
+        if stopped:  # claimed ahead and not started: back to the queue
+            self._stranded += self._claimed.take_unstarted()
+            self._release_stranded()
+
+    def _claim_size(self) -> int:
+        """Jobs to claim (and resolve) together: one while the breaker tries a single job."""
+        return CLAIM_BATCH if self.breaker.state == CLOSED else 1
 
     def _stop_reason(self, busy: bool) -> str | None:
         """Why no new job may start. The breaker's probe is only sent when no job is in flight, so a probe never
@@ -327,6 +329,7 @@ class SyncEngine:
             lane.plex.close()
             lane.stash.close()
         del self._lanes[1:]
+        self._claimed.close()
 
     # ---- failures ----------------------------------------------------------------------------------------------
 

@@ -1,0 +1,144 @@
+"""Claim due jobs in batches and resolve their Plex items together, so a worker's job is (at best) its one edit.
+
+Alone, each job costs a `file=` lookup and a read of the full item before its edit. Here, in the calling thread and
+on a connection of its own, a batch of claimed jobs gets its items in one multi-item read
+(`/library/metadata/{k1},{k2},…`), found through the remembered ratingKey or, when many scenes are new to
+PlexSync, through a `SectionIndex` of the target sections listed once. What this cannot settle for certain it
+leaves to the worker, which then looks the item up and reads it exactly as before: a stale ratingKey, a file the
+index does not know or knows twice, an item the read did not return, and any failure of these shared requests.
+That keeps each job's failures (and the circuit breaker's view of them) the job's own: a failed batch read fails
+no job, it only costs the jobs their own requests.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from collections import deque
+from collections.abc import Callable
+
+from plexsync_gui.core.errors import SyncError
+from plexsync_gui.core.plex.client import PlexClient, PlexItem
+from plexsync_gui.core.plex.index import SectionIndex
+from plexsync_gui.core.storage.store import Job, Store
+from plexsync_gui.core.sync.paths import basename, normalise, same_file
+from plexsync_gui.core.sync.push import PushTask
+
+log = logging.getLogger(__name__)
+
+CLAIM_BATCH = 100  # jobs claimed (and items read) together while the breaker is closed
+INDEX_MIN_NEW = 20  # scenes new to PlexSync in one batch that make listing the sections worth it
+INDEX_MAX_AGE = 600.0  # seconds an index is reused; items added since are found by the worker's lookup
+
+Outcome = object  # the engine's JobOutcome (not imported: the engine imports this module)
+
+
+class ItemResolver:
+    """Finds and reads the Plex items of a batch of tasks, on its own client (workers use theirs meanwhile)."""
+
+    def __init__(self, plex: PlexClient, libraries: list[str]) -> None:
+        self.plex = plex
+        self._libraries = libraries
+        self._index: SectionIndex | None = None
+
+    def resolve(self, tasks: list[PushTask]) -> list[PushTask]:
+        """The tasks, each with its `item` when it was settled here; on any failure, the tasks as given."""
+        try:
+            return self._resolve(tasks)
+        except SyncError as exc:
+            log.info("reading %d Plex items together failed (%s); each job reads its own", len(tasks), exc)
+            return tasks
+
+    def _resolve(self, tasks: list[PushTask]) -> list[PushTask]:
+        wanted = {i: hit for i, task in enumerate(tasks) if (hit := self._known_item(task, tasks)) is not None}
+        items: dict[str, PlexItem] = {}
+        keys = list(dict.fromkeys(key for key, _exact in wanted.values()))
+        for start in range(0, len(keys), CLAIM_BATCH):
+            items.update(self.plex.fetch_many(keys[start:start + CLAIM_BATCH]))
+        resolved = list(tasks)
+        for i, (key, exact) in wanted.items():
+            item = items.get(key)
+            if item is not None and _holds(item, tasks[i].plex_path, exact):
+                resolved[i] = dataclasses.replace(tasks[i], item=item)
+        return resolved
+
+    def _known_item(self, task: PushTask, batch: list[PushTask]) -> tuple[str, bool] | None:
+        """The ratingKey to read for a task, and whether the item must hold its exact path (else its basename)."""
+        if task.owned is not None and task.owned.rating_key:
+            return task.owned.rating_key, True
+        index = self._index_for(batch)
+        return index.match(task.plex_path) if index is not None else None
+
+    def _index_for(self, batch: list[PushTask]) -> SectionIndex | None:
+        """The section index, listed now when this batch has many new scenes and none is fresh enough."""
+        if self._index is not None and self._index.age() < INDEX_MAX_AGE:
+            return self._index
+        if sum(task.owned is None for task in batch) < INDEX_MIN_NEW:
+            return None
+        sections = self.plex.target_sections(self._libraries)
+        self._index = SectionIndex.build(self.plex, sections)
+        return self._index
+
+    def close(self) -> None:
+        self.plex.close()
+
+
+def _holds(item: PlexItem, plex_path: str, exact: bool) -> bool:
+    """The re-check every match passes, as in `find_candidates`: the item's file is the path (or has its name)."""
+    if exact:
+        return any(same_file(f, plex_path) for f in item.files)
+    return any(basename(normalise(f)) == basename(normalise(plex_path)) for f in item.files)
+
+
+class ClaimedBatch:
+    """Due jobs claimed ahead of the pool, prepared and resolved a batch at a time, handed out one by one.
+
+    Jobs it holds are `in_progress` in the store; `take_unstarted` gives them back to the engine to release when
+    processing stops early, so none is left claimed."""
+
+    def __init__(self, resolver: Callable[[], ItemResolver]) -> None:
+        self._make_resolver = resolver
+        self._resolver: ItemResolver | None = None
+        self._tasks: deque[PushTask] = deque()
+        self._unprepared: list[Job] = []
+
+    def next_task(self, store: Store, now: float, size: int, should_stop: Callable[[], bool],
+                  prepare: Callable[[Job], PushTask | Outcome], report: Callable[[Outcome], None]) -> PushTask | None:
+        """The next task for a worker; None when nothing is due (or `should_stop` says so between batches).
+        Jobs finished while preparing (nothing changed, no file) are reported at once."""
+        while not self._tasks and not should_stop():
+            claimed = store.claim_due(now, size)
+            if not claimed:
+                return None
+            tasks = self._prepare_all(claimed, prepare, report)
+            self._tasks.extend(self._resolve(tasks) if len(tasks) > 1 else tasks)
+        return self._tasks.popleft() if self._tasks else None
+
+    def _prepare_all(self, claimed: list[Job], prepare: Callable[[Job], PushTask | Outcome],
+                     report: Callable[[Outcome], None]) -> list[PushTask]:
+        self._unprepared = list(claimed)
+        tasks: list[PushTask] = []
+        while self._unprepared:
+            prepared = prepare(self._unprepared[0])
+            self._unprepared.pop(0)
+            if isinstance(prepared, PushTask):
+                tasks.append(prepared)
+            else:
+                report(prepared)
+        return tasks
+
+    def _resolve(self, tasks: list[PushTask]) -> list[PushTask]:
+        if self._resolver is None:
+            self._resolver = self._make_resolver()
+        return self._resolver.resolve(tasks)
+
+    def take_unstarted(self) -> list[Job]:
+        """The claimed jobs not handed out (nor prepared), for the engine to put back."""
+        jobs = self._unprepared + [task.job for task in self._tasks]
+        self._unprepared, self._tasks = [], deque()
+        return jobs
+
+    def close(self) -> None:
+        if self._resolver is not None:
+            self._resolver.close()
+            self._resolver = None
