@@ -1,0 +1,138 @@
+"""Issue 13: a first sync of many scenes costs one edit per changed scene. Items are found through one paged listing
+of the section and read in batches; what the batch cannot settle takes the per-scene lookup with its old
+semantics, and a failed shared request fails no job."""
+
+from __future__ import annotations
+
+import unicodedata
+
+import pytest
+
+from plexsync_gui.core.sync.resolve import INDEX_MIN_NEW
+
+pytestmark = pytest.mark.integration
+
+MANY = INDEX_MIN_NEW + 10
+
+
+def per_scene(plex) -> dict[str, int]:
+    """The kinds of request a scene can cost (the connections' one-off setup left out)."""
+    return {"listings": plex.count("GET", "/library/sections/1/all"), "reads": plex.count("GET", "/library/metadata/"),
+            "puts": plex.count("PUT"), "uploads": plex.count("POST")}
+
+
+def file_lookups(plex) -> int:
+    return sum(1 for r in plex.requests if "file" in r.params)
+
+
+def queue_many(session, library, count: int = MANY, **fields) -> list[str]:
+    ids = [library.add(title=f"Scene {i}", **fields)[0] for i in range(count)]
+    assert session.engine.sync_scenes(ids).queued == count
+    return ids
+
+
+@pytest.fixture
+def no_posters(config):
+    config.fields.poster = False
+    return config
+
+
+def test_first_sync_of_many_new_scenes_costs_one_edit_each(no_posters, session, library, plex):
+    queue_many(session, library)
+    plex.clear_log()
+    assert session.engine.process_due().synced == MANY
+    assert per_scene(plex) == {"listings": 1, "reads": 1, "puts": MANY, "uploads": 0}
+    [listing] = [r for r in plex.requests if r.method == "GET" and r.path == "/library/sections/1/all"]
+    assert listing.headers.get("X-Plex-Container-Start") == "0" and "file" not in listing.params
+    assert plex.count() - sum(per_scene(plex).values()) <= 3 * (session.config.sync.workers + 1)  # setup only
+
+
+def test_changed_scenes_with_known_items_are_read_together(no_posters, session, library, plex, stash):
+    ids = queue_many(session, library)
+    session.engine.process_due()
+    for scene_id in ids:
+        stash.update_scene(scene_id, title=f"Renamed {scene_id}")
+    session.engine.sync_scenes(ids)
+    plex.clear_log()
+    assert session.engine.process_due().synced == MANY
+    assert per_scene(plex) == {"listings": 0, "reads": 1, "puts": MANY, "uploads": 0}
+
+
+def test_unchanged_items_get_no_edit(no_posters, session, library, plex):
+    ids = queue_many(session, library)
+    session.engine.process_due()
+    session.engine.sync_scenes(ids, force=True)
+    plex.clear_log()
+    assert session.engine.process_due().synced == MANY
+    assert per_scene(plex) == {"listings": 0, "reads": 1, "puts": 0, "uploads": 0}
+
+
+def test_a_large_section_is_listed_in_pages(no_posters, session, library, plex, movies):
+    plex.add_items(movies, [{"file": f"/media/movies/other/{i}.mp4"} for i in range(2_500)])
+    queue_many(session, library)
+    plex.clear_log()
+    assert session.engine.process_due().synced == MANY
+    starts = [r.headers.get("X-Plex-Container-Start") for r in plex.requests
+              if r.method == "GET" and r.path == "/library/sections/1/all"]
+    assert starts == ["0", "1000", "2000"]
+    assert file_lookups(plex) == 0
+
+
+def test_index_matches_other_unicode_forms_and_basenames(no_posters, session, library, plex, movies):
+    """As the `file=` lookup does: Plex's NFD form of an NFC path, and a file found by its name elsewhere."""
+    ids = queue_many(session, library)
+    nfc = unicodedata.normalize("NFC", "Café.mp4")
+    nfd_key = plex.add_item(movies, "/media/movies/" + unicodedata.normalize("NFD", nfc))
+    moved_key = plex.add_item(movies, "/media/elsewhere/moved.mp4")
+    ids += [library.add(title="Accented", name=nfc, in_plex=False)[0],
+            library.add(title="Moved", name="moved.mp4", in_plex=False)[0]]
+    session.engine.sync_scenes(ids)
+    plex.clear_log()
+    assert session.engine.process_due().synced == len(ids)
+    assert file_lookups(plex) == 0
+    assert plex.item_state(nfd_key)["title"] == "Accented"
+    assert plex.item_state(moved_key)["title"] == "Moved"
+
+
+def test_ambiguous_files_fail_as_the_lookup_fails(no_posters, session, library, plex, movies):
+    """Two items with the scene's file: the index does not pick one; the lookup lists both candidates."""
+    queue_many(session, library)
+    scene_id, first = library.add(title="Dup", name="dup.mp4")
+    second = plex.add_item(movies, "/media/movies/dup.mp4", title="copy")
+    session.engine.sync_scenes([scene_id])
+    assert session.engine.process_due().synced == MANY
+    [dead] = session.store.list_dead_letters()
+    assert dead["error_type"] == "PermanentError" and "strict_matching" in dead["error"]
+    detail = session.store.dead_letter_detail(dead["id"])
+    assert {c["rating_key"] for c in detail["candidates"]} == {first, second}
+
+
+def test_a_scene_plex_added_after_the_listing_is_still_found(no_posters, session, library, plex):
+    queue_many(session, library)
+    session.engine.process_due()  # the index now lists the section as it was
+    late_id, late_key = library.add(title="Late", name="late.mp4")
+    session.engine.sync_scenes([late_id])
+    assert session.engine.process_due().synced == 1
+    assert plex.item_state(late_key)["title"] == "Late"
+
+
+@pytest.mark.parametrize("route", ["/library/metadata/", "/library/sections/1/all"])
+def test_a_failed_shared_request_fails_no_job(no_posters, session, library, plex, route):
+    """The batch read (or the listing) answers 500 once: every job reads its own item, none is charged, and the
+    breaker never counts the shared failure."""
+    queue_many(session, library)
+    plex.fail_next(500, route=route)
+    summary = session.engine.process_due()
+    assert (summary.synced, summary.retried, summary.failed) == (MANY, 0, 0)
+    assert session.engine.breaker.failures == 0
+
+
+def test_stopping_puts_claimed_jobs_back(no_posters, session, library, plex):
+    queue_many(session, library)
+    started: list[str] = []
+    summary = session.engine.process_due(should_stop=lambda: len(started) >= 2,
+                                         on_outcome=lambda outcome: started.append(outcome.scene_id))
+    counts = session.store.counts()
+    assert summary.synced < MANY
+    assert counts.get("in_progress", 0) == 0
+    assert counts["pending"] == MANY - summary.synced
