@@ -41,9 +41,9 @@ def test_first_sync_of_many_new_scenes_costs_one_edit_each(no_posters, session, 
     queue_many(session, library)
     plex.clear_log()
     assert session.engine.process_due().synced == MANY
-    assert per_scene(plex) == {"listings": 1, "reads": 1, "puts": MANY, "uploads": 0}
-    [listing] = [r for r in plex.requests if r.method == "GET" and r.path == "/library/sections/1/all"]
-    assert listing.headers.get("X-Plex-Container-Start") == "0" and "file" not in listing.params
+    assert per_scene(plex) == {"listings": 2, "reads": 1, "puts": MANY, "uploads": 0}  # its size, then one page
+    [listing] = [r for r in plex.requests if r.method == "GET" and r.headers.get("X-Plex-Container-Start")]
+    assert listing.headers["X-Plex-Container-Start"] == "0" and "file" not in listing.params
     assert plex.count() - sum(per_scene(plex).values()) <= 3 * (session.config.sync.workers + 1)  # setup only
 
 
@@ -68,14 +68,24 @@ def test_unchanged_items_get_no_edit(no_posters, session, library, plex):
 
 
 def test_a_large_section_is_listed_in_pages(no_posters, session, library, plex, movies):
-    plex.add_items(movies, [{"file": f"/media/movies/other/{i}.mp4"} for i in range(2_500)])
+    plex.add_items(movies, [{"file": f"/media/movies/other/{i}.mp4"} for i in range(1_200)])
+    queue_many(session, library, 100)
+    plex.clear_log()
+    assert session.engine.process_due().synced == 100
+    starts = [r.headers.get("X-Plex-Container-Start") for r in plex.requests
+              if r.method == "GET" and r.path == "/library/sections/1/all"]
+    assert starts == [None, "0", "1000"]  # its size (asked in the query, as plexapi does), then two pages
+    assert file_lookups(plex) == 0
+
+
+def test_few_new_scenes_in_a_large_section_are_looked_up_one_by_one(no_posters, session, library, plex, movies):
+    """Listing 2,000 items would cost more than the scenes' own lookups: the section is not listed."""
+    plex.add_items(movies, [{"file": f"/media/movies/other/{i}.mp4"} for i in range(2_000)])
     queue_many(session, library)
     plex.clear_log()
     assert session.engine.process_due().synced == MANY
-    starts = [r.headers.get("X-Plex-Container-Start") for r in plex.requests
-              if r.method == "GET" and r.path == "/library/sections/1/all"]
-    assert starts == ["0", "1000", "2000"]
-    assert file_lookups(plex) == 0
+    assert not [r for r in plex.requests if r.headers.get("X-Plex-Container-Start")]
+    assert file_lookups(plex) == MANY
 
 
 def test_index_matches_other_unicode_forms_and_basenames(no_posters, session, library, plex, movies):

@@ -285,6 +285,13 @@ class PlexClient:
                 items[element.get("ratingKey") or ""] = read_item(element, section)
         return items
 
+    def section_size(self, section: SectionInfo) -> int:
+        """How many items the section holds: an empty page's `totalSize`, as plexapi's `totalSize` asks for it."""
+        query = joinArgs({"type": SEARCH_TYPES[section.type], "X-Plex-Container-Start": 0, "X-Plex-Container-Size": 0})
+        with self._translated(f"counting the items of {section.title!r}"):
+            container = self.server.query(f"/library/sections/{section.key}/all{query}")
+        return _number(int, container.get("totalSize") if container is not None else None) or 0
+
     def section_files(self, section: SectionInfo, page_size: int) -> Iterator[tuple[str, str, str]]:
         """Every item of the section as (ratingKey, title, file), one `X-Plex-Container-Start/-Size` page at a time
         (docs/plex-protocol.md §4), so a caller can keep what it needs of a 100,000-item section without holding

@@ -98,7 +98,8 @@ class SyncEngine:
         self._stranded: list[Job] = []  # claimed jobs a full disk kept from being put back
         self.stash_wait_until: float | None = None  # jobs wait while Stash, which they need for posters, is down
         self._stash_failures = 0
-        self._claimed = ClaimedBatch(lambda: ItemResolver(self.plex.clone(), self.config.plex.libraries))
+        self._claimed = ClaimedBatch(lambda: ItemResolver(self.plex.clone(), self.config.plex.libraries,
+                                                          lambda: self.store.counts()["pending"]))
 
     # ---- enqueue -----------------------------------------------------------------------------------------------
 

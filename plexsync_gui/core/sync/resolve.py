@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import time
 from collections import deque
 from collections.abc import Callable
 
@@ -28,7 +29,8 @@ log = logging.getLogger(__name__)
 
 CLAIM_BATCH = 100  # jobs claimed (and items read) together while the breaker is closed
 INDEX_MIN_NEW = 20  # scenes new to PlexSync in one batch that make listing the sections worth it
-INDEX_MAX_AGE = 600.0  # seconds an index is reused; items added since are found by the worker's lookup
+INDEX_MAX_AGE = 600.0  # seconds an index (or the choice not to build one) holds; later items: worker's lookup
+ITEMS_PER_LOOKUP = 15  # listed items that cost about what one `file=` lookup costs (profiled: ~0.1 ms per item)
 
 Outcome = object  # the engine's JobOutcome (not imported: the engine imports this module)
 
@@ -36,10 +38,12 @@ Outcome = object  # the engine's JobOutcome (not imported: the engine imports th
 class ItemResolver:
     """Finds and reads the Plex items of a batch of tasks, on its own client (workers use theirs meanwhile)."""
 
-    def __init__(self, plex: PlexClient, libraries: list[str]) -> None:
+    def __init__(self, plex: PlexClient, libraries: list[str], queued: Callable[[], int]) -> None:
         self.plex = plex
         self._libraries = libraries
+        self._queued = queued  # jobs waiting, the most the index could save lookups for
         self._index: SectionIndex | None = None
+        self._no_index_until = 0.0
 
     def resolve(self, tasks: list[PushTask]) -> list[PushTask]:
         """The tasks, each with its `item` when it was settled here; on any failure, the tasks as given."""
@@ -70,12 +74,17 @@ class ItemResolver:
         return index.match(task.plex_path) if index is not None else None
 
     def _index_for(self, batch: list[PushTask]) -> SectionIndex | None:
-        """The section index, listed now when this batch has many new scenes and none is fresh enough."""
+        """The section index, listed now when this batch has many new scenes, none is fresh enough, and listing
+        costs less than the lookups it saves: a few hundred new scenes never list a 100,000-item section."""
         if self._index is not None and self._index.age() < INDEX_MAX_AGE:
             return self._index
-        if sum(task.owned is None for task in batch) < INDEX_MIN_NEW:
+        if time.monotonic() < self._no_index_until or sum(task.owned is None for task in batch) < INDEX_MIN_NEW:
             return None
         sections = self.plex.target_sections(self._libraries)
+        items = sum(self.plex.section_size(section) for section in sections)
+        if items > ITEMS_PER_LOOKUP * (self._queued() + len(batch)):
+            self._no_index_until = time.monotonic() + INDEX_MAX_AGE
+            return None
         self._index = SectionIndex.build(self.plex, sections)
         return self._index
 
