@@ -17,21 +17,14 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from typing import TYPE_CHECKING
+
 from plexsync_gui import __version__
-from plexsync_gui.core.sync.breaker import CircuitBreaker
 from plexsync_gui.core.setup.config import Config, ConfigError, load_config
-from plexsync_gui.core.setup.connection_check import check_plex, check_stash
-from plexsync_gui.core.sync.engine import AUTH_PAUSE_KEY, BREAKER_KEY
 from plexsync_gui.core.errors import PermanentError, StashError, SyncError
 from plexsync_gui.core.setup.hardening import forbid_core_dumps
-from plexsync_gui.core.sync.health import database_notice, stash_error
-from plexsync_gui.core.net.http import STOP_GRACE, Cancellation
 from plexsync_gui.core.setup.logs import redact, setup_logging
-from plexsync_gui.core.plex.client import set_client_identity
-from plexsync_gui.core.stash.poller import WATERMARK_KEY
 from plexsync_gui.core.storage.process_lock import ProcessLock, ProcessLockBusy
-from plexsync_gui.core.sync.runner import Runner
-from plexsync_gui.core.setup.secrets import Secrets, resolve_secrets
 from plexsync_gui.core.setup.security import config_permission_problem, tls_warnings
 from plexsync_gui.core.setup.session import (
     DatabaseUnusable,
@@ -44,8 +37,18 @@ from plexsync_gui.core.setup.session import (
     open_store,
     prepare_folders,
 )
+from plexsync_gui.core.storage.keys import AUTH_PAUSE_KEY, BREAKER_KEY, WATERMARK_KEY
 from plexsync_gui.core.storage.store import Store
+from plexsync_gui.core.sync.breaker import CircuitBreaker
+from plexsync_gui.core.sync.health import database_notice, stash_error
 from plexsync_gui.cli.terminal import json_line, visible
+
+if TYPE_CHECKING:
+    from plexsync_gui.core.net.http import Cancellation
+    from plexsync_gui.core.setup.secrets import Secrets
+
+# The network stack (requests, plexapi, keyring) is imported by the commands that use it, not at start: `queue`,
+# `dlq` and `--help` never load it (issue 13: commands start quickly).
 
 log = logging.getLogger("plexsync")
 
@@ -127,6 +130,8 @@ def _row_id(text: str) -> int:
 def cmd_check(config: Config, secrets: Secrets, locations: Locations) -> int:
     """The settings dialog's connection tests, the folders of each library, the configured libraries, and warnings
     about TLS verification and the config file's permissions."""
+    from plexsync_gui.core.setup.connection_check import check_plex, check_stash
+
     unverified = tls_warnings(config)
     for warning in unverified:
         log.warning("%s", warning)
@@ -181,6 +186,8 @@ def cmd_process(session: Session, args: argparse.Namespace) -> int:
 
 
 def cmd_run(session: Session, args: argparse.Namespace) -> int:
+    from plexsync_gui.core.sync.runner import Runner
+
     stop, finished = threading.Event(), threading.Event()
     canceller = threading.Thread(target=_cut_when_stopping, args=(stop, finished, session.cancellation),
                                  name="plexsync-stop")
@@ -201,6 +208,8 @@ def _cut_when_stopping(stop: threading.Event, finished: threading.Event, cancell
     within it); then their requests are cut, so a hanging server cannot hold up the exit, and the jobs go back to
     the queue uncharged. In a thread of its own, not in the signal handler, which may interrupt the main thread
     inside the very code that cancelling locks."""
+    from plexsync_gui.core.net.http import STOP_GRACE
+
     stop.wait()
     if not finished.wait(STOP_GRACE):
         cancellation.cancel()
@@ -360,6 +369,8 @@ def _environment(args: argparse.Namespace) -> Iterator[tuple[Locations, Config |
     if args.command in LOCAL_COMMANDS:
         yield locations, None, None
         return
+    from plexsync_gui.core.setup.secrets import resolve_secrets
+
     config = load_config(locations.config_file)
     yield locations, config, resolve_secrets(config)
 
@@ -372,6 +383,8 @@ def _dispatch(args: argparse.Namespace, locations: Locations, config: Config | N
             return LOCAL_COMMANDS[args.command](store, args)
         assert config is not None and secrets is not None
         if args.command == "check":
+            from plexsync_gui.core.plex.client import set_client_identity
+
             set_client_identity(client_id(store))  # the device Plex already knows from sync runs, not a new one
             return cmd_check(config, secrets, locations)
         session = open_session(config, secrets, store)

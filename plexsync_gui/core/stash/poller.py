@@ -25,11 +25,11 @@ from plexsync_gui.core.sync.engine import EnqueueResult, SyncEngine
 from plexsync_gui.core.stash.stamps import shift_stamp
 from plexsync_gui.core.stash.client import StashClient
 from plexsync_gui.core.stash.queries import ENTITY_KINDS, EntityKind
+from plexsync_gui.core.storage.keys import WATERMARK_KEY
 from plexsync_gui.core.storage.store import Store
 
 log = logging.getLogger(__name__)
 
-WATERMARK_KEY = "stash_watermark"
 RECONCILED_AT_KEY = "stash_reconciled_at"
 OVERLAP_SECONDS = 2 * 3600
 RECONCILE_EVERY = 3600

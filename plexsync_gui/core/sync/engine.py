@@ -40,12 +40,11 @@ from plexsync_gui.core.sync.resolve import CLAIM_BATCH, ClaimedBatch, ItemResolv
 from plexsync_gui.core.stash.stamps import shift_stamp
 from plexsync_gui.core.sync.scene import SceneMetadata, payload_hash, scene_from_stash
 from plexsync_gui.core.stash.client import StashClient
+from plexsync_gui.core.storage.keys import AUTH_PAUSE_KEY, BREAKER_KEY
 from plexsync_gui.core.storage.store import DiskFullError, Job, NewJob, OwnedItem, Store
 
 log = logging.getLogger(__name__)
 
-AUTH_PAUSE_KEY = "plex_auth_error"
-BREAKER_KEY = "breaker"
 STASH_WAIT_CAP = 300.0  # longest pause of job processing while Stash cannot serve posters
 
 
