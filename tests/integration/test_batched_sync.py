@@ -117,13 +117,26 @@ def test_ambiguous_files_fail_as_the_lookup_fails(no_posters, session, library, 
     assert {c["rating_key"] for c in detail["candidates"]} == {first, second}
 
 
-def test_a_scene_plex_added_after_the_listing_is_still_found(no_posters, session, library, plex):
+def test_a_file_plex_added_after_the_listing_is_still_found(no_posters, session, library, plex, movies,
+                                                           monkeypatch):
+    """The index misses an item Plex added after the listing: that scene takes the lookup; its batch-mate whose
+    file was listed does not."""
+    monkeypatch.setattr("plexsync_gui.core.sync.engine.CLAIM_BATCH", MANY)
     queue_many(session, library)
-    session.engine.process_due()  # the index now lists the section as it was
-    late_id, late_key = library.add(title="Late", name="late.mp4")
-    session.engine.sync_scenes([late_id])
-    assert session.engine.process_due().synced == 1
-    assert plex.item_state(late_key)["title"] == "Late"
+    late_id, _ = library.add(title="Late", name="late.mp4", in_plex=False)
+    listed_id, listed_key = library.add(title="Listed", name="listed.mp4")
+    session.engine.sync_scenes([late_id, listed_id])
+    added: list[str] = []
+
+    def add_late_item(outcome) -> None:  # the first batch is resolved and running: the index is built
+        if not added:
+            added.append(plex.add_item(movies, "/media/movies/late.mp4"))
+
+    plex.clear_log()
+    assert session.engine.process_due(on_outcome=add_late_item).synced == MANY + 2
+    assert plex.item_state(added[0])["title"] == "Late"
+    assert plex.item_state(listed_key)["title"] == "Listed"
+    assert file_lookups(plex) == 1
 
 
 @pytest.mark.parametrize("route", ["/library/metadata/", "/library/sections/1/all"])
@@ -146,3 +159,18 @@ def test_stopping_puts_claimed_jobs_back(no_posters, session, library, plex):
     assert summary.synced < MANY
     assert counts.get("in_progress", 0) == 0
     assert counts["pending"] == MANY - summary.synced
+
+
+def test_a_stale_rating_key_in_a_batch_falls_back_to_the_lookup(no_posters, session, library, plex, stash, movies):
+    ids = queue_many(session, library)
+    session.engine.process_due()
+    old_key = session.store.sync_state(ids[0]).rating_key
+    file = plex.item_state(old_key)["file"]
+    plex.delete_item(old_key)
+    new_key = plex.add_item(movies, file)
+    for scene_id in ids:
+        stash.update_scene(scene_id, title=f"Renamed {scene_id}")
+    session.engine.sync_scenes(ids)
+    assert session.engine.process_due().synced == MANY
+    assert plex.item_state(new_key)["title"] == f"Renamed {ids[0]}"
+    assert session.store.sync_state(ids[0]).rating_key == new_key

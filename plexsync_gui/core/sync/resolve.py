@@ -78,6 +78,7 @@ class ItemResolver:
         costs less than the lookups it saves: a few hundred new scenes never list a 100,000-item section."""
         if self._index is not None and self._index.age() < INDEX_MAX_AGE:
             return self._index
+        self._index = None
         if time.monotonic() < self._no_index_until or sum(task.owned is None for task in batch) < INDEX_MIN_NEW:
             return None
         sections = self.plex.target_sections(self._libraries)
@@ -87,6 +88,11 @@ class ItemResolver:
             return None
         self._index = SectionIndex.build(self.plex, sections)
         return self._index
+
+    def forget_index(self) -> None:
+        """Drop the index (and the choice not to build one) once the queue ran dry: an idle service holds neither,
+        and the next batch of new scenes is judged afresh."""
+        self._index, self._no_index_until = None, 0.0
 
     def close(self) -> None:
         self.plex.close()
@@ -118,6 +124,8 @@ class ClaimedBatch:
         while not self._tasks and not should_stop():
             claimed = store.claim_due(now, size)
             if not claimed:
+                if self._resolver is not None:
+                    self._resolver.forget_index()
                 return None
             tasks = self._prepare_all(claimed, prepare, report)
             self._tasks.extend(self._resolve(tasks) if len(tasks) > 1 else tasks)
