@@ -174,3 +174,13 @@ def test_a_stale_rating_key_in_a_batch_falls_back_to_the_lookup(no_posters, sess
     assert session.engine.process_due().synced == MANY
     assert plex.item_state(new_key)["title"] == f"Renamed {ids[0]}"
     assert session.store.sync_state(ids[0]).rating_key == new_key
+
+
+def test_items_naming_no_section_of_their_own_are_read_one_by_one(no_posters, session, library, plex):
+    """PMS may put `librarySectionID` only on the container (python-plexapi #550); in a multi-item answer that
+    would send edits to the wrong section, so such items are read again alone, where the container's is theirs."""
+    plex.item_section_id = False
+    queue_many(session, library)
+    plex.clear_log()
+    assert session.engine.process_due().synced == MANY
+    assert per_scene(plex)["reads"] == 1 + MANY and per_scene(plex)["puts"] == MANY

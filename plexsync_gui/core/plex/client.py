@@ -281,8 +281,12 @@ class PlexClient:
         section = container.get("librarySectionID") if len(keys) == 1 else None
         items: dict[str, PlexItem] = {}
         for element in container:
-            if element.get("ratingKey") in keys and (section or element.get("librarySectionID")):
-                items[element.get("ratingKey") or ""] = read_item(element, section)
+            rating_key = element.get("ratingKey") or ""
+            if rating_key in keys and (section or element.get("librarySectionID")):
+                try:
+                    items[rating_key] = read_item(element, section)
+                except PlexPermanentError:
+                    continue  # not editable (no section, not a video): its own read tells its job why
         return items
 
     def section_size(self, section: SectionInfo) -> int:

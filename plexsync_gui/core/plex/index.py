@@ -41,6 +41,8 @@ class SectionIndex:
         return index
 
     def add(self, section_key: int, rating_key: str, file: str) -> None:
+        if not rating_key.isdigit():
+            return  # never editable (see `edit_query`); its scene takes the lookup, which reports it
         key = int(rating_key)
         path = normalise(file)
         _put(self._paths[section_key], hash(path), key)

@@ -351,8 +351,11 @@ class Store:
     def drop_stale_dead_letters(self, current: list[tuple[str, str]]) -> list[str]:
         """Drop the dead letters Stash has moved past: the scene's current payload hash (given per scene) is the one
         already pushed to Plex, so retrying the older dead letter would write a stale value over it. Returns the
-        scene ids whose dead letter went."""
+        scene ids whose dead letter went. Nothing to check opens no transaction: a first poll's batches are all new
+        scenes, and each cost an empty transaction besides its own (the enqueue target is one per batch)."""
         stale: list[str] = []
+        if not current:
+            return stale
         with self._tx() as db:
             for chunk in _chunks([scene_id for scene_id, _ in current], 500):
                 rows = db.execute(

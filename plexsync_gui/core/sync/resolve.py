@@ -51,7 +51,9 @@ class ItemResolver:
             return self._resolve(tasks)
         except SyncError as exc:
             log.info("reading %d Plex items together failed (%s); each job reads its own", len(tasks), exc)
-            return tasks
+        except Exception:  # a bug here must not stop processing: the jobs can still do it all themselves
+            log.exception("unexpected error while reading %d Plex items together; each job reads its own", len(tasks))
+        return tasks
 
     def _resolve(self, tasks: list[PushTask]) -> list[PushTask]:
         wanted = {i: hit for i, task in enumerate(tasks) if (hit := self._known_item(task, tasks)) is not None}
