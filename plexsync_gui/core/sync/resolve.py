@@ -135,15 +135,21 @@ class ClaimedBatch:
 
     def _prepare_all(self, claimed: list[Job], prepare: Callable[[Job], PushTask | Outcome],
                      report: Callable[[Outcome], None]) -> list[PushTask]:
+        """Prepare every claimed job; if preparing or reporting one fails (a full disk), the batch's jobs not yet
+        finished stay in `_unprepared`, for `take_unstarted`."""
         self._unprepared = list(claimed)
         tasks: list[PushTask] = []
-        while self._unprepared:
-            prepared = prepare(self._unprepared[0])
-            self._unprepared.pop(0)
-            if isinstance(prepared, PushTask):
-                tasks.append(prepared)
-            else:
-                report(prepared)
+        try:
+            while self._unprepared:
+                prepared = prepare(self._unprepared[0])
+                self._unprepared.pop(0)
+                if isinstance(prepared, PushTask):
+                    tasks.append(prepared)
+                else:
+                    report(prepared)
+        except BaseException:
+            self._unprepared[:0] = [task.job for task in tasks]
+            raise
         return tasks
 
     def _resolve(self, tasks: list[PushTask]) -> list[PushTask]:
