@@ -13,6 +13,7 @@ from plexsync_gui.core.sync.resolve import INDEX_MIN_NEW
 pytestmark = pytest.mark.integration
 
 MANY = INDEX_MIN_NEW + 10
+COLD = 1  # with one worker, the first job of a run goes out alone and does its own lookup and read (ClaimedBatch)
 
 
 def per_scene(plex) -> dict[str, int]:
@@ -33,7 +34,9 @@ def queue_many(session, library, count: int = MANY, **fields) -> list[str]:
 
 @pytest.fixture
 def no_posters(config):
+    """Posters off; one worker, so a run's first claim is one job and the requests after it are the batch's."""
     config.fields.poster = False
+    config.sync.workers = COLD
     return config
 
 
@@ -41,7 +44,8 @@ def test_first_sync_of_many_new_scenes_costs_one_edit_each(no_posters, session, 
     queue_many(session, library)
     plex.clear_log()
     assert session.engine.process_due().synced == MANY
-    assert per_scene(plex) == {"listings": 2, "reads": 1, "puts": MANY, "uploads": 0}  # its size, then one page
+    # the first job's own lookup and read, then for all the others: the section's size, one page, one read
+    assert per_scene(plex) == {"listings": COLD + 2, "reads": COLD + 1, "puts": MANY, "uploads": 0}
     [listing] = [r for r in plex.requests if r.method == "GET" and r.headers.get("X-Plex-Container-Start")]
     assert listing.headers["X-Plex-Container-Start"] == "0" and "file" not in listing.params
     assert plex.count() - sum(per_scene(plex).values()) <= 3 * (session.config.sync.workers + 1)  # setup only
@@ -55,7 +59,7 @@ def test_changed_scenes_with_known_items_are_read_together(no_posters, session, 
     session.engine.sync_scenes(ids)
     plex.clear_log()
     assert session.engine.process_due().synced == MANY
-    assert per_scene(plex) == {"listings": 0, "reads": 1, "puts": MANY, "uploads": 0}
+    assert per_scene(plex) == {"listings": 0, "reads": COLD + 1, "puts": MANY, "uploads": 0}
 
 
 def test_unchanged_items_get_no_edit(no_posters, session, library, plex):
@@ -64,7 +68,7 @@ def test_unchanged_items_get_no_edit(no_posters, session, library, plex):
     session.engine.sync_scenes(ids, force=True)
     plex.clear_log()
     assert session.engine.process_due().synced == MANY
-    assert per_scene(plex) == {"listings": 0, "reads": 1, "puts": 0, "uploads": 0}
+    assert per_scene(plex) == {"listings": 0, "reads": COLD + 1, "puts": 0, "uploads": 0}
 
 
 def test_a_large_section_is_listed_in_pages(no_posters, session, library, plex, movies):
@@ -74,8 +78,9 @@ def test_a_large_section_is_listed_in_pages(no_posters, session, library, plex, 
     assert session.engine.process_due().synced == 100
     starts = [r.headers.get("X-Plex-Container-Start") for r in plex.requests
               if r.method == "GET" and r.path == "/library/sections/1/all"]
-    assert starts == [None, "0", "1000"]  # its size (asked in the query, as plexapi does), then two pages
-    assert file_lookups(plex) == 0
+    # the first job's lookup, the section's size (asked in the query, as plexapi does), then two pages
+    assert starts == [None, None, "0", "1000"]
+    assert file_lookups(plex) == COLD
 
 
 def test_few_new_scenes_in_a_large_section_are_looked_up_one_by_one(no_posters, session, library, plex, movies):
@@ -99,7 +104,7 @@ def test_index_matches_other_unicode_forms_and_basenames(no_posters, session, li
     session.engine.sync_scenes(ids)
     plex.clear_log()
     assert session.engine.process_due().synced == len(ids)
-    assert file_lookups(plex) == 0
+    assert file_lookups(plex) == COLD
     assert plex.item_state(nfd_key)["title"] == "Accented"
     assert plex.item_state(moved_key)["title"] == "Moved"
 
@@ -121,31 +126,40 @@ def test_a_file_plex_added_after_the_listing_is_still_found(no_posters, session,
                                                            monkeypatch):
     """The index misses an item Plex added after the listing: that scene takes the lookup; its batch-mate whose
     file was listed does not."""
-    monkeypatch.setattr("plexsync_gui.core.sync.engine.CLAIM_BATCH", MANY)
+    monkeypatch.setattr("plexsync_gui.core.sync.engine.CLAIM_BATCH", MANY - COLD + 2)  # both late ones in one
     queue_many(session, library)
     late_id, _ = library.add(title="Late", name="late.mp4", in_plex=False)
     listed_id, listed_key = library.add(title="Listed", name="listed.mp4")
     session.engine.sync_scenes([late_id, listed_id])
     added: list[str] = []
+    outcomes: list[object] = []
 
-    def add_late_item(outcome) -> None:  # the first batch is resolved and running: the index is built
-        if not added:
+    def add_late_item(outcome) -> None:  # after the first job, the batch is resolved and running: index built
+        outcomes.append(outcome)
+        if len(outcomes) == COLD + 1:
             added.append(plex.add_item(movies, "/media/movies/late.mp4"))
 
     plex.clear_log()
     assert session.engine.process_due(on_outcome=add_late_item).synced == MANY + 2
     assert plex.item_state(added[0])["title"] == "Late"
     assert plex.item_state(listed_key)["title"] == "Listed"
-    assert file_lookups(plex) == 1
+    assert file_lookups(plex) == COLD + 1
 
 
 @pytest.mark.parametrize("route", ["/library/metadata/", "/library/sections/1/all"])
 def test_a_failed_shared_request_fails_no_job(no_posters, session, library, plex, route):
     """The batch read (or the listing) answers 500 once: every job reads its own item, none is charged, and the
-    breaker never counts the shared failure."""
+    breaker never counts the shared failure. The fault is set once the run's first job is done, before the batch
+    is resolved, with no other request in flight (one worker)."""
     queue_many(session, library)
-    plex.fail_next(500, route=route)
-    summary = session.engine.process_due()
+    outcomes: list[object] = []
+
+    def fail_the_shared_request(outcome) -> None:
+        outcomes.append(outcome)
+        if len(outcomes) == COLD:
+            plex.fail_next(500, route=route)
+
+    summary = session.engine.process_due(on_outcome=fail_the_shared_request)
     assert (summary.synced, summary.retried, summary.failed) == (MANY, 0, 0)
     assert session.engine.breaker.failures == 0
 

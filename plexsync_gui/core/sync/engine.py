@@ -249,8 +249,11 @@ class SyncEngine:
             self._release_stranded()
 
     def _claim_size(self) -> int:
-        """Jobs to claim (and resolve) together: one while the breaker tries a single job."""
-        return CLAIM_BATCH if self.breaker.state == CLOSED else 1
+        """Jobs to claim (and resolve) together: one while the breaker tries a single job, one per worker when
+        processing (re)starts (see ClaimedBatch), else a batch."""
+        if self.breaker.state != CLOSED:
+            return 1
+        return CLAIM_BATCH if self._claimed.warm else self.config.sync.workers
 
     def _stop_reason(self, busy: bool) -> str | None:
         """Why no new job may start. The breaker's probe is only sent when no job is in flight, so a probe never

@@ -111,13 +111,17 @@ class ClaimedBatch:
     """Due jobs claimed ahead of the pool, prepared and resolved a batch at a time, handed out one by one.
 
     Jobs it holds are `in_progress` in the store; `take_unstarted` gives them back to the engine to release when
-    processing stops early, so none is left claimed."""
+    processing stops early, so none is left claimed. The first claim after a stop or an empty queue is not resolved
+    (`warm` is False; the engine claims one job per worker then): those jobs meet Plex first, as they did before
+    batching, so after a suspend no shared request precedes them and the breaker opens on the jobs' failures alone.
+    """
 
     def __init__(self, resolver: Callable[[], ItemResolver]) -> None:
         self._make_resolver = resolver
         self._resolver: ItemResolver | None = None
         self._tasks: deque[PushTask] = deque()
         self._unprepared: list[Job] = []
+        self.warm = False  # a claim since the last stop or empty queue went out: batches may be resolved now
 
     def next_task(self, store: Store, now: float, size: int, should_stop: Callable[[], bool],
                   prepare: Callable[[Job], PushTask | Outcome], report: Callable[[Outcome], None]) -> PushTask | None:
@@ -126,11 +130,13 @@ class ClaimedBatch:
         while not self._tasks and not should_stop():
             claimed = store.claim_due(now, size)
             if not claimed:
+                self.warm = False
                 if self._resolver is not None:
                     self._resolver.forget_index()
                 return None
             tasks = self._prepare_all(claimed, prepare, report)
-            self._tasks.extend(self._resolve(tasks) if len(tasks) > 1 else tasks)
+            self._tasks.extend(self._resolve(tasks) if self.warm and len(tasks) > 1 else tasks)
+            self.warm = True
         return self._tasks.popleft() if self._tasks else None
 
     def _prepare_all(self, claimed: list[Job], prepare: Callable[[Job], PushTask | Outcome],
@@ -160,7 +166,7 @@ class ClaimedBatch:
     def take_unstarted(self) -> list[Job]:
         """The claimed jobs not handed out (nor prepared), for the engine to put back."""
         jobs = self._unprepared + [task.job for task in self._tasks]
-        self._unprepared, self._tasks = [], deque()
+        self._unprepared, self._tasks, self.warm = [], deque(), False
         return jobs
 
     def close(self) -> None:
