@@ -1,4 +1,4 @@
-"""Jobs claimed ahead of the pool are never lost: whatever stops a batch midway, each one is handed out or back."""
+"""Jobs read ahead of the pool are never lost nor shown as running: only a job a worker takes is claimed."""
 
 import pytest
 
@@ -28,22 +28,35 @@ def task_for(job):
     return PushTask(job, None, job.path, None, Config())
 
 
-def test_a_failure_while_preparing_leaves_every_unstarted_job_to_put_back(store):
+def take(batch, store, prepare=task_for):
+    return batch.next_task(store, 2.0, 5, lambda: False, prepare, lambda outcome: None)
+
+
+def test_only_the_jobs_handed_out_are_in_progress(store):
+    batch = ClaimedBatch(NoResolver)
+    first, second = take(batch, store), take(batch, store)
+    assert (first.job.scene_id, second.job.scene_id) == ("0", "1")
+    assert first.job.status == "in_progress"
+    assert store.counts()["in_progress"] == 2 and store.counts()["pending"] == 3
+    batch.drop_unstarted()
+    assert take(batch, store).job.scene_id == "2"  # dropped ones were never taken from the queue
+
+
+def test_a_failure_while_preparing_leaves_every_job_queued(store):
     def prepare(job):
         if job.scene_id == "2":
             raise DiskFullError("the disk is full")
         return task_for(job)
 
-    batch = ClaimedBatch(NoResolver)
     with pytest.raises(DiskFullError):
-        batch.next_task(store, 2.0, 5, lambda: False, prepare, lambda outcome: None)
-    assert sorted(job.scene_id for job in batch.take_unstarted()) == ["0", "1", "2", "3", "4"]
+        take(ClaimedBatch(NoResolver), store, prepare)
+    assert store.counts()["in_progress"] == 0 and store.counts()["pending"] == 5
 
 
-def test_tasks_are_handed_out_in_claim_order_and_the_rest_given_back(store):
+def test_a_job_that_changed_after_it_was_read_is_skipped_and_comes_again(store):
     batch = ClaimedBatch(NoResolver)
-    first = batch.next_task(store, 2.0, 5, lambda: False, task_for, lambda outcome: None)
-    second = batch.next_task(store, 2.0, 5, lambda: False, task_for, lambda outcome: None)
-    assert (first.job.scene_id, second.job.scene_id) == ("0", "1")
-    assert [job.scene_id for job in batch.take_unstarted()] == ["2", "3", "4"]
-    assert batch.take_unstarted() == []
+    assert take(batch, store).job.scene_id == "0"
+    store.enqueue([NewJob("1", "T1", "/p/1.mp4", "{}", "newer")], now=3.0)
+    assert take(batch, store).job.scene_id == "2"
+    assert [take(batch, store).job.scene_id for _ in range(2)] == ["3", "4"]
+    assert take(batch, store).job.payload_hash == "newer"

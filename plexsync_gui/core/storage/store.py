@@ -9,6 +9,7 @@ one ownership row per Plex item (dropped when the item is found gone), finished 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sqlite3
 import time
@@ -259,13 +260,14 @@ class Store:
         return len(rows)
 
     def claim_next(self, now: float | None = None) -> Job | None:
-        """Take the oldest due job and mark it in progress (see `claim_due`)."""
-        claimed = self.claim_due(now, 1)
-        return claimed[0] if claimed else None
+        """Take the oldest due job and mark it in progress."""
+        due = self.due_jobs(now, 1)
+        return self.claim(due[0]) if due else None
 
-    def claim_due(self, now: float | None = None, limit: int = 1) -> list[Job]:
-        """Take up to `limit` of the oldest due jobs, in due order, and mark them in progress in one transaction
-        (the engine claims a batch so their Plex items can be resolved together).
+    def due_jobs(self, now: float | None = None, limit: int = 1) -> list[Job]:
+        """Up to `limit` of the oldest due jobs, in due order, left as they are: the engine reads a batch ahead so
+        their Plex items can be resolved together, and `claim`s each one as a worker takes it, so only jobs really
+        in flight are ever `in_progress`.
 
         A retry time further ahead than any backoff can only come from a wall clock that went back: it is due now,
         instead of hours late. The query walks `jobs_order` and stops after `limit` due rows. Left to itself SQLite
@@ -273,17 +275,25 @@ class Store:
         (profiled, issue 4).
         """
         now = time.time() if now is None else now
+        rows = self._db.execute(
+            """
+            SELECT * FROM jobs INDEXED BY jobs_order
+            WHERE status = 'pending' OR (status = 'retry_wait' AND (next_retry_at <= ?1 OR next_retry_at > ?2))
+            ORDER BY COALESCE(next_retry_at, enqueued_at), id LIMIT ?3
+            """,
+            (now, now + LONGEST_BACKOFF, limit),
+        ).fetchall()
+        return [_job(row) for row in rows]
+
+    def claim(self, job: Job) -> Job | None:
+        """Mark a job read by `due_jobs` in progress; None when it changed or went meanwhile (its newer row, if
+        any, is due on its own)."""
         with self._tx() as db:
-            rows = db.execute(
-                """
-                SELECT * FROM jobs INDEXED BY jobs_order
-                WHERE status = 'pending' OR (status = 'retry_wait' AND (next_retry_at <= ?1 OR next_retry_at > ?2))
-                ORDER BY COALESCE(next_retry_at, enqueued_at), id LIMIT ?3
-                """,
-                (now, now + LONGEST_BACKOFF, limit),
-            ).fetchall()
-            db.executemany("UPDATE jobs SET status = 'in_progress' WHERE id = ?", [(row["id"],) for row in rows])
-        return [_job(row, status="in_progress") for row in rows]
+            taken = db.execute(
+                "UPDATE jobs SET status = 'in_progress' WHERE id = ? AND revision = ? AND status != 'in_progress'",
+                (job.id, job.revision),
+            ).rowcount
+        return dataclasses.replace(job, status="in_progress") if taken else None
 
     def finish(self, job: Job, state: dict[str, Any], activity: tuple[str, str] | None,
                item: OwnedItem | None = None) -> None:

@@ -218,7 +218,8 @@ class SyncEngine:
                     finished.pop(0)
         except BaseException:
             # An error here (a full disk, an interrupt): the jobs not recorded go back untouched, now or next round.
-            self._stranded += [done.task.job for done in finished + pool.drain()] + self._claimed.take_unstarted()
+            self._stranded += [done.task.job for done in finished + pool.drain()]
+            self._claimed.drop_unstarted()
             with contextlib.suppress(DiskFullError):
                 self._release_stranded()
             raise
@@ -244,9 +245,8 @@ class SyncEngine:
             if task is None:
                 break
             pool.submit(task)
-        if stopped:  # claimed ahead and not started: back to the queue
-            self._stranded += self._claimed.take_unstarted()
-            self._release_stranded()
+        if stopped:
+            self._claimed.drop_unstarted()  # read ahead, never claimed: still queued
 
     def _claim_size(self) -> int:
         """Jobs to claim (and resolve) together: one while the breaker tries a single job, one per worker when

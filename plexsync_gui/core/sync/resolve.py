@@ -108,54 +108,54 @@ def _holds(item: PlexItem, plex_path: str, exact: bool) -> bool:
 
 
 class ClaimedBatch:
-    """Due jobs claimed ahead of the pool, prepared and resolved a batch at a time, handed out one by one.
+    """Due jobs read a batch ahead of the pool, prepared and resolved together, and claimed one by one as workers
+    take them: only jobs in flight are ever `in_progress` (a kill leaves no more behind than before), and jobs read
+    ahead but not started need no putting back, since they never left the queue.
 
-    Jobs it holds are `in_progress` in the store; `take_unstarted` gives them back to the engine to release when
-    processing stops early, so none is left claimed. The first claim after a stop or an empty queue is not resolved
-    (`warm` is False; the engine claims one job per worker then): those jobs meet Plex first, as they did before
-    batching, so after a suspend no shared request precedes them and the breaker opens on the jobs' failures alone.
+    The first batch after a stop or an empty queue is not resolved (`warm` is False; the engine reads one job per
+    worker then): those jobs meet Plex first, as they did before batching, so after a suspend no shared request
+    precedes them and the breaker opens on the jobs' failures alone.
     """
 
     def __init__(self, resolver: Callable[[], ItemResolver]) -> None:
         self._make_resolver = resolver
         self._resolver: ItemResolver | None = None
         self._tasks: deque[PushTask] = deque()
-        self._unprepared: list[Job] = []
-        self.warm = False  # a claim since the last stop or empty queue went out: batches may be resolved now
+        self.warm = False  # a batch since the last stop or empty queue went out: batches may be resolved now
 
     def next_task(self, store: Store, now: float, size: int, should_stop: Callable[[], bool],
                   prepare: Callable[[Job], PushTask | Outcome], report: Callable[[Outcome], None]) -> PushTask | None:
-        """The next task for a worker; None when nothing is due (or `should_stop` says so between batches).
-        Jobs finished while preparing (nothing changed, no file) are reported at once."""
-        while not self._tasks and not should_stop():
-            claimed = store.claim_due(now, size)
-            if not claimed:
-                self.warm = False
-                if self._resolver is not None:
-                    self._resolver.forget_index()
-                return None
-            tasks = self._prepare_all(claimed, prepare, report)
-            self._tasks.extend(self._resolve(tasks) if self.warm and len(tasks) > 1 else tasks)
-            self.warm = True
-        return self._tasks.popleft() if self._tasks else None
+        """The next task for a worker, its job claimed; None when nothing is due (or `should_stop` says so between
+        batches). Jobs finished while preparing (nothing changed, no file) are reported at once; a job that changed
+        since it was read is skipped here (its newer row is due on its own)."""
+        while not should_stop():
+            if not self._tasks:
+                due = store.due_jobs(now, size)
+                if not due:
+                    self.warm = False
+                    if self._resolver is not None:
+                        self._resolver.forget_index()
+                    return None
+                tasks = self._prepare_all(due, prepare, report)
+                self._tasks.extend(self._resolve(tasks) if self.warm and len(tasks) > 1 else tasks)
+                self.warm = True
+                continue
+            task = self._tasks.popleft()
+            claimed = store.claim(task.job)
+            if claimed is not None:
+                return dataclasses.replace(task, job=claimed)
+        return None
 
-    def _prepare_all(self, claimed: list[Job], prepare: Callable[[Job], PushTask | Outcome],
+    @staticmethod
+    def _prepare_all(due: list[Job], prepare: Callable[[Job], PushTask | Outcome],
                      report: Callable[[Outcome], None]) -> list[PushTask]:
-        """Prepare every claimed job; if preparing or reporting one fails (a full disk), the batch's jobs not yet
-        finished stay in `_unprepared`, for `take_unstarted`."""
-        self._unprepared = list(claimed)
         tasks: list[PushTask] = []
-        try:
-            while self._unprepared:
-                prepared = prepare(self._unprepared[0])
-                self._unprepared.pop(0)
-                if isinstance(prepared, PushTask):
-                    tasks.append(prepared)
-                else:
-                    report(prepared)
-        except BaseException:
-            self._unprepared[:0] = [task.job for task in tasks]
-            raise
+        for job in due:
+            prepared = prepare(job)
+            if isinstance(prepared, PushTask):
+                tasks.append(prepared)
+            else:
+                report(prepared)
         return tasks
 
     def _resolve(self, tasks: list[PushTask]) -> list[PushTask]:
@@ -163,11 +163,10 @@ class ClaimedBatch:
             self._resolver = self._make_resolver()
         return self._resolver.resolve(tasks)
 
-    def take_unstarted(self) -> list[Job]:
-        """The claimed jobs not handed out (nor prepared), for the engine to put back."""
-        jobs = self._unprepared + [task.job for task in self._tasks]
-        self._unprepared, self._tasks, self.warm = [], deque(), False
-        return jobs
+    def drop_unstarted(self) -> None:
+        """Forget the tasks not handed out (processing stopped): their jobs are still queued as they were."""
+        self._tasks.clear()
+        self.warm = False
 
     def close(self) -> None:
         if self._resolver is not None:
