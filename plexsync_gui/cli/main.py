@@ -17,18 +17,14 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from plexsync_gui import __version__
 from plexsync_gui.cli.terminal import json_line, visible
 from plexsync_gui.core.errors import PermanentError, StashError, SyncError
-from plexsync_gui.core.net.http import STOP_GRACE, Cancellation
-from plexsync_gui.core.plex.client import set_client_identity
 from plexsync_gui.core.setup.config import Config, ConfigError, load_config
-from plexsync_gui.core.setup.connection_check import check_plex, check_stash
 from plexsync_gui.core.setup.hardening import forbid_core_dumps
 from plexsync_gui.core.setup.logs import redact, setup_logging
-from plexsync_gui.core.setup.secrets import Secrets, resolve_secrets
 from plexsync_gui.core.setup.security import config_permission_problem, tls_warnings
 from plexsync_gui.core.setup.session import (
     DatabaseUnusable,
@@ -43,8 +39,15 @@ from plexsync_gui.core.setup.session import (
 )
 from plexsync_gui.core.storage.process_lock import ProcessLock, ProcessLockBusy
 from plexsync_gui.core.storage.store import DeadLetter, JobRow, Store
-from plexsync_gui.core.sync.runner import RoundResult, Runner
 from plexsync_gui.core.sync.status import read_status
+
+if TYPE_CHECKING:
+    from plexsync_gui.core.net.http import Cancellation
+    from plexsync_gui.core.setup.secrets import Secrets
+    from plexsync_gui.core.sync.runner import RoundResult
+
+# The network stack (requests, plexapi, keyring) is imported by the commands that use it, not at start: `status`,
+# `queue`, `dlq` and `--help` never load it (issue 13: commands start quickly).
 
 log = logging.getLogger("plexsync")
 
@@ -128,6 +131,8 @@ def _row_id(text: str) -> int:
 
 
 def cmd_check(config: Config, secrets: Secrets, locations: Locations) -> int:
+    from plexsync_gui.core.setup.connection_check import check_plex, check_stash
+
     """The settings dialog's connection tests, the folders of each library, the configured libraries, and warnings
     about TLS verification and the config file's permissions."""
     unverified = tls_warnings(config)
@@ -184,6 +189,8 @@ def cmd_process(session: Session, args: argparse.Namespace) -> int:
 
 
 def cmd_run(session: Session, args: argparse.Namespace) -> int:
+    from plexsync_gui.core.sync.runner import Runner
+
     stop, finished = threading.Event(), threading.Event()
     canceller = threading.Thread(target=_cut_when_stopping, args=(stop, finished, session.cancellation),
                                  name="plexsync-stop")
@@ -234,6 +241,8 @@ def _cut_when_stopping(stop: threading.Event, finished: threading.Event, cancell
     within it); then their requests are cut, so a hanging server cannot hold up the exit, and the jobs go back to
     the queue uncharged. In a thread of its own, not in the signal handler, which may interrupt the main thread
     inside the very code that cancelling locks."""
+    from plexsync_gui.core.net.http import STOP_GRACE
+
     stop.wait()
     if not finished.wait(STOP_GRACE):
         cancellation.cancel()
@@ -424,6 +433,8 @@ def _environment(args: argparse.Namespace) -> Iterator[tuple[Locations, Config |
         yield locations, None, None
         return
     config = load_config(locations.config_file)
+    from plexsync_gui.core.setup.secrets import resolve_secrets
+
     yield locations, config, resolve_secrets(config)
 
 
@@ -435,6 +446,8 @@ def _dispatch(args: argparse.Namespace, locations: Locations, config: Config | N
             return LOCAL_COMMANDS[args.command](store, args)
         assert config is not None and secrets is not None
         if args.command == "check":
+            from plexsync_gui.core.plex.client import set_client_identity
+
             set_client_identity(client_id(store))  # the device Plex already knows from sync runs, not a new one
             return cmd_check(config, secrets, locations)
         session = open_session(config, secrets, store)

@@ -1,4 +1,7 @@
-from urllib.parse import unquote
+from urllib.parse import quote, unquote
+
+from hypothesis import given
+from hypothesis import strategies as st
 
 from plexsync_gui.core.plex.edits import (
     PlexItemSnapshot,
@@ -135,3 +138,9 @@ def test_episodes_keep_only_the_fields_plex_models_for_them():
     kept, skipped = for_episode(want)
     assert set(kept) == {"title", "summary", "originallyAvailableAt", "year", "collection", "userRating"}
     assert skipped == ["studio", "actor", "genre"]
+
+
+@given(st.text(st.characters(blacklist_categories=("Cs",))))
+def test_edit_size_is_counted_as_plexapi_quotes(text):
+    """The size guard counts bytes without quoting (issue 13's CPU cut); it must agree with what plexapi sends."""
+    assert encoded_size({text: text}) == 2 * len(quote(text, safe="")) + 2

@@ -206,3 +206,12 @@ def test_what_was_written_follows_the_plex_item_not_the_scene(store):
     assert store.owned_item(None, "/media/other.mp4") is None
     store.forget_item("2", "70")  # the item turned out gone
     assert store.owned_item("70", "/media/a.mp4") == OwnedItem("70")
+
+
+def test_a_batch_without_unchanged_scenes_checks_no_dead_letters_in_a_transaction(store, monkeypatch):
+    """Enqueueing is one transaction per Stash batch (issue 13); an empty check must not add a second."""
+    opened = []
+    transaction = store._tx
+    monkeypatch.setattr(store, "_tx", lambda *a, **k: opened.append(1) or transaction(*a, **k))
+    assert store.drop_stale_dead_letters([]) == []
+    assert opened == []

@@ -235,7 +235,7 @@ class PlexClient:
         counts items whose file has the same basename, and then only if no item has the exact path. `file=` matches
         the form Plex stored, which may be NFD where Stash sent NFC, so each query is sent in every Unicode form.
         """
-        ordered = _sections_for_path(plex_path, sections)
+        ordered = sections_for_path(plex_path, sections)
         exact = self._query_files(plex_path, ordered, lambda f: normalise(f) == normalise(plex_path))
         if exact:
             return exact
@@ -278,6 +278,61 @@ class PlexClient:
             return None
         element = container[0] if container is not None and len(container) else None
         return None if element is None else read_item(element, container.get("librarySectionID"))
+
+    def fetch_many(self, rating_keys: list[str]) -> dict[str, PlexItem]:
+        """Full items in one request (`/library/metadata/{k1},{k2},…`, as plexapi's `fetchItems` reads a list), by
+        ratingKey; keys Plex no longer has are simply absent. In a multi-item answer only items naming their own
+        section are kept: the container's `librarySectionID` is one section's, and the others' edits would go
+        astray (a caller reads the rest one by one)."""
+        keys = [str(int(key)) for key in rating_keys]
+        if not keys:
+            return {}
+        try:
+            with self._translated(f"reading {len(keys)} items"):
+                container = self.server.query(f"/library/metadata/{','.join(keys)}")
+        except PlexNotFound:
+            return {}
+        if container is None:
+            return {}
+        section = container.get("librarySectionID") if len(keys) == 1 else None
+        items: dict[str, PlexItem] = {}
+        for element in container:
+            rating_key = element.get("ratingKey") or ""
+            if rating_key in keys and (section or element.get("librarySectionID")):
+                try:
+                    items[rating_key] = read_item(element, section)
+                except PlexPermanentError:
+                    continue  # not editable (no section, not a video): its own read tells its job why
+        return items
+
+    def section_size(self, section: SectionInfo) -> int:
+        """How many items the section holds: an empty page's `totalSize`, as plexapi's `totalSize` asks for it."""
+        query = joinArgs({"type": SEARCH_TYPES[section.type], "X-Plex-Container-Start": 0, "X-Plex-Container-Size": 0})
+        with self._translated(f"counting the items of {section.title!r}"):
+            container = self.server.query(f"/library/sections/{section.key}/all{query}")
+        return int(_number(int, container.get("totalSize") if container is not None else None) or 0)
+
+    def section_files(self, section: SectionInfo, page_size: int) -> Iterator[tuple[str, str, str]]:
+        """Every item of the section as (ratingKey, title, file), one `X-Plex-Container-Start/-Size` page at a time
+        (docs/plex-protocol.md §4), so a caller can keep what it needs of a 100,000-item section without holding
+        its pages. It stops at the root's `totalSize` (else at a short page), as plexapi's paging does."""
+        path = f"/library/sections/{section.key}/all{joinArgs({'type': SEARCH_TYPES[section.type]})}"
+        start = 0
+        while True:
+            headers = {"X-Plex-Container-Start": str(start), "X-Plex-Container-Size": str(page_size)}
+            with self._translated(f"listing {section.title!r}"):
+                container = self.server.query(path, headers=headers)
+            videos = container.findall("Video") if container is not None else []
+            for video in videos:
+                rating_key = video.get("ratingKey")
+                for part in video.iterfind("Media/Part"):
+                    file = part.get("file")
+                    if rating_key and file:
+                        yield rating_key, video.get("title") or "", file
+            start += len(videos)
+            total = _number(int, container.get("totalSize") if container is not None else None)
+            if not videos or (total is not None and start >= total) or (total is None and len(videos) < page_size):
+                return
 
     def apply(self, item: PlexItem, params: dict[str, Any]) -> None:
         """Every changed field with its lock and the tag lists, built as plexapi's `edit` builds them
@@ -364,7 +419,7 @@ def _number(kind: type[int] | type[float], text: str | None) -> int | float | No
         return None
 
 
-def _sections_for_path(plex_path: str, sections: list[SectionInfo]) -> list[SectionInfo]:
+def sections_for_path(plex_path: str, sections: list[SectionInfo]) -> list[SectionInfo]:
     """Sections whose location holds the path, longest location first; all sections when none does."""
     target = normalise(plex_path)
 

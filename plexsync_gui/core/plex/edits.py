@@ -112,7 +112,17 @@ def for_episode(want: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
 def encoded_size(params: dict[str, Any]) -> int:
     """Bytes of the query string plexapi builds from `params` (values percent-encoded; keys counted as if encoded
     too, since brackets may travel as `%5B`/`%5D`), separators included."""
-    return sum(len(quote(key, safe="")) + 2 + len(quote(str(value), safe="")) for key, value in params.items())
+    return sum(_quoted_length(key) + 2 + _quoted_length(str(value)) for key, value in params.items())
+
+
+_UNRESERVED = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-~"  # what `quote(…, safe="")` keeps
+
+
+def _quoted_length(text: str) -> int:
+    """`len(quote(text, safe=""))` without building the quoted text: every UTF-8 byte outside the unreserved set
+    becomes three characters. Counted in C (`bytes.translate`), since each edit is measured before it is sent."""
+    data = text.encode("utf-8")
+    return len(data) + 2 * len(data.translate(None, _UNRESERVED))
 
 
 def field_of(key: str) -> str:

@@ -11,8 +11,6 @@ import stat
 import warnings
 from pathlib import Path
 
-from urllib3.exceptions import InsecureRequestWarning
-
 from plexsync_gui.core.setup.config import Config
 
 
@@ -50,5 +48,8 @@ def tls_warnings(config: Config) -> list[str]:
 
 def allow_unverified_tls() -> None:
     """Silence urllib3's per-request warning: a client built with verification off was configured so explicitly, and
-    every front end states it once (tls_warnings) instead of urllib3 repeating it on every request."""
+    every front end states it once (tls_warnings) instead of urllib3 repeating it on every request. (urllib3 is
+    imported here, by the clients that use it, not by every command that checks the config.)"""
+    from urllib3.exceptions import InsecureRequestWarning
+
     warnings.filterwarnings("ignore", category=InsecureRequestWarning)

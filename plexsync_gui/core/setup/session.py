@@ -10,22 +10,25 @@ import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import platformdirs
 
-from plexsync_gui.core.net.http import Cancellation
-from plexsync_gui.core.plex.client import PlexClient, set_client_identity
 from plexsync_gui.core.setup.config import Config
-from plexsync_gui.core.setup.secrets import Secrets
 from plexsync_gui.core.setup.security import tls_warnings
-from plexsync_gui.core.stash.client import StashClient
-from plexsync_gui.core.stash.poller import ChangePoller
 from plexsync_gui.core.storage.private_files import make_private_dirs, tighten
 from plexsync_gui.core.storage.quarantine import move_aside
 from plexsync_gui.core.storage.store import Store
-from plexsync_gui.core.sync.engine import SyncEngine
 from plexsync_gui.core.sync.health import StashHealth, record_database_notice
-from plexsync_gui.core.sync.queueing import Queuer
+
+if TYPE_CHECKING:  # the network stack loads in open_session, so commands that only read the store start quickly
+    from plexsync_gui.core.net.http import Cancellation
+    from plexsync_gui.core.plex.client import PlexClient
+    from plexsync_gui.core.setup.secrets import Secrets
+    from plexsync_gui.core.stash.client import StashClient
+    from plexsync_gui.core.stash.poller import ChangePoller
+    from plexsync_gui.core.sync.engine import SyncEngine
+    from plexsync_gui.core.sync.queueing import Queuer
 
 log = logging.getLogger(__name__)
 
@@ -156,7 +159,14 @@ class Session:
 
 def open_session(config: Config, secrets: Secrets, store: Store, cancellation: Cancellation | None = None) -> Session:
     """The clients, queuer, poller and engine; `cancellation` (a new one when None) is how a front end cuts their
-    requests."""
+    requests. The network stack is imported here, so commands that only read the store start quickly."""
+    from plexsync_gui.core.net.http import Cancellation
+    from plexsync_gui.core.plex.client import PlexClient, set_client_identity
+    from plexsync_gui.core.stash.client import StashClient
+    from plexsync_gui.core.stash.poller import ChangePoller
+    from plexsync_gui.core.sync.engine import SyncEngine
+    from plexsync_gui.core.sync.queueing import Queuer
+
     set_client_identity(client_id(store))
     for warning in tls_warnings(config):
         log.warning("%s", warning)

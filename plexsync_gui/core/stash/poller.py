@@ -26,12 +26,12 @@ from dataclasses import dataclass
 from plexsync_gui.core.stash.client import StashClient
 from plexsync_gui.core.stash.queries import ENTITY_KINDS, EntityKind
 from plexsync_gui.core.stash.stamps import shift_stamp
+from plexsync_gui.core.storage.keys import WATERMARK_KEY
 from plexsync_gui.core.storage.store import Store
 from plexsync_gui.core.sync.queueing import EnqueueResult, Queuer
 
 log = logging.getLogger(__name__)
 
-WATERMARK_KEY = "stash_watermark"
 RECONCILED_AT_KEY = "stash_reconciled_at"
 OVERLAP_SECONDS = 2 * 3600
 RECONCILE_EVERY = 3600

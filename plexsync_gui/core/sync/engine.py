@@ -20,6 +20,7 @@ from plexsync_gui.core.plex.client import PlexClient
 from plexsync_gui.core.setup.config import Config
 from plexsync_gui.core.setup.logs import redact
 from plexsync_gui.core.stash.client import StashClient
+from plexsync_gui.core.storage.keys import AUTH_PAUSE_KEY, BREAKER_KEY
 from plexsync_gui.core.storage.store import DiskFullError, Job, OwnedItem, Store
 from plexsync_gui.core.sync.breaker import BreakerState, CircuitBreaker
 from plexsync_gui.core.sync.failures import Action, BreakerEffect, Decision, FailureContext, decide
@@ -27,12 +28,10 @@ from plexsync_gui.core.sync.health import StashHealth
 from plexsync_gui.core.sync.paths import map_path, normalise
 from plexsync_gui.core.sync.pool import Done, LanePool
 from plexsync_gui.core.sync.push import Lane, PushResult, PushTask, push
+from plexsync_gui.core.sync.resolve import CLAIM_BATCH, ClaimedBatch, ItemResolver
 from plexsync_gui.core.sync.scene import SceneMetadata
 
 log = logging.getLogger(__name__)
-
-AUTH_PAUSE_KEY = "plex_auth_error"
-BREAKER_KEY = "breaker"
 
 
 class Outcome(StrEnum):
@@ -89,6 +88,8 @@ class SyncEngine:
         self._streak: list[int] = []  # jobs charged for Plex failures since Plex last answered
         self._stranded: list[Job] = []  # claimed jobs a full disk kept from being put back
         self.stash_health = stash_health or StashHealth(store)
+        self._claimed = ClaimedBatch(lambda: ItemResolver(self.plex.clone(), self.config.plex.libraries,
+                                                          lambda: self.store.counts()["pending"]))
 
     # ---- processing --------------------------------------------------------------------------------------------
 
@@ -160,6 +161,7 @@ class SyncEngine:
         except BaseException:
             # An error here (a full disk, an interrupt): the jobs not recorded go back untouched, now or next round.
             self._stranded += [done.task.job for done in finished + pool.drain()]
+            self._claimed.drop_unstarted()
             with contextlib.suppress(DiskFullError):
                 self._release_stranded()
             raise
@@ -172,26 +174,29 @@ class SyncEngine:
 
     def _start_jobs(self, pool: LanePool[Lane, PushTask, PushResult], should_stop: Callable[[], bool],
                     summary: ProcessSummary) -> None:
-        """Claim due jobs while a lane is free; a job that needs no Plex request is finished right here."""
+        """Claim due jobs while a lane is free (read ahead and resolved in batches, see ClaimedBatch); a job that
+        needs no Plex request is finished right here."""
+        stopped = False
         while pool.has_room(1 if self.breaker.state == BreakerState.HALF_OPEN else self.config.sync.workers):
-            if should_stop():
-                return
-            reason = self._stop_reason(busy=pool.busy > 0)
-            if reason:
-                summary.stopped_reason = reason
-                return
-            job = self.store.claim_next(self.clock())
-            if job is None:
-                return
-            try:
-                task = self._prepare(job)
-            except DiskFullError:
-                self._stranded.append(job)
-                raise
-            if isinstance(task, JobOutcome):
-                summary.add(task)
-            else:
-                pool.submit(task)
+            reason = None if (stopped := should_stop()) else self._stop_reason(busy=pool.busy > 0)
+            if stopped or reason:
+                summary.stopped_reason = reason or summary.stopped_reason
+                stopped = True
+                break
+            task = self._claimed.next_task(self.store, self.clock(), self._claim_size(), should_stop, self._prepare,
+                                           summary.add)
+            if task is None:
+                break
+            pool.submit(task)
+        if stopped:
+            self._claimed.drop_unstarted()  # read ahead, never claimed: still queued
+
+    def _claim_size(self) -> int:
+        """Jobs to claim (and resolve) together: one while the breaker tries a single job, one per worker when
+        processing (re)starts (see ClaimedBatch), else a batch."""
+        if self.breaker.state != BreakerState.CLOSED:
+            return 1
+        return CLAIM_BATCH if self._claimed.warm else self.config.sync.workers
 
     def _stop_reason(self, busy: bool) -> str | None:
         """Why no new job may start. The breaker's probe is only sent when no job is in flight, so a probe never
@@ -261,6 +266,7 @@ class SyncEngine:
             lane.plex.close()
             lane.stash.close()
         del self._lanes[1:]
+        self._claimed.close()
 
     # ---- failures: `failures.decide` says what happens, these methods do it -----------------------------------
 

@@ -59,6 +59,7 @@ class PushTask:
     plex_path: str
     owned: OwnedItem | None  # the item this scene (or, new to PlexSync, its file) was last synced to
     config: Config
+    item: PlexItem | None = None  # the full item, when it was read with its batch (core/sync/resolve.py)
 
 
 @dataclass
@@ -121,7 +122,10 @@ def _fields_for(item: PlexItem, want: dict[str, Any]) -> tuple[dict[str, Any], l
 
 
 def _item_for(lane: Lane, task: PushTask, result: PushResult) -> PlexItem:
-    """The full Plex item: through the remembered ratingKey when it still holds the file, else a lookup."""
+    """The full Plex item: as read with its batch, else through the remembered ratingKey when it still holds the
+    file, else a lookup."""
+    if task.item is not None:
+        return task.item
     rating_key = task.owned.rating_key if task.owned else None
     if rating_key:
         item = lane.plex.fetch_full(rating_key)

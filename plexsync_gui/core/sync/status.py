@@ -12,10 +12,9 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
-from plexsync_gui.core.stash.poller import WATERMARK_KEY
+from plexsync_gui.core.storage.keys import AUTH_PAUSE_KEY, BREAKER_KEY, WATERMARK_KEY
 from plexsync_gui.core.storage.store import Store
 from plexsync_gui.core.sync.breaker import BreakerState, CircuitBreaker
-from plexsync_gui.core.sync.engine import AUTH_PAUSE_KEY, BREAKER_KEY
 from plexsync_gui.core.sync.health import StashHealth, database_notice
 
 

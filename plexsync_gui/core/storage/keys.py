@@ -1,0 +1,6 @@
+"""Names of the store's key-value entries that more than one part reads, in a module that imports nothing: `plexsync
+status` reads them without loading the sync engine and its network stack."""
+
+AUTH_PAUSE_KEY = "plex_auth_error"  # why processing is paused for the Plex token (None: not paused)
+BREAKER_KEY = "breaker"  # the circuit breaker's state, as JSON
+WATERMARK_KEY = "stash_watermark"  # the Stash poll's cursor
