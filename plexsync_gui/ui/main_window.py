@@ -6,11 +6,12 @@ and filtering never retarget a click. All changes go through the SyncService; th
 
 from __future__ import annotations
 
-import json
+import html
+import time
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, Qt, Signal, Slot
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, QPersistentModelIndex, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -22,9 +23,12 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QMainWindow,
     QMessageBox,
+    QProgressBar,
     QPushButton,
     QSplitter,
     QStackedWidget,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
     QTableView,
     QTabWidget,
     QTextBrowser,
@@ -33,10 +37,14 @@ from PySide6.QtWidgets import (
 )
 
 from plexsync_gui.core.storage.store import DeadLetterDetail
-from plexsync_gui.ui.models import KeyedTableModel, TableProxy
+from plexsync_gui.ui import wording
+from plexsync_gui.ui.models import ID_ROLE, KeyedTableModel, TableProxy
+from plexsync_gui.ui.progress import ProgressTracker
 from plexsync_gui.ui.service import SyncService
-from plexsync_gui.ui.times import local_time
+from plexsync_gui.ui.times import local_time, relative_time
 from plexsync_gui.ui.worker import status_summary
+
+TIME_REFRESH_MS = 30_000  # "2 min ago" is re-read this often while the window is open
 
 Confirm = Callable[[str, str], bool]
 
@@ -46,6 +54,14 @@ def ask(parent: QWidget) -> Confirm:
         answer = QMessageBox.question(parent, title, question)
         return answer == QMessageBox.StandardButton.Yes
     return confirm
+
+
+class MiddleElide(QStyledItemDelegate):
+    """Paths keep their start (the library) and their end (the file name); the full path is in the tooltip."""
+
+    def initStyleOption(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> None:
+        super().initStyleOption(option, index)
+        option.textElideMode = Qt.TextElideMode.ElideMiddle  # type: ignore[attr-defined]
 
 
 class TablePage(QWidget):
@@ -60,7 +76,13 @@ class TablePage(QWidget):
         self.view = QTableView()
         self.view.setModel(self.proxy)
         self.view.setSortingEnabled(True)
-        self.view.horizontalHeader().setSortIndicatorShown(False)
+        column, order = model.sort_order or (-1, Qt.SortOrder.AscendingOrder)
+        self.view.horizontalHeader().setSortIndicator(column, order)
+        self.view.horizontalHeader().setSortIndicatorShown(True)
+        self._middle_elide = MiddleElide(self.view)
+        for number, column_spec in enumerate(model.columns):
+            if column_spec.elide_middle:
+                self.view.setItemDelegateForColumn(number, self._middle_elide)
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
@@ -98,6 +120,7 @@ class TablePage(QWidget):
             splitter.setStretchFactor(1, 2)
             layout.addWidget(splitter, 1)
         self.view.selectionModel().selectionChanged.connect(self._selection_changed)
+        self.proxy.modelReset.connect(self._selection_changed)  # a reset drops the selection without a signal
         for signal in (model.rowsInserted, model.rowsRemoved, model.modelReset):
             signal.connect(self._update_empty_state)
         self._update_empty_state()
@@ -123,7 +146,18 @@ class TablePage(QWidget):
         for widget in self._needs_selection:
             widget.setEnabled(has)
 
+    def select_id(self, row_id: int) -> bool:
+        """Make the row with this id the current, selected one; False when the filter hides it (or it is gone)."""
+        position = self.model.position(row_id)
+        index = self.proxy.mapFromSource(self.model.index(position, 0)) if position is not None else QModelIndex()
+        if not index.isValid():
+            return False
+        flags = QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows
+        self.view.selectionModel().setCurrentIndex(index, flags)
+        return True
+
     def selected_ids(self) -> list[int]:
+        """The ids of the selected rows the user can see: rows hidden by the filter are never acted on."""
         return self.proxy.ids(index.row() for index in self.view.selectionModel().selectedRows())
 
     @Slot()
@@ -167,6 +201,13 @@ class MainWindow(QMainWindow):
                 signal.connect(self._update_tab_titles)
         service.status_changed.connect(self.show_status)
         service.detail_ready.connect(self.details.show_detail)
+        service.failed_model.dataChanged.connect(self._refresh_detail_if_shown)
+        service.failed_model.rowsInserted.connect(self._follow_shown_scene)
+        self.failed_page.proxy.modelReset.connect(self._follow_shown_scene)
+        self._time_timer = QTimer(self)
+        self._time_timer.setInterval(TIME_REFRESH_MS)
+        self._time_timer.timeout.connect(self.refresh_times)
+        self._time_timer.start()
         self._update_tab_titles()
         self.show_status(service.status)
 
@@ -209,11 +250,19 @@ class MainWindow(QMainWindow):
         self.plex_label = QLabel()
         self.breaker_label = QLabel()
         self.summary_label = QLabel()
+        self.in_step_label = QLabel()
         self.tls_label = QLabel()
         self.tls_label.hide()
+        self.progress = ProgressTracker()
+        self.progress_bar = QProgressBar()
+        self.progress_bar.setMaximumWidth(360)
+        self.progress_bar.setTextVisible(True)
+        self.progress_bar.hide()
         bar = self.statusBar()
         for label in (self.stash_label, self.plex_label, self.breaker_label, self.tls_label):
             bar.addWidget(label)
+        bar.addPermanentWidget(self.progress_bar)
+        bar.addPermanentWidget(self.in_step_label)
         bar.addPermanentWidget(self.summary_label)
 
     def show_unverified_tls(self, servers: list[str]) -> None:
@@ -247,14 +296,36 @@ class MainWindow(QMainWindow):
             return
         self.stash_label.setText(_connection_text("Stash", status.get("stash_error"), status.get("last_poll_at")))
         self.stash_label.setToolTip(status.get("stash_error") or "")
-        self.plex_label.setText(_connection_text("Plex", status.get("plex_error"), True))
-        self.plex_label.setToolTip(status.get("plex_error") or "")
-        self.breaker_label.setText(f"Circuit breaker: {status.get('breaker', 'closed').replace('_', '-')}")
+        plex_problem = wording.plex_state(status)
+        self.plex_label.setText(_connection_text("Plex", plex_problem, True))
+        self.plex_label.setToolTip(plex_problem or "")
+        self.breaker_label.setText(plex_problem or "")
+        self.breaker_label.setVisible(bool(plex_problem))
         summary = status_summary(status)
         self.summary_label.setText(("Paused · " if status.get("paused") else "") + summary)
+        last = status.get("last_synced_at")
+        self.summary_label.setToolTip(f"Last sync: {local_time(last)}" if last else "")
+        self.in_step_label.setText(f"{status.get('synced', 0):,} scenes in step")
+        self.in_step_label.setToolTip("Scenes whose Plex item has everything Stash knows")
+        self._show_progress(status)
         self.pause_action.blockSignals(True)
         self.pause_action.setChecked(bool(status.get("paused")))
         self.pause_action.blockSignals(False)
+
+    def _show_progress(self, status: dict[str, Any]) -> None:
+        snapshot = self.progress.observe(status, time.monotonic())
+        self.progress_bar.setVisible(snapshot is not None and not status.get("paused"))
+        if snapshot is None:
+            return
+        self.progress_bar.setRange(0, max(snapshot.total, 1))
+        self.progress_bar.setValue(snapshot.done)
+        self.progress_bar.setFormat(snapshot.text)
+        self.progress_bar.setToolTip(f"Syncing: {snapshot.text}")
+
+    @Slot()
+    def refresh_times(self) -> None:
+        for model in (self.service.queue_model, self.service.failed_model, self.service.activity_model):
+            model.refresh_times()
 
     @Slot()
     def _update_tab_titles(self) -> None:
@@ -305,6 +376,33 @@ class MainWindow(QMainWindow):
         else:
             self.details.clear()
 
+    @Slot()
+    def _follow_shown_scene(self) -> None:
+        """Keep the details pane on its scene while the table changes under it. A scene that fails again after a
+        change in Stash comes back as a new row: select it, which fetches its fresh detail. A reset (discard all,
+        a large change) drops the selection without a signal: the pane clears unless its scene is still there,
+        so no button acts on a row the user no longer sees."""
+        scene_id = self.details.scene_id
+        row_id = self.service.failed_model.find(lambda row: row.scene_id == scene_id) if scene_id else None
+        if row_id is None:
+            if not self.failed_page.view.selectionModel().currentIndex().isValid():
+                self.details.clear()
+            return
+        if not self.failed_page.select_id(row_id):
+            self.details.clear()
+        elif self.details.dead_letter_id != row_id:
+            self.service.fetch_detail(row_id)
+
+    @Slot(QModelIndex, QModelIndex)
+    def _refresh_detail_if_shown(self, top_left: QModelIndex, bottom_right: QModelIndex) -> None:
+        """The shown scene failed again in place (new error, attempts, time): fetch its detail anew."""
+        shown = self.details.dead_letter_id
+        if shown is None or top_left.column() != 0:  # column 0 only: the clock ticking "2 min ago" is no change
+            return
+        model = self.service.failed_model
+        if shown in (model.index(r, 0).data(ID_ROLE) for r in range(top_left.row(), bottom_right.row() + 1)):
+            self.service.fetch_detail(shown)
+
     def show_failed_tab(self) -> None:
         self.tabs.setCurrentWidget(self.failed_page)
         self.raise_and_show()
@@ -338,6 +436,7 @@ class DetailsPane(QWidget):
         super().__init__()
         self.service = service
         self.dead_letter_id: int | None = None
+        self.scene_id: str | None = None  # kept across a new dead letter of the same scene (it failed again)
         self.text = QTextBrowser()
         self.text.setOpenLinks(False)
         self.candidates = QListWidget()
@@ -358,7 +457,7 @@ class DetailsPane(QWidget):
         self.clear()
 
     def clear(self) -> None:
-        self.dead_letter_id = None
+        self.dead_letter_id = self.scene_id = None
         self.text.setPlainText("Select a failed scene to see the full error and the data PlexSync tried to write.")
         self.candidates.clear()
         self.candidate_box.hide()
@@ -369,14 +468,11 @@ class DetailsPane(QWidget):
         if detail is None:
             self.clear()
             return
-        self.dead_letter_id = detail.id
-        lines = [f"Scene {detail.scene_id}: {detail.title}", f"File: {detail.path or '(none)'}",
-                 f"{detail.error_type} after {detail.attempts} attempt(s), {local_time(detail.failed_at)}", "",
-                 detail.error, "", "Data from Stash:", json.dumps(detail.payload, indent=2, ensure_ascii=False)]
-        self.text.setPlainText("\n".join(lines))
+        self.dead_letter_id, self.scene_id = detail.id, detail.scene_id
+        self.text.setHtml(detail_html(detail))
         self.candidates.clear()
         for candidate in detail.candidates:
-            label = f"{candidate.get('title')} — item {candidate['rating_key']} — {candidate.get('file')}"
+            label = f"{candidate.get('title')} — {candidate.get('file')} (Plex item {candidate['rating_key']})"
             item = QListWidgetItem(label)
             item.setData(Qt.ItemDataRole.UserRole, candidate["rating_key"])
             self.candidates.addItem(item)
@@ -392,6 +488,39 @@ class DetailsPane(QWidget):
         if item is not None and self.dead_letter_id is not None:
             self.service.choose_candidate(self.dead_letter_id, item.data(Qt.ItemDataRole.UserRole))
             self.clear()
+
+
+# The scene's fields as Stash sent them, in the order and words of the Settings' field list.
+PAYLOAD_FIELDS = (("title", "Title"), ("date", "Date"), ("studio", "Studio"), ("rating", "Rating"),
+                  ("performers", "Performers"), ("tags", "Tags"), ("summary", "Summary"), ("path", "File"))
+
+
+def detail_html(detail: DeadLetterDetail) -> str:
+    """One failed scene for the details pane: what went wrong in words, the core's message, and the data from
+    Stash as a field table (never raw JSON). Everything from a server is escaped."""
+    heading = wording.problem(detail.error_type, detail.error)
+    rows = "".join(f"<tr><td style='padding-right:12px'><b>{label}</b></td><td>{_field(detail, key)}</td></tr>"
+                   for key, label in PAYLOAD_FIELDS)
+    failed = (f"<span title='{local_time(detail.failed_at)}'>{relative_time(detail.failed_at)}</span>"
+              f" ({local_time(detail.failed_at)})")
+    return (f"<h3 style='margin:0'>{html.escape(heading)}</h3>"
+            f"<p>Scene {html.escape(detail.scene_id)}: <b>{html.escape(detail.title)}</b><br>"
+            f"Gave up after {_attempts(detail.attempts)}, {failed}</p>"
+            f"<p>{html.escape(wording.message(detail.error))}</p>"
+            f"<p><b>Data from Stash</b></p><table>{rows}</table>")
+
+
+def _field(detail: DeadLetterDetail, key: str) -> str:
+    value = detail.payload.get(key, detail.path if key == "path" else None)
+    if value in (None, "", [], ()):
+        return "<i style='color:palette(mid)'>(empty)</i>"
+    if isinstance(value, (list, tuple)):
+        value = ", ".join(str(v) for v in value)
+    return html.escape(str(value))
+
+
+def _attempts(count: int) -> str:
+    return f"{count} attempt{'s' if count != 1 else ''}"
 
 
 def _scenes(count: int) -> str:

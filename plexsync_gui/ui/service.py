@@ -14,7 +14,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
+from PySide6.QtCore import QObject, Qt, QThread, QTimer, Signal, Slot
 
 from plexsync_gui.core.net.http import STOP_GRACE, Cancellation
 from plexsync_gui.core.setup.config import Config
@@ -82,7 +82,7 @@ class SyncService(QObject):
         super().__init__(parent)
         self.queue_model = KeyedTableModel(QUEUE_COLUMNS, self)
         self.failed_model = KeyedTableModel(FAILED_COLUMNS, self)
-        self.activity_model = KeyedTableModel(ACTIVITY_COLUMNS, self)
+        self.activity_model = KeyedTableModel(ACTIVITY_COLUMNS, self, sort=(0, Qt.SortOrder.DescendingOrder))
         self.status: dict[str, Any] = {}
         self.paused = False
         self._stop_event = threading.Event()

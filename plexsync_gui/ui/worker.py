@@ -234,6 +234,7 @@ class SyncWorker(QObject):
         outcomes = result.outcomes
         if result.enqueued:
             self._publish_queue()
+            self._publish_failed(full=True)  # a changed scene leaves the dead letters when it is queued again
         elif outcomes:
             self._publish_rows([o.job_id for o in outcomes])
         failed = [o for o in outcomes if o.outcome == Outcome.FAILED]

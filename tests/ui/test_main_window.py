@@ -45,7 +45,7 @@ def window_with_failures(qtbot, make_service, library):
 
 
 def test_tabs_show_counts_and_empty_states(window_with_failures) -> None:
-    window, service, _ = window_with_failures
+    window, _service, _ = window_with_failures
     assert [window.tabs.tabText(i) for i in range(3)] == ["Queue", "Failed (3)", "Activity (4)"]
     assert window.queue_page.stack.currentWidget() is window.queue_page.empty
     assert "queue is empty" in window.queue_page.empty.text()
@@ -94,7 +94,8 @@ def test_details_pane_shows_error_and_payload(qtbot, window_with_failures) -> No
         page.view.selectionModel().setCurrentIndex(
             page.proxy.index(0, 0), QItemSelectionModel.SelectionFlag.SelectCurrent)
     text = window.details.text.toPlainText()
-    assert "has no file in Stash" in text and '"scene_id"' in text
+    assert text.startswith("The scene has no file in Stash")  # the problem in words, then the core's message
+    assert "Data from Stash" in text and "Performers" in text and '"scene_id"' not in text  # fields, not JSON
     assert window.details.candidate_box.isHidden()
 
 

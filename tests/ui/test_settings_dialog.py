@@ -149,9 +149,12 @@ def config_path(tmp_path: Path) -> Path:
     return tmp_path / "conf" / "config.toml"
 
 
+SAVED_SECRETS = Secrets(SAVED_TOKEN, None)
+
+
 @pytest.fixture
 def make_dialog(qtbot, config_path: Path):
-    def make(config: Config | None = None, secrets: Secrets = Secrets(SAVED_TOKEN, None),
+    def make(config: Config | None = None, secrets: Secrets = SAVED_SECRETS,
              autostart: FakeAutostart | None = None) -> SettingsDialog:
         dialog = SettingsDialog(config or sample_config(), secrets, config_path, autostart)
         qtbot.addWidget(dialog)

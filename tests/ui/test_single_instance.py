@@ -57,10 +57,10 @@ def test_garbage_is_ignored_logged_and_the_socket_closed(qtbot, first, caplog, g
     shown: list[bool] = []
     first.show_requested.connect(lambda: shown.append(True))
     client = connect_client(qtbot, first.name)
-    with caplog.at_level(logging.WARNING, logger="plexsync_gui.ui.single_instance"):
-        with qtbot.waitSignal(client.disconnected, timeout=2000):
-            client.write(garbage)
-            client.flush()
+    with (caplog.at_level(logging.WARNING, logger="plexsync_gui.ui.single_instance"),
+          qtbot.waitSignal(client.disconnected, timeout=2000)):
+        client.write(garbage)
+        client.flush()
     assert shown == []
     assert f"ignored an unknown single-instance message ({len(garbage)} bytes)" in caplog.text
 
