@@ -7,7 +7,6 @@ and filtering never retarget a click. All changes go through the SyncService; th
 from __future__ import annotations
 
 import html
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -39,7 +38,6 @@ from PySide6.QtWidgets import (
 from plexsync_gui.core.storage.store import DeadLetterDetail
 from plexsync_gui.ui import wording
 from plexsync_gui.ui.models import ID_ROLE, KeyedTableModel, TableProxy
-from plexsync_gui.ui.progress import ProgressTracker
 from plexsync_gui.ui.service import SyncService
 from plexsync_gui.ui.times import local_time, relative_time
 from plexsync_gui.ui.worker import status_summary
@@ -253,7 +251,6 @@ class MainWindow(QMainWindow):
         self.in_step_label = QLabel()
         self.tls_label = QLabel()
         self.tls_label.hide()
-        self.progress = ProgressTracker()
         self.progress_bar = QProgressBar()
         self.progress_bar.setMaximumWidth(360)
         self.progress_bar.setTextVisible(True)
@@ -296,7 +293,7 @@ class MainWindow(QMainWindow):
             return
         self.stash_label.setText(_connection_text("Stash", status.get("stash_error"), status.get("last_poll_at")))
         self.stash_label.setToolTip(status.get("stash_error") or "")
-        plex_problem = wording.plex_state(status)
+        plex_problem = status.get("plex_error")
         self.plex_label.setText(_connection_text("Plex", plex_problem, True))
         self.plex_label.setToolTip(plex_problem or "")
         self.breaker_label.setText(plex_problem or "")
@@ -313,7 +310,7 @@ class MainWindow(QMainWindow):
         self.pause_action.blockSignals(False)
 
     def _show_progress(self, status: dict[str, Any]) -> None:
-        snapshot = self.progress.observe(status, time.monotonic())
+        snapshot = status.get("progress")
         self.progress_bar.setVisible(snapshot is not None and not status.get("paused"))
         if snapshot is None:
             return

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,6 +23,7 @@ from plexsync_gui.core.setup.secrets import Secrets
 from plexsync_gui.core.setup.session import Locations
 from plexsync_gui.core.storage.store import ActivityEntry, DeadLetterDetail
 from plexsync_gui.ui.models import ACTIVITY_COLUMNS, FAILED_COLUMNS, QUEUE_COLUMNS, KeyedTableModel, Row
+from plexsync_gui.ui.progress import ProgressTracker
 from plexsync_gui.ui.worker import SyncWorker
 
 log = logging.getLogger(__name__)
@@ -93,6 +95,7 @@ class SyncService(QObject):
         self._worker.moveToThread(self._thread)
         self._pending = {"queue": _PendingRows(), "failed": _PendingRows()}
         self._activity: list[ActivityEntry] | None = None
+        self._progress = ProgressTracker()
         self._flush_timer = QTimer(self)
         self._flush_timer.setSingleShot(True)
         self._flush_timer.setInterval(FLUSH_MS)
@@ -173,6 +176,9 @@ class SyncService(QObject):
 
     @Slot(dict)
     def _on_status(self, status: dict[str, Any]) -> None:
+        """Adds the run's progress ("1,234 of 10,000", rate, time left), measured here so the window and the tray
+        show the same numbers."""
+        status = {**status, "progress": self._progress.observe(status, time.monotonic())}
         self.status = status
         self.status_changed.emit(status)
 

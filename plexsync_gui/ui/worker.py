@@ -27,6 +27,7 @@ from plexsync_gui.core.storage.store import Store
 from plexsync_gui.core.sync.engine import Outcome
 from plexsync_gui.core.sync.runner import RoundResult, Runner
 from plexsync_gui.core.sync.status import SyncStatus
+from plexsync_gui.ui import wording
 from plexsync_gui.ui.times import CLOCK, local_time
 
 log = logging.getLogger(__name__)
@@ -286,7 +287,7 @@ class SyncWorker(QObject):
     def _emit_status(self, status: SyncStatus) -> None:
         """The GUI's view of the status, plus what only the app knows (its pause, its last sync)."""
         counts = status.counts
-        self.status_changed.emit({
+        report = {
             "pending": status.waiting,
             "due": counts["pending"],
             "failed": counts["dlq"],
@@ -294,11 +295,19 @@ class SyncWorker(QObject):
             "paused": self._paused,
             "syncing": not self._paused and counts["pending"] + counts["in_progress"] > 0,
             "breaker": status.breaker.value,
-            "plex_error": status.plex_error,
+            "next_plex_try_at": self._next_plex_try(),
+            "plex_paused": status.paused,
             "stash_error": status.stash_error["message"] if status.stash_error else None,
             "last_synced_at": self._last_synced_at,
             "last_poll_at": status.last_poll_at,
-        })
+        }
+        report["plex_error"] = wording.plex_state(report)  # in words: "Plex is unreachable; next try in 30 s"
+        self.status_changed.emit(report)
+
+
+    def _next_plex_try(self) -> float | None:
+        """When the open breaker next asks Plex whether it is back (for "next try in 30 s")."""
+        return self._session.engine.breaker.next_probe_at if self._session is not None else None
 
 
 def status_summary(status: dict[str, Any]) -> str:
