@@ -73,9 +73,9 @@ class TablePage(QWidget):
         self.proxy = TableProxy(model, self)
         self.view = QTableView()
         self.view.setModel(self.proxy)
+        if model.sort_order is not None:  # before sorting is enabled, which sorts by the indicator at once
+            self.view.horizontalHeader().setSortIndicator(*model.sort_order)
         self.view.setSortingEnabled(True)
-        column, order = model.sort_order or (-1, Qt.SortOrder.AscendingOrder)
-        self.view.horizontalHeader().setSortIndicator(column, order)
         self.view.horizontalHeader().setSortIndicatorShown(True)
         self._middle_elide = MiddleElide(self.view)
         for number, column_spec in enumerate(model.columns):
@@ -311,7 +311,7 @@ class MainWindow(QMainWindow):
 
     def _show_progress(self, status: dict[str, Any]) -> None:
         snapshot = status.get("progress")
-        self.progress_bar.setVisible(snapshot is not None and not status.get("paused"))
+        self.progress_bar.setVisible(snapshot is not None and bool(status.get("syncing")))
         if snapshot is None:
             return
         self.progress_bar.setRange(0, max(snapshot.total, 1))

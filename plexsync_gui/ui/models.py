@@ -104,8 +104,7 @@ QUEUE_COLUMNS = (
     Column("Status", "status", _status, width=90),
     Column("Attempts", "attempts", _attempts, width=80),
     Column("Next retry", "next_retry_at", _ago("next_retry_at"), width=110, hover=_exact("next_retry_at")),
-    Column("Problem", "last_error_type", _queue_problem, width=200, hover=_message("last_error")),
-    Column("Last error", "last_error", _message("last_error"), width=240),
+    Column("Problem", "last_error_type", _queue_problem, width=300, hover=_message("last_error")),
 )
 FAILED_COLUMNS = (
     Column("Scene", "scene_id", width=70),
@@ -120,7 +119,8 @@ ACTIVITY_COLUMNS = (
     Column("Scene", "scene_id", width=70),
     Column("Title", "title", width=220),
     Column("Outcome", "outcome", width=80),
-    Column("What changed", "detail", _message("detail"), width=400),
+    Column("What changed", "detail", lambda r: wording.activity(r.outcome, r.detail), width=400,
+           hover=_message("detail")),
 )
 TIME_COLUMNS = {"next_retry_at", "failed_at", "at"}  # shown relative to now: refreshed while the window is open
 

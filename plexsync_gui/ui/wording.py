@@ -72,3 +72,11 @@ def plex_state(status: dict[str, Any], now: float | None = None) -> str | None:
     now = time.time() if now is None else now
     when = relative_time(next_try, now) if next_try > now + 1 else "now"
     return f"Plex is unreachable; next try {when}"
+
+
+def activity(outcome: str, detail: str) -> str:
+    """An activity row's detail; a failure is stored as "<error type>: <message>" and shown as the sentence."""
+    error_type, separator, rest = detail.partition(": ")
+    if outcome != "failed" or not separator or error_type not in _PROBLEMS:
+        return message(detail)
+    return f"{problem(error_type, rest)}: {message(rest)}"

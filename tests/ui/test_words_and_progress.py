@@ -132,3 +132,9 @@ def test_settings_labels_are_words_with_the_key_on_hover(qtbot) -> None:
                 assert widget.toolTip().split(": ")[1].split(".")[0] in ("sync", "fields", "desktop")
     assert pages[0].strict.toolTip() == "In config.toml: sync.strict_matching"
     assert pages[2].retries.toolTip() == "In config.toml: sync.max_retries"
+
+
+def test_activity_says_a_failure_in_words() -> None:
+    said = wording.activity("failed", "PermanentError: the scene has no file in Stash, so it cannot be matched")
+    assert said.startswith("The scene has no file in Stash: ") and "PermanentError" not in said
+    assert wording.activity("synced", "title, date changed") == "title, date changed"
