@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, QPersistentModelIndex, Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QImage, QKeySequence, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -37,11 +37,13 @@ from PySide6.QtWidgets import (
 
 from plexsync_gui.core.storage.store import DeadLetterDetail
 from plexsync_gui.ui import wording
+from plexsync_gui.ui.chart import ActivityChart
 from plexsync_gui.ui.models import ID_ROLE, KeyedTableModel, TableProxy
 from plexsync_gui.ui.service import SyncService
 from plexsync_gui.ui.times import local_time, relative_time
 from plexsync_gui.ui.worker import status_summary
 
+POSTER_WIDTH = 170  # the worker's THUMBNAIL_PX and a margin
 TIME_REFRESH_MS = 30_000  # "2 min ago" is re-read this often while the window is open
 
 Confirm = Callable[[str, str], bool]
@@ -188,6 +190,8 @@ class MainWindow(QMainWindow):
         self.failed_page, self.details = self._failed_page()
         self.activity_page = TablePage(service.activity_model, "No syncs yet. Changes made in Stash show up here.",
                                        "Filter activity")
+        self.activity_chart = ActivityChart(service.activity_model)
+        self.activity_page.layout().insertWidget(1, self.activity_chart)
         self.tabs.addTab(self.queue_page, "")
         self.tabs.addTab(self.failed_page, "")
         self.tabs.addTab(self.activity_page, "")
@@ -447,8 +451,14 @@ class DetailsPane(QWidget):
         box.addWidget(QLabel("Several Plex items have this file. Pick the right one; PlexSync remembers it:"))
         box.addWidget(self.candidates)
         box.addWidget(self.choose_button, 0, Qt.AlignmentFlag.AlignRight)
+        self.poster = QLabel()
+        self.poster.setFixedWidth(POSTER_WIDTH)
+        self.poster.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignHCenter)
+        if service is not None:
+            service.poster_ready.connect(self.show_poster)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.poster)
         layout.addWidget(self.text, 3)
         layout.addWidget(self.candidate_box, 2)
         self.clear()
@@ -458,6 +468,7 @@ class DetailsPane(QWidget):
         self.text.setPlainText("Select a failed scene to see the full error and the data PlexSync tried to write.")
         self.candidates.clear()
         self.candidate_box.hide()
+        self.poster.clear()
 
     @Slot(object)
     def show_detail(self, detail: DeadLetterDetail | None) -> None:
@@ -467,6 +478,10 @@ class DetailsPane(QWidget):
             return
         self.dead_letter_id, self.scene_id = detail.id, detail.scene_id
         self.text.setHtml(detail_html(detail))
+        self.poster.clear()
+        url = detail.payload.get("screenshot_url")
+        if url and self.service is not None:
+            self.service.request_poster(detail.scene_id, url)
         self.candidates.clear()
         for candidate in detail.candidates:
             label = f"{candidate.get('title')} — {candidate.get('file')} (Plex item {candidate['rating_key']})"
@@ -474,6 +489,12 @@ class DetailsPane(QWidget):
             item.setData(Qt.ItemDataRole.UserRole, candidate["rating_key"])
             self.candidates.addItem(item)
         self.candidate_box.setVisible(self.candidates.count() > 0)
+
+    @Slot(str, QImage)
+    def show_poster(self, scene_id: str, image: QImage) -> None:
+        if scene_id == self.scene_id and not image.isNull():
+            self.poster.setPixmap(QPixmap.fromImage(image))
+            self.poster.setToolTip(f"The cover of scene {scene_id} in Stash")
 
     @Slot()
     def _candidate_changed(self) -> None:

@@ -12,10 +12,12 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
 from PySide6.QtCore import QObject, Qt, QThread, QTimer, Signal, Slot
+from PySide6.QtGui import QImage
 
 from plexsync_gui.core.net.http import STOP_GRACE, Cancellation
 from plexsync_gui.core.setup.config import Config
@@ -29,6 +31,7 @@ from plexsync_gui.ui.worker import SyncWorker
 log = logging.getLogger(__name__)
 
 FLUSH_MS = 150
+POSTER_CACHE = 200  # thumbnails kept (about 100 KB each at most)
 SHUTDOWN_WAIT_MS = 10_000
 
 
@@ -65,6 +68,7 @@ class SyncService(QObject):
     status_changed = Signal(dict)
     failures_added = Signal(list)
     detail_ready = Signal(object)  # DeadLetterDetail, or None when it is gone
+    poster_ready = Signal(str, QImage)  # scene id and its small poster (null when it has none)
     problem = Signal(str)
     stopped = Signal()
 
@@ -79,6 +83,7 @@ class SyncService(QObject):
     _req_discard_failed = Signal(object)
     _req_choose = Signal(int, str)
     _req_detail = Signal(int)
+    _req_poster = Signal(str, str)
 
     def __init__(self, locations: Locations, config: Config, secrets: Secrets, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -96,6 +101,8 @@ class SyncService(QObject):
         self._pending = {"queue": _PendingRows(), "failed": _PendingRows()}
         self._activity: list[ActivityEntry] | None = None
         self._progress = ProgressTracker()
+        self._posters: OrderedDict[str, QImage] = OrderedDict()  # small scaled images, most recently used last
+        self._posters_asked: set[str] = set()
         self._flush_timer = QTimer(self)
         self._flush_timer.setSingleShot(True)
         self._flush_timer.setInterval(FLUSH_MS)
@@ -110,6 +117,7 @@ class SyncService(QObject):
             (self._req_retry_jobs, worker.retry_jobs), (self._req_remove_jobs, worker.remove_jobs),
             (self._req_retry_failed, worker.retry_failed), (self._req_discard_failed, worker.discard_failed),
             (self._req_choose, worker.choose_candidate), (self._req_detail, worker.fetch_detail),
+            (self._req_poster, worker.fetch_poster),
         ):
             request.connect(slot)
         worker.status_changed.connect(self._on_status)
@@ -118,6 +126,7 @@ class SyncService(QObject):
         worker.activity_changed.connect(self._on_activity)
         worker.failures_added.connect(self._on_failures_added)
         worker.detail_ready.connect(self._on_detail)
+        worker.poster_ready.connect(self._on_poster)
         worker.problem.connect(self._on_problem)
         worker.stopped.connect(self._on_stopped)
         self._thread.finished.connect(worker.deleteLater)
@@ -172,6 +181,15 @@ class SyncService(QObject):
     def fetch_detail(self, dead_letter_id: int) -> None:
         self._req_detail.emit(dead_letter_id)
 
+    def request_poster(self, scene_id: str, url: str) -> None:
+        """poster_ready follows: at once from the cache, else once the worker has downloaded and scaled it."""
+        if scene_id in self._posters:
+            self._posters.move_to_end(scene_id)
+            self.poster_ready.emit(scene_id, self._posters[scene_id])
+        elif scene_id not in self._posters_asked:
+            self._posters_asked.add(scene_id)
+            self._req_poster.emit(scene_id, url)
+
     # ---- reports (worker thread -> here, queued) ---------------------------------------------------------------
 
     @Slot(dict)
@@ -204,6 +222,14 @@ class SyncService(QObject):
     @Slot(object)
     def _on_detail(self, detail: DeadLetterDetail | None) -> None:
         self.detail_ready.emit(detail)
+
+    @Slot(str, QImage)
+    def _on_poster(self, scene_id: str, image: QImage) -> None:
+        self._posters_asked.discard(scene_id)
+        self._posters[scene_id] = image
+        while len(self._posters) > POSTER_CACHE:
+            self._posters.popitem(last=False)
+        self.poster_ready.emit(scene_id, image)
 
     @Slot(str)
     def _on_problem(self, message: str) -> None:

@@ -16,7 +16,8 @@ import threading
 import time
 from typing import Any
 
-from PySide6.QtCore import QObject, QTimer, Signal, Slot
+from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QImage
 
 from plexsync_gui.core.net.http import Cancellation
 from plexsync_gui.core.setup.config import Config
@@ -35,6 +36,7 @@ log = logging.getLogger(__name__)
 ROUND_BUDGET = 0.25  # seconds of syncing before the worker returns to its event loop
 LOCK_RETRY_MS = 5000  # how often a worker kept out by another process's lock tries again
 ACTIVITY_ROWS = 500
+THUMBNAIL_PX = 160  # posters are scaled here, in the worker: the GUI thread only ever gets a small image
 
 
 class SyncWorker(QObject):
@@ -44,6 +46,7 @@ class SyncWorker(QObject):
     activity_changed = Signal(list)  # the most recent activity, newest first
     failures_added = Signal(list)  # titles of scenes that just reached the dead letters
     detail_ready = Signal(object)  # one DeadLetterDetail (payload and candidates), or None when it is gone
+    poster_ready = Signal(str, QImage)  # scene id, its poster scaled to THUMBNAIL_PX (a null image when it has none)
     problem = Signal(str)  # the worker cannot run (database or config trouble), one line
     stopped = Signal()
 
@@ -203,6 +206,22 @@ class SyncWorker(QObject):
     def fetch_detail(self, dead_letter_id: int) -> None:
         if self._store is not None:
             self.detail_ready.emit(self._store.dead_letter_detail(dead_letter_id))
+
+    @Slot(str, str)
+    def fetch_poster(self, scene_id: str, url: str) -> None:
+        """The scene's poster from Stash, downloaded and scaled here (QImage, unlike QPixmap, is made off the GUI
+        thread). Any failure is a missing thumbnail, never an error: the scene's own sync reports Stash's state."""
+        image = QImage()
+        if self._session is not None:
+            try:
+                data = self._session.stash.download_image(url)
+            except Exception as exc:  # a thumbnail is decoration: log the kind of failure, show none
+                log.info("no poster for scene %s: %s", scene_id, type(exc).__name__)
+                data = None
+            if data and image.loadFromData(data):
+                image = image.scaled(THUMBNAIL_PX, THUMBNAIL_PX, Qt.AspectRatioMode.KeepAspectRatio,
+                                     Qt.TransformationMode.SmoothTransformation)
+        self.poster_ready.emit(scene_id, image)
 
     # ---- the sync round ----------------------------------------------------------------------------------------
 

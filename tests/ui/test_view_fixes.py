@@ -136,3 +136,16 @@ def window_with_failures(qtbot, make_service, library):
     qtbot.addWidget(window)
     qtbot.waitUntil(lambda: service.status.get("failed") == 3 and settled(service), timeout=15000)
     return window, service, answers
+
+
+def test_failed_details_show_the_poster_fetched_once_by_the_worker(qtbot, window_with_failures, stash) -> None:
+    window, service, _ = window_with_failures
+    show_first_failed(qtbot, window)
+    qtbot.waitUntil(lambda: window.details.poster.pixmap() is not None and not window.details.poster.pixmap().isNull(),
+                    timeout=10000)
+    assert max(window.details.poster.pixmap().width(), window.details.poster.pixmap().height()) <= 160
+    screenshot = f"/scene/{window.details.scene_id}/screenshot"
+    assert stash.count(path=screenshot) == 1
+    with qtbot.waitSignal(service.poster_ready, timeout=1000):  # the cache answers, without a second download
+        service.request_poster(window.details.scene_id, "unused")
+    assert stash.count(path=screenshot) == 1
