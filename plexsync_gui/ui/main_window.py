@@ -41,6 +41,7 @@ from plexsync_gui.ui.chart import ActivityChart
 from plexsync_gui.ui.models import ID_ROLE, KeyedTableModel, TableProxy
 from plexsync_gui.ui.service import SyncService
 from plexsync_gui.ui.times import local_time, relative_time
+from plexsync_gui.ui.widgets import WARNING_COLOUR
 from plexsync_gui.ui.worker import status_summary
 
 POSTER_WIDTH = 170  # the worker's THUMBNAIL_PX and a margin
@@ -437,6 +438,7 @@ class DetailsPane(QWidget):
         super().__init__()
         self.service = service
         self.dead_letter_id: int | None = None
+        self.detail: DeadLetterDetail | None = None
         self.scene_id: str | None = None  # kept across a new dead letter of the same scene (it failed again)
         self.text = QTextBrowser()
         self.text.setOpenLinks(False)
@@ -456,6 +458,7 @@ class DetailsPane(QWidget):
         self.poster.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignHCenter)
         if service is not None:
             service.poster_ready.connect(self.show_poster)
+            service.plex_now_ready.connect(self.show_plex_now)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.poster)
@@ -464,7 +467,7 @@ class DetailsPane(QWidget):
         self.clear()
 
     def clear(self) -> None:
-        self.dead_letter_id = self.scene_id = None
+        self.dead_letter_id = self.scene_id = self.detail = None
         self.text.setPlainText("Select a failed scene to see the full error and the data PlexSync tried to write.")
         self.candidates.clear()
         self.candidate_box.hide()
@@ -476,8 +479,10 @@ class DetailsPane(QWidget):
         if detail is None:
             self.clear()
             return
-        self.dead_letter_id, self.scene_id = detail.id, detail.scene_id
+        self.dead_letter_id, self.scene_id, self.detail = detail.id, detail.scene_id, detail
         self.text.setHtml(detail_html(detail))
+        if self.service is not None:
+            self.service.fetch_plex_now(detail.id)
         self.poster.clear()
         url = detail.payload.get("screenshot_url")
         if url and self.service is not None:
@@ -489,6 +494,11 @@ class DetailsPane(QWidget):
             item.setData(Qt.ItemDataRole.UserRole, candidate["rating_key"])
             self.candidates.addItem(item)
         self.candidate_box.setVisible(self.candidates.count() > 0)
+
+    @Slot(int, object)
+    def show_plex_now(self, dead_letter_id: int, fields: dict[str, Any] | None) -> None:
+        if self.detail is not None and dead_letter_id == self.detail.id:
+            self.text.setHtml(detail_html(self.detail, fields))
 
     @Slot(str, QImage)
     def show_poster(self, scene_id: str, image: QImage) -> None:
@@ -513,28 +523,44 @@ PAYLOAD_FIELDS = (("title", "Title"), ("date", "Date"), ("studio", "Studio"), ("
                   ("performers", "Performers"), ("tags", "Tags"), ("summary", "Summary"), ("path", "File"))
 
 
-def detail_html(detail: DeadLetterDetail) -> str:
-    """One failed scene for the details pane: what went wrong in words, the core's message, and the data from
-    Stash as a field table (never raw JSON). Everything from a server is escaped."""
+PLEX_LOADING = "loading"  # the Plex column while the worker reads the item
+
+
+def detail_html(detail: DeadLetterDetail, plex: dict[str, Any] | str | None = PLEX_LOADING) -> str:
+    """One failed scene for the details pane: what went wrong in words, the core's message, and each field as
+    Stash has it beside what the Plex item holds now (never raw JSON); differing fields are marked. `plex` is the
+    item's fields, PLEX_LOADING, or None when there is no item. Everything from a server is escaped."""
     heading = wording.problem(detail.error_type, detail.error)
-    rows = "".join(f"<tr><td style='padding-right:12px'><b>{label}</b></td><td>{_field(detail, key)}</td></tr>"
+    failed = f"{relative_time(detail.failed_at)} ({local_time(detail.failed_at)})"
+    plex_note = " (reading…)" if plex == PLEX_LOADING else " (no Plex item)" if plex is None else ""
+    rows = "".join(_field_row(label, _value(detail.payload.get(key, detail.path if key == "path" else None)),
+                              _value(plex.get(key)) if isinstance(plex, dict) else None)
                    for key, label in PAYLOAD_FIELDS)
-    failed = (f"<span title='{local_time(detail.failed_at)}'>{relative_time(detail.failed_at)}</span>"
-              f" ({local_time(detail.failed_at)})")
     return (f"<h3 style='margin:0'>{html.escape(heading)}</h3>"
             f"<p>Scene {html.escape(detail.scene_id)}: <b>{html.escape(detail.title)}</b><br>"
             f"Gave up after {_attempts(detail.attempts)}, {failed}</p>"
             f"<p>{html.escape(wording.message(detail.error))}</p>"
-            f"<p><b>Data from Stash</b></p><table>{rows}</table>")
+            f"<table cellspacing='0' cellpadding='2'><tr><th></th><th align='left'>Stash</th>"
+            f"<th align='left'>Plex now{plex_note}</th></tr>{rows}</table>")
 
 
-def _field(detail: DeadLetterDetail, key: str) -> str:
-    value = detail.payload.get(key, detail.path if key == "path" else None)
+def _value(value: Any) -> str:
+    """A field's value as text; lists joined, nothing as ""."""
     if value in (None, "", [], ()):
-        return "<i style='color:palette(mid)'>(empty)</i>"
+        return ""
     if isinstance(value, (list, tuple)):
-        value = ", ".join(str(v) for v in value)
-    return html.escape(str(value))
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
+def _field_row(label: str, stash: str, plex: str | None) -> str:
+    """One field: a differing Plex value is shown in the warning colour, so what the sync would change stands out."""
+    def cell(text: str | None, colour: str = "") -> str:
+        shown = "<i>(empty)</i>" if text == "" else html.escape(text or "")
+        return f"<td style='padding-right:14px;{colour}'>{shown}</td>"
+    differs = plex is not None and plex != stash
+    return (f"<tr><td style='padding-right:10px'><b>{label}</b></td>{cell(stash)}"
+            f"{cell(plex, f'color:{WARNING_COLOUR}' if differs else '')}</tr>")
 
 
 def _attempts(count: int) -> str:

@@ -68,6 +68,7 @@ class SyncService(QObject):
     status_changed = Signal(dict)
     failures_added = Signal(list)
     detail_ready = Signal(object)  # DeadLetterDetail, or None when it is gone
+    plex_now_ready = Signal(int, object)  # dead letter id, its Plex item's current fields or None
     poster_ready = Signal(str, QImage)  # scene id and its small poster (null when it has none)
     problem = Signal(str)
     stopped = Signal()
@@ -84,6 +85,7 @@ class SyncService(QObject):
     _req_choose = Signal(int, str)
     _req_detail = Signal(int)
     _req_poster = Signal(str, str)
+    _req_plex_now = Signal(int)
 
     def __init__(self, locations: Locations, config: Config, secrets: Secrets, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -117,7 +119,7 @@ class SyncService(QObject):
             (self._req_retry_jobs, worker.retry_jobs), (self._req_remove_jobs, worker.remove_jobs),
             (self._req_retry_failed, worker.retry_failed), (self._req_discard_failed, worker.discard_failed),
             (self._req_choose, worker.choose_candidate), (self._req_detail, worker.fetch_detail),
-            (self._req_poster, worker.fetch_poster),
+            (self._req_poster, worker.fetch_poster), (self._req_plex_now, worker.fetch_plex_now),
         ):
             request.connect(slot)
         worker.status_changed.connect(self._on_status)
@@ -127,6 +129,7 @@ class SyncService(QObject):
         worker.failures_added.connect(self._on_failures_added)
         worker.detail_ready.connect(self._on_detail)
         worker.poster_ready.connect(self._on_poster)
+        worker.plex_now_ready.connect(self._on_plex_now)
         worker.problem.connect(self._on_problem)
         worker.stopped.connect(self._on_stopped)
         self._thread.finished.connect(worker.deleteLater)
@@ -181,6 +184,9 @@ class SyncService(QObject):
     def fetch_detail(self, dead_letter_id: int) -> None:
         self._req_detail.emit(dead_letter_id)
 
+    def fetch_plex_now(self, dead_letter_id: int) -> None:
+        self._req_plex_now.emit(dead_letter_id)
+
     def request_poster(self, scene_id: str, url: str) -> None:
         """poster_ready follows: at once from the cache, else once the worker has downloaded and scaled it."""
         if scene_id in self._posters:
@@ -222,6 +228,10 @@ class SyncService(QObject):
     @Slot(object)
     def _on_detail(self, detail: DeadLetterDetail | None) -> None:
         self.detail_ready.emit(detail)
+
+    @Slot(int, object)
+    def _on_plex_now(self, dead_letter_id: int, fields: dict[str, Any] | None) -> None:
+        self.plex_now_ready.emit(dead_letter_id, fields)
 
     @Slot(str, QImage)
     def _on_poster(self, scene_id: str, image: QImage) -> None:

@@ -20,6 +20,7 @@ from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QImage
 
 from plexsync_gui.core.net.http import Cancellation
+from plexsync_gui.core.plex.client import PlexItem
 from plexsync_gui.core.setup.config import Config
 from plexsync_gui.core.setup.secrets import Secrets
 from plexsync_gui.core.setup.session import Locations, Session, open_session, open_store
@@ -46,6 +47,7 @@ class SyncWorker(QObject):
     activity_changed = Signal(list)  # the most recent activity, newest first
     failures_added = Signal(list)  # titles of scenes that just reached the dead letters
     detail_ready = Signal(object)  # one DeadLetterDetail (payload and candidates), or None when it is gone
+    plex_now_ready = Signal(int, object)  # dead letter id, its Plex item's current fields (dict) or None
     poster_ready = Signal(str, QImage)  # scene id, its poster scaled to THUMBNAIL_PX (a null image when it has none)
     problem = Signal(str)  # the worker cannot run (database or config trouble), one line
     stopped = Signal()
@@ -223,6 +225,28 @@ class SyncWorker(QObject):
                                      Qt.TransformationMode.SmoothTransformation)
         self.poster_ready.emit(scene_id, image)
 
+    @Slot(int)
+    def fetch_plex_now(self, dead_letter_id: int) -> None:
+        """What the scene's Plex item holds now, for the details pane's side-by-side: the remembered item, else the
+        first candidate. Read through a client of its own (the engine's may be busy in its pool); None when there is
+        no item or Plex cannot say (the scene's sync reports that)."""
+        detail = self._store.dead_letter_detail(dead_letter_id) if self._store is not None else None
+        state = self._store.sync_state(detail.scene_id) if self._store is not None and detail is not None else None
+        rating_key = state.rating_key if state is not None else None
+        if rating_key is None and detail is not None and detail.candidates:
+            rating_key = detail.candidates[0]["rating_key"]
+        fields = None
+        if rating_key is not None and self._session is not None:
+            client = self._session.plex.clone()
+            try:
+                item = client.fetch_full(rating_key)
+                fields = None if item is None else plex_fields(item)
+            except Exception as exc:  # decoration, like the poster: the sync itself reports Plex's trouble
+                log.info("could not read Plex item %s for the details pane: %s", rating_key, type(exc).__name__)
+            finally:
+                client.close()
+        self.plex_now_ready.emit(dead_letter_id, fields)
+
     # ---- the sync round ----------------------------------------------------------------------------------------
 
     def _open_session(self) -> None:
@@ -327,6 +351,15 @@ class SyncWorker(QObject):
     def _next_plex_try(self) -> float | None:
         """When the open breaker next asks Plex whether it is back (for "next try in 30 s")."""
         return self._session.engine.breaker.next_probe_at if self._session is not None else None
+
+
+def plex_fields(item: PlexItem) -> dict[str, Any]:
+    """A Plex item's fields under the names of the scene's data from Stash, so the two sit side by side."""
+    scalars, tags = item.snapshot.scalars, item.snapshot.tags
+    return {"title": scalars.get("title"), "date": scalars.get("originallyAvailableAt"),
+            "studio": scalars.get("studio"), "rating": scalars.get("userRating"), "performers": tags.get("actor"),
+            "tags": tags.get("genre"), "summary": scalars.get("summary"),
+            "path": item.files[0] if item.files else None}
 
 
 def status_summary(status: dict[str, Any]) -> str:

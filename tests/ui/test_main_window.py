@@ -95,7 +95,7 @@ def test_details_pane_shows_error_and_payload(qtbot, window_with_failures) -> No
             page.proxy.index(0, 0), QItemSelectionModel.SelectionFlag.SelectCurrent)
     text = window.details.text.toPlainText()
     assert text.startswith("The scene has no file in Stash")  # the problem in words, then the core's message
-    assert "Data from Stash" in text and "Performers" in text and '"scene_id"' not in text  # fields, not JSON
+    assert "Plex now" in text and "Performers" in text and "\"scene_id\"" not in text  # fields, not JSON
     assert window.details.candidate_box.isHidden()
 
 

@@ -149,3 +149,21 @@ def test_failed_details_show_the_poster_fetched_once_by_the_worker(qtbot, window
     with qtbot.waitSignal(service.poster_ready, timeout=1000):  # the cache answers, without a second download
         service.request_poster(window.details.scene_id, "unused")
     assert stash.count(path=screenshot) == 1
+
+
+def test_details_show_stash_beside_plex_now(qtbot, make_service, stash, plex, movies) -> None:
+    """The ambiguous scene: its Stash fields beside the first candidate's, read from Plex by the worker."""
+    stash.add_scene(title="Twice", files=["/data/movies/twice.mp4"])
+    plex.add_item(movies, "/media/movies/twice.mp4", title="copy one")
+    plex.add_item(movies, "/media/movies/twice.mp4", title="copy two")
+    service = make_service()
+    window = MainWindow(service, confirm=Answers(True))
+    qtbot.addWidget(window)
+    qtbot.waitUntil(lambda: service.status.get("failed") == 1 and settled(service), timeout=15000)
+    with qtbot.waitSignal(service.plex_now_ready, timeout=10000) as read:
+        show_first_failed(qtbot, window)
+    assert read.args[1]["title"] in ("copy one", "copy two")
+    text = window.details.text.toPlainText()
+    assert "Stash" in text and "Plex now" in text and "reading" not in text
+    assert "Twice" in text and read.args[1]["title"] in text
+    assert "/media/movies/twice.mp4" in text
