@@ -10,7 +10,7 @@ import html
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QItemSelectionModel, QModelIndex, QPersistentModelIndex, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, QPersistentModelIndex, QSize, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QImage, QKeySequence, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -117,8 +117,8 @@ class TablePage(QWidget):
             splitter = QSplitter(Qt.Orientation.Vertical)
             splitter.addWidget(self.stack)
             splitter.addWidget(details)
-            splitter.setStretchFactor(0, 3)
-            splitter.setStretchFactor(1, 2)
+            splitter.setStretchFactor(0, 1)  # an even split: the details pane shows the fields side by side
+            splitter.setStretchFactor(1, 1)
             layout.addWidget(splitter, 1)
         self.view.selectionModel().selectionChanged.connect(self._selection_changed)
         self.proxy.modelReset.connect(self._selection_changed)  # a reset drops the selection without a signal
@@ -191,6 +191,7 @@ class MainWindow(QMainWindow):
         self.failed_page, self.details = self._failed_page()
         self.activity_page = TablePage(service.activity_model, "No syncs yet. Changes made in Stash show up here.",
                                        "Filter activity")
+        self.activity_page.view.setIconSize(QSize(40, 22))
         self.activity_chart = ActivityChart(service.activity_model)
         self.activity_page.layout().insertWidget(1, self.activity_chart)
         self.tabs.addTab(self.queue_page, "")

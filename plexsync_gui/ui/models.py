@@ -41,6 +41,7 @@ class Column:
     width: int = 120  # starting width in pixels; measuring contents would cost a pass over every row
     hover: Callable[[Any], str] | None = None  # the tooltip when it says more than the cell (an exact time)
     elide_middle: bool = False  # paths: both the start (the library) and the end (the file name) matter
+    thumbnail: bool = False  # the scene's poster beside the text, when the model has a Thumbnails source
 
     def text(self, row: Row) -> str:
         if self.show is not None:
@@ -117,7 +118,7 @@ FAILED_COLUMNS = (
 ACTIVITY_COLUMNS = (
     Column("Time", "at", _ago("at"), width=110, hover=_exact("at")),
     Column("Scene", "scene_id", width=70),
-    Column("Title", "title", width=220),
+    Column("Title", "title", width=260, thumbnail=True),
     Column("Outcome", "outcome", width=80),
     Column("What changed", "detail", lambda r: wording.activity(r.outcome, r.detail), width=400,
            hover=_message("detail")),
@@ -136,6 +137,7 @@ class KeyedTableModel(QAbstractTableModel):
         self._rows: list[Row] = []
         self._row_of: dict[int, int] = {}
         self._sort = sort
+        self.thumbnails: Callable[[str], Any] | None = None  # scene id -> a small poster (None while unknown)
 
     # ---- Qt model interface ------------------------------------------------------------------------------------
 
@@ -154,6 +156,8 @@ class KeyedTableModel(QAbstractTableModel):
             return column.text(row)
         if role == Qt.ItemDataRole.ToolTipRole:
             return column.tooltip(row)
+        if role == Qt.ItemDataRole.DecorationRole and column.thumbnail and self.thumbnails is not None:
+            return self.thumbnails(row.scene_id)
         if role == ID_ROLE:
             return row.id
         if role == SORT_ROLE:
@@ -188,6 +192,15 @@ class KeyedTableModel(QAbstractTableModel):
             if column.key in TIME_COLUMNS:
                 self.dataChanged.emit(self.index(0, number), self.index(len(self._rows) - 1, number),
                                       [Qt.ItemDataRole.DisplayRole])
+
+    def thumbnail_arrived(self, scene_id: str) -> None:
+        """Repaint the rows of this scene once its poster is there."""
+        for number, column in enumerate(self.columns):
+            if column.thumbnail:
+                for position, row in enumerate(self._rows):
+                    if getattr(row, "scene_id", None) == scene_id:
+                        self.dataChanged.emit(self.index(position, number), self.index(position, number),
+                                              [Qt.ItemDataRole.DecorationRole])
 
     # ---- reading -----------------------------------------------------------------------------------------------
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from PySide6.QtCore import QObject, Qt, QThread, QTimer, Signal, Slot
-from PySide6.QtGui import QImage
+from PySide6.QtGui import QImage, QPixmap
 
 from plexsync_gui.core.net.http import STOP_GRACE, Cancellation
 from plexsync_gui.core.setup.config import Config
@@ -31,7 +31,8 @@ from plexsync_gui.ui.worker import SyncWorker
 log = logging.getLogger(__name__)
 
 FLUSH_MS = 150
-POSTER_CACHE = 200  # thumbnails kept (about 100 KB each at most)
+POSTER_CACHE = 600  # posters kept (160 px, about 100 KB each at most): the activity's 500 rows and some details
+THUMBNAIL_HEIGHT = 22  # the Activity table's poster, inside its 24 px rows
 SHUTDOWN_WAIT_MS = 10_000
 
 
@@ -105,6 +106,8 @@ class SyncService(QObject):
         self._progress = ProgressTracker()
         self._posters: OrderedDict[str, QImage] = OrderedDict()  # small scaled images, most recently used last
         self._posters_asked: set[str] = set()
+        self._thumbnails: dict[str, QPixmap] = {}  # row-height pixmaps of cached posters, for the Activity table
+        self.activity_model.thumbnails = self.thumbnail
         self._flush_timer = QTimer(self)
         self._flush_timer.setSingleShot(True)
         self._flush_timer.setInterval(FLUSH_MS)
@@ -187,8 +190,24 @@ class SyncService(QObject):
     def fetch_plex_now(self, dead_letter_id: int) -> None:
         self._req_plex_now.emit(dead_letter_id)
 
+    def thumbnail(self, scene_id: str) -> QPixmap | None:
+        """The Activity table's small poster of a scene: from the cache, else None now and asked for (the row is
+        repainted when it arrives). Only rows the view paints ask, so a long table costs no downloads."""
+        image = self._posters.get(scene_id)
+        if image is None:
+            self.request_poster(scene_id, "")
+            return None
+        if image.isNull():
+            return None
+        pixmap = self._thumbnails.get(scene_id)
+        if pixmap is None:
+            pixmap = self._thumbnails[scene_id] = QPixmap.fromImage(
+                image.scaledToHeight(THUMBNAIL_HEIGHT, Qt.TransformationMode.SmoothTransformation))
+        return pixmap
+
     def request_poster(self, scene_id: str, url: str) -> None:
-        """poster_ready follows: at once from the cache, else once the worker has downloaded and scaled it."""
+        """poster_ready follows: at once from the cache, else once the worker has downloaded and scaled it. An
+        empty `url` means the scene's standard screenshot address in Stash."""
         if scene_id in self._posters:
             self._posters.move_to_end(scene_id)
             self.poster_ready.emit(scene_id, self._posters[scene_id])
@@ -238,8 +257,10 @@ class SyncService(QObject):
         self._posters_asked.discard(scene_id)
         self._posters[scene_id] = image
         while len(self._posters) > POSTER_CACHE:
-            self._posters.popitem(last=False)
+            gone, _ = self._posters.popitem(last=False)
+            self._thumbnails.pop(gone, None)
         self.poster_ready.emit(scene_id, image)
+        self.activity_model.thumbnail_arrived(scene_id)
 
     @Slot(str)
     def _on_problem(self, message: str) -> None:

@@ -215,6 +215,7 @@ class SyncWorker(QObject):
         thread). Any failure is a missing thumbnail, never an error: the scene's own sync reports Stash's state."""
         image = QImage()
         if self._session is not None:
+            url = url or f"{self._config.stash.url.rstrip('/')}/scene/{scene_id}/screenshot"
             try:
                 data = self._session.stash.download_image(url)
             except Exception as exc:  # a thumbnail is decoration: log the kind of failure, show none

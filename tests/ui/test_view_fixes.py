@@ -167,3 +167,21 @@ def test_details_show_stash_beside_plex_now(qtbot, make_service, stash, plex, mo
     assert "Stash" in text and "Plex now" in text and "reading" not in text
     assert "Twice" in text and read.args[1]["title"] in text
     assert "/media/movies/twice.mp4" in text
+
+
+def test_activity_rows_show_the_scene_poster(qtbot, make_service, library, stash) -> None:
+    library.add(title="With a cover")
+    service = make_service()
+    window = MainWindow(service, confirm=Answers(True))
+    qtbot.addWidget(window)
+    qtbot.waitUntil(lambda: service.status.get("synced") == 1 and settled(service)
+                    and service.activity_model.rowCount() == 1, timeout=15000)
+    title = service.activity_model.index(0, [c.title for c in service.activity_model.columns].index("Title"))
+    assert title.data(Qt.ItemDataRole.DecorationRole) is None  # asked for now, painted when it arrives
+    qtbot.waitUntil(lambda: title.data(Qt.ItemDataRole.DecorationRole) is not None, timeout=10000)
+    poster = title.data(Qt.ItemDataRole.DecorationRole)
+    assert poster is not None and not poster.isNull() and poster.height() <= 22
+    scene_id = service.activity_model.row(service.activity_model.ids()[0]).scene_id
+    downloads = stash.count(path=f"/scene/{scene_id}/screenshot")
+    title.data(Qt.ItemDataRole.DecorationRole)
+    assert stash.count(path=f"/scene/{scene_id}/screenshot") == downloads  # from the cache from now on
