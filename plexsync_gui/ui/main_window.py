@@ -6,12 +6,12 @@ and filtering never retarget a click. All changes go through the SyncService; th
 
 from __future__ import annotations
 
-import json
+import html
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, Qt, Signal, Slot
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, QPersistentModelIndex, QSize, Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QAction, QCloseEvent, QImage, QKeySequence, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -22,9 +22,12 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QMainWindow,
     QMessageBox,
+    QProgressBar,
     QPushButton,
     QSplitter,
     QStackedWidget,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
     QTableView,
     QTabWidget,
     QTextBrowser,
@@ -33,10 +36,16 @@ from PySide6.QtWidgets import (
 )
 
 from plexsync_gui.core.storage.store import DeadLetterDetail
-from plexsync_gui.ui.models import KeyedTableModel, TableProxy
+from plexsync_gui.ui import wording
+from plexsync_gui.ui.chart import ActivityChart
+from plexsync_gui.ui.models import ID_ROLE, KeyedTableModel, TableProxy
 from plexsync_gui.ui.service import SyncService
-from plexsync_gui.ui.times import local_time
+from plexsync_gui.ui.times import local_time, relative_time
+from plexsync_gui.ui.widgets import WARNING_COLOUR
 from plexsync_gui.ui.worker import status_summary
+
+POSTER_WIDTH = 170  # the worker's THUMBNAIL_PX and a margin
+TIME_REFRESH_MS = 30_000  # "2 min ago" is re-read this often while the window is open
 
 Confirm = Callable[[str, str], bool]
 
@@ -46,6 +55,14 @@ def ask(parent: QWidget) -> Confirm:
         answer = QMessageBox.question(parent, title, question)
         return answer == QMessageBox.StandardButton.Yes
     return confirm
+
+
+class MiddleElide(QStyledItemDelegate):
+    """Paths keep their start (the library) and their end (the file name); the full path is in the tooltip."""
+
+    def initStyleOption(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> None:
+        super().initStyleOption(option, index)
+        option.textElideMode = Qt.TextElideMode.ElideMiddle
 
 
 class TablePage(QWidget):
@@ -59,8 +76,14 @@ class TablePage(QWidget):
         self.proxy = TableProxy(model, self)
         self.view = QTableView()
         self.view.setModel(self.proxy)
+        if model.sort_order is not None:  # before sorting is enabled, which sorts by the indicator at once
+            self.view.horizontalHeader().setSortIndicator(*model.sort_order)
         self.view.setSortingEnabled(True)
-        self.view.horizontalHeader().setSortIndicatorShown(False)
+        self.view.horizontalHeader().setSortIndicatorShown(True)
+        self._middle_elide = MiddleElide(self.view)
+        for number, column_spec in enumerate(model.columns):
+            if column_spec.elide_middle:
+                self.view.setItemDelegateForColumn(number, self._middle_elide)
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
@@ -86,7 +109,7 @@ class TablePage(QWidget):
         self.filter.setClearButtonEnabled(True)
         self.filter.textChanged.connect(self.proxy.setFilterFixedString)
         self.buttons.addWidget(self.filter, 1)
-        layout = QVBoxLayout(self)
+        self.box = layout = QVBoxLayout(self)  # `box`: a view may add a widget under the buttons (the chart)
         layout.addLayout(self.buttons)
         if details is None:
             layout.addWidget(self.stack, 1)
@@ -94,10 +117,11 @@ class TablePage(QWidget):
             splitter = QSplitter(Qt.Orientation.Vertical)
             splitter.addWidget(self.stack)
             splitter.addWidget(details)
-            splitter.setStretchFactor(0, 3)
-            splitter.setStretchFactor(1, 2)
+            splitter.setStretchFactor(0, 1)  # an even split: the details pane shows the fields side by side
+            splitter.setStretchFactor(1, 1)
             layout.addWidget(splitter, 1)
         self.view.selectionModel().selectionChanged.connect(self._selection_changed)
+        self.proxy.modelReset.connect(self._selection_changed)  # a reset drops the selection without a signal
         for signal in (model.rowsInserted, model.rowsRemoved, model.modelReset):
             signal.connect(self._update_empty_state)
         self._update_empty_state()
@@ -123,7 +147,18 @@ class TablePage(QWidget):
         for widget in self._needs_selection:
             widget.setEnabled(has)
 
+    def select_id(self, row_id: int) -> bool:
+        """Make the row with this id the current, selected one; False when the filter hides it (or it is gone)."""
+        position = self.model.position(row_id)
+        index = self.proxy.mapFromSource(self.model.index(position, 0)) if position is not None else QModelIndex()
+        if not index.isValid():
+            return False
+        flags = QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows
+        self.view.selectionModel().setCurrentIndex(index, flags)
+        return True
+
     def selected_ids(self) -> list[int]:
+        """The ids of the selected rows the user can see: rows hidden by the filter are never acted on."""
         return self.proxy.ids(index.row() for index in self.view.selectionModel().selectedRows())
 
     @Slot()
@@ -156,6 +191,9 @@ class MainWindow(QMainWindow):
         self.failed_page, self.details = self._failed_page()
         self.activity_page = TablePage(service.activity_model, "No syncs yet. Changes made in Stash show up here.",
                                        "Filter activity")
+        self.activity_page.view.setIconSize(QSize(40, 22))
+        self.activity_chart = ActivityChart(service.activity_model)
+        self.activity_page.box.insertWidget(1, self.activity_chart)
         self.tabs.addTab(self.queue_page, "")
         self.tabs.addTab(self.failed_page, "")
         self.tabs.addTab(self.activity_page, "")
@@ -167,6 +205,13 @@ class MainWindow(QMainWindow):
                 signal.connect(self._update_tab_titles)
         service.status_changed.connect(self.show_status)
         service.detail_ready.connect(self.details.show_detail)
+        service.failed_model.dataChanged.connect(self._refresh_detail_if_shown)
+        service.failed_model.rowsInserted.connect(self._follow_shown_scene)
+        self.failed_page.proxy.modelReset.connect(self._follow_shown_scene)
+        self._time_timer = QTimer(self)
+        self._time_timer.setInterval(TIME_REFRESH_MS)
+        self._time_timer.timeout.connect(self.refresh_times)
+        self._time_timer.start()
         self._update_tab_titles()
         self.show_status(service.status)
 
@@ -209,11 +254,18 @@ class MainWindow(QMainWindow):
         self.plex_label = QLabel()
         self.breaker_label = QLabel()
         self.summary_label = QLabel()
+        self.in_step_label = QLabel()
         self.tls_label = QLabel()
         self.tls_label.hide()
+        self.progress_bar = QProgressBar()
+        self.progress_bar.setMaximumWidth(360)
+        self.progress_bar.setTextVisible(True)
+        self.progress_bar.hide()
         bar = self.statusBar()
         for label in (self.stash_label, self.plex_label, self.breaker_label, self.tls_label):
             bar.addWidget(label)
+        bar.addPermanentWidget(self.progress_bar)
+        bar.addPermanentWidget(self.in_step_label)
         bar.addPermanentWidget(self.summary_label)
 
     def show_unverified_tls(self, servers: list[str]) -> None:
@@ -247,14 +299,36 @@ class MainWindow(QMainWindow):
             return
         self.stash_label.setText(_connection_text("Stash", status.get("stash_error"), status.get("last_poll_at")))
         self.stash_label.setToolTip(status.get("stash_error") or "")
-        self.plex_label.setText(_connection_text("Plex", status.get("plex_error"), True))
-        self.plex_label.setToolTip(status.get("plex_error") or "")
-        self.breaker_label.setText(f"Circuit breaker: {status.get('breaker', 'closed').replace('_', '-')}")
+        plex_problem = status.get("plex_error")
+        self.plex_label.setText(_connection_text("Plex", plex_problem, True))
+        self.plex_label.setToolTip(plex_problem or "")
+        self.breaker_label.setText(plex_problem or "")
+        self.breaker_label.setVisible(bool(plex_problem))
         summary = status_summary(status)
         self.summary_label.setText(("Paused · " if status.get("paused") else "") + summary)
+        last = status.get("last_synced_at")
+        self.summary_label.setToolTip(f"Last sync: {local_time(last)}" if last else "")
+        self.in_step_label.setText(f"{status.get('synced', 0):,} scenes in step")
+        self.in_step_label.setToolTip("Scenes whose Plex item has everything Stash knows")
+        self._show_progress(status)
         self.pause_action.blockSignals(True)
         self.pause_action.setChecked(bool(status.get("paused")))
         self.pause_action.blockSignals(False)
+
+    def _show_progress(self, status: dict[str, Any]) -> None:
+        snapshot = status.get("progress")
+        self.progress_bar.setVisible(snapshot is not None and bool(status.get("syncing")))
+        if snapshot is None:
+            return
+        self.progress_bar.setRange(0, max(snapshot.total, 1))
+        self.progress_bar.setValue(snapshot.done)
+        self.progress_bar.setFormat(snapshot.text)
+        self.progress_bar.setToolTip(f"Syncing: {snapshot.text}")
+
+    @Slot()
+    def refresh_times(self) -> None:
+        for model in (self.service.queue_model, self.service.failed_model, self.service.activity_model):
+            model.refresh_times()
 
     @Slot()
     def _update_tab_titles(self) -> None:
@@ -305,6 +379,33 @@ class MainWindow(QMainWindow):
         else:
             self.details.clear()
 
+    @Slot()
+    def _follow_shown_scene(self) -> None:
+        """Keep the details pane on its scene while the table changes under it. A scene that fails again after a
+        change in Stash comes back as a new row: select it, which fetches its fresh detail. A reset (discard all,
+        a large change) drops the selection without a signal: the pane clears unless its scene is still there,
+        so no button acts on a row the user no longer sees."""
+        scene_id = self.details.scene_id
+        row_id = self.service.failed_model.find(lambda row: row.scene_id == scene_id) if scene_id else None
+        if row_id is None:
+            if not self.failed_page.view.selectionModel().currentIndex().isValid():
+                self.details.clear()
+            return
+        if not self.failed_page.select_id(row_id):
+            self.details.clear()
+        elif self.details.dead_letter_id != row_id:
+            self.service.fetch_detail(row_id)
+
+    @Slot(QModelIndex, QModelIndex)
+    def _refresh_detail_if_shown(self, top_left: QModelIndex, bottom_right: QModelIndex) -> None:
+        """The shown scene failed again in place (new error, attempts, time): fetch its detail anew."""
+        shown = self.details.dead_letter_id
+        if shown is None or top_left.column() != 0:  # column 0 only: the clock ticking "2 min ago" is no change
+            return
+        model = self.service.failed_model
+        if shown in (model.index(r, 0).data(ID_ROLE) for r in range(top_left.row(), bottom_right.row() + 1)):
+            self.service.fetch_detail(shown)
+
     def show_failed_tab(self) -> None:
         self.tabs.setCurrentWidget(self.failed_page)
         self.raise_and_show()
@@ -338,6 +439,8 @@ class DetailsPane(QWidget):
         super().__init__()
         self.service = service
         self.dead_letter_id: int | None = None
+        self.detail: DeadLetterDetail | None = None
+        self.scene_id: str | None = None  # kept across a new dead letter of the same scene (it failed again)
         self.text = QTextBrowser()
         self.text.setOpenLinks(False)
         self.candidates = QListWidget()
@@ -351,17 +454,25 @@ class DetailsPane(QWidget):
         box.addWidget(QLabel("Several Plex items have this file. Pick the right one; PlexSync remembers it:"))
         box.addWidget(self.candidates)
         box.addWidget(self.choose_button, 0, Qt.AlignmentFlag.AlignRight)
+        self.poster = QLabel()
+        self.poster.setFixedWidth(POSTER_WIDTH)
+        self.poster.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignHCenter)
+        if service is not None:
+            service.poster_ready.connect(self.show_poster)
+            service.plex_now_ready.connect(self.show_plex_now)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.poster)
         layout.addWidget(self.text, 3)
         layout.addWidget(self.candidate_box, 2)
         self.clear()
 
     def clear(self) -> None:
-        self.dead_letter_id = None
+        self.dead_letter_id = self.scene_id = self.detail = None
         self.text.setPlainText("Select a failed scene to see the full error and the data PlexSync tried to write.")
         self.candidates.clear()
         self.candidate_box.hide()
+        self.poster.clear()
 
     @Slot(object)
     def show_detail(self, detail: DeadLetterDetail | None) -> None:
@@ -369,18 +480,32 @@ class DetailsPane(QWidget):
         if detail is None:
             self.clear()
             return
-        self.dead_letter_id = detail.id
-        lines = [f"Scene {detail.scene_id}: {detail.title}", f"File: {detail.path or '(none)'}",
-                 f"{detail.error_type} after {detail.attempts} attempt(s), {local_time(detail.failed_at)}", "",
-                 detail.error, "", "Data from Stash:", json.dumps(detail.payload, indent=2, ensure_ascii=False)]
-        self.text.setPlainText("\n".join(lines))
+        self.dead_letter_id, self.scene_id, self.detail = detail.id, detail.scene_id, detail
+        self.text.setHtml(detail_html(detail))
+        if self.service is not None:
+            self.service.fetch_plex_now(detail.id)
+        self.poster.clear()
+        url = detail.payload.get("screenshot_url")
+        if url and self.service is not None:
+            self.service.request_poster(detail.scene_id, url)
         self.candidates.clear()
         for candidate in detail.candidates:
-            label = f"{candidate.get('title')} — item {candidate['rating_key']} — {candidate.get('file')}"
+            label = f"{candidate.get('title')} — {candidate.get('file')} (Plex item {candidate['rating_key']})"
             item = QListWidgetItem(label)
             item.setData(Qt.ItemDataRole.UserRole, candidate["rating_key"])
             self.candidates.addItem(item)
         self.candidate_box.setVisible(self.candidates.count() > 0)
+
+    @Slot(int, object)
+    def show_plex_now(self, dead_letter_id: int, fields: dict[str, Any] | None) -> None:
+        if self.detail is not None and dead_letter_id == self.detail.id:
+            self.text.setHtml(detail_html(self.detail, fields))
+
+    @Slot(str, QImage)
+    def show_poster(self, scene_id: str, image: QImage) -> None:
+        if scene_id == self.scene_id and not image.isNull():
+            self.poster.setPixmap(QPixmap.fromImage(image))
+            self.poster.setToolTip(f"The cover of scene {scene_id} in Stash")
 
     @Slot()
     def _candidate_changed(self) -> None:
@@ -392,6 +517,55 @@ class DetailsPane(QWidget):
         if item is not None and self.dead_letter_id is not None:
             self.service.choose_candidate(self.dead_letter_id, item.data(Qt.ItemDataRole.UserRole))
             self.clear()
+
+
+# The scene's fields as Stash sent them, in the order and words of the Settings' field list.
+PAYLOAD_FIELDS = (("title", "Title"), ("date", "Date"), ("studio", "Studio"), ("rating", "Rating"),
+                  ("performers", "Performers"), ("tags", "Tags"), ("summary", "Summary"), ("path", "File"))
+
+
+PLEX_LOADING = "loading"  # the Plex column while the worker reads the item
+
+
+def detail_html(detail: DeadLetterDetail, plex: dict[str, Any] | str | None = PLEX_LOADING) -> str:
+    """One failed scene for the details pane: what went wrong in words, the core's message, and each field as
+    Stash has it beside what the Plex item holds now (never raw JSON); differing fields are marked. `plex` is the
+    item's fields, PLEX_LOADING, or None when there is no item. Everything from a server is escaped."""
+    heading = wording.problem(detail.error_type, detail.error)
+    failed = f"{relative_time(detail.failed_at)} ({local_time(detail.failed_at)})"
+    plex_note = " (reading…)" if plex == PLEX_LOADING else " (no Plex item)" if plex is None else ""
+    rows = "".join(_field_row(label, _value(detail.payload.get(key, detail.path if key == "path" else None)),
+                              _value(plex.get(key)) if isinstance(plex, dict) else None)
+                   for key, label in PAYLOAD_FIELDS)
+    return (f"<h3 style='margin:0'>{html.escape(heading)}</h3>"
+            f"<p>Scene {html.escape(detail.scene_id)}: <b>{html.escape(detail.title)}</b><br>"
+            f"Gave up after {_attempts(detail.attempts)}, {failed}</p>"
+            f"<p>{html.escape(wording.message(detail.error))}</p>"
+            f"<table cellspacing='0' cellpadding='2'><tr><th></th><th align='left'>Stash</th>"
+            f"<th align='left'>Plex now{plex_note}</th></tr>{rows}</table>")
+
+
+def _value(value: Any) -> str:
+    """A field's value as text; lists joined, nothing as ""."""
+    if value in (None, "", [], ()):
+        return ""
+    if isinstance(value, (list, tuple)):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
+def _field_row(label: str, stash: str, plex: str | None) -> str:
+    """One field: a differing Plex value is shown in the warning colour, so what the sync would change stands out."""
+    def cell(text: str | None, colour: str = "") -> str:
+        shown = "<i>(empty)</i>" if text == "" else html.escape(text or "")
+        return f"<td style='padding-right:14px;{colour}'>{shown}</td>"
+    differs = plex is not None and plex != stash
+    return (f"<tr><td style='padding-right:10px'><b>{label}</b></td>{cell(stash)}"
+            f"{cell(plex, f'color:{WARNING_COLOUR}' if differs else '')}</tr>")
+
+
+def _attempts(count: int) -> str:
+    return f"{count} attempt{'s' if count != 1 else ''}"
 
 
 def _scenes(count: int) -> str:

@@ -8,6 +8,7 @@ proxy, whose per-comparison `data()` calls cost about a second at 20,000 rows.
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -15,7 +16,8 @@ from typing import Any, Protocol
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QSortFilterProxyModel, Qt
 
 from plexsync_gui.core.storage.store import JobRow, JobStatus
-from plexsync_gui.ui.times import local_time
+from plexsync_gui.ui import wording
+from plexsync_gui.ui.times import local_time, relative_time
 
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
 SORT_ROLE = Qt.ItemDataRole.UserRole + 2
@@ -25,10 +27,13 @@ Index = QModelIndex | QPersistentModelIndex
 
 
 class Row(Protocol):
-    """A store row (JobRow, DeadLetter, ActivityEntry): a frozen dataclass with a unique id."""
+    """A store row (JobRow, DeadLetter, ActivityEntry): a frozen dataclass with a unique id and its scene."""
 
     @property
     def id(self) -> int: ...
+
+    @property
+    def scene_id(self) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -37,6 +42,9 @@ class Column:
     key: str
     show: Callable[[Any], str] | None = None
     width: int = 120  # starting width in pixels; measuring contents would cost a pass over every row
+    hover: Callable[[Any], str] | None = None  # the tooltip when it says more than the cell (an exact time)
+    elide_middle: bool = False  # paths: both the start (the library) and the end (the file name) matter
+    thumbnail: bool = False  # the scene's poster beside the text, when the model has a Thumbnails source
 
     def text(self, row: Row) -> str:
         if self.show is not None:
@@ -44,14 +52,21 @@ class Column:
         value = getattr(row, self.key)
         return "" if value is None else str(value)
 
+    def tooltip(self, row: Row) -> str:
+        return self.hover(row) if self.hover is not None else self.text(row)
+
     def sort_key(self, row: Row) -> tuple[int, Any]:
-        """None sorts first; numbers (times included) as numbers, the rest as case-folded text."""
+        """None sorts first; numbers (times, and ids that Stash sends as digit strings) as numbers, the rest as
+        case-folded text, so scene 9 comes before scene 10."""
         value = getattr(row, self.key)
         if value is None:
             return (0, "")
         if isinstance(value, (int, float)):
             return (1, value)
-        return (2, str(value).casefold())
+        text = str(value)
+        if text.isdigit():
+            return (1, int(text))
+        return (2, text.casefold())
 
 
 _STATUS_TEXT = {JobStatus.PENDING: "waiting", JobStatus.RETRY_WAIT: "retry later", JobStatus.IN_PROGRESS: "syncing"}
@@ -65,41 +80,67 @@ def _status(row: JobRow) -> str:
     return _STATUS_TEXT[row.status]
 
 
+def _exact(key: str) -> Callable[[Any], str]:
+    """The tooltip of a time column: the exact local time behind "2 min ago"."""
+    return lambda row: local_time(getattr(row, key))
+
+
+def _ago(key: str) -> Callable[[Any], str]:
+    return lambda row: relative_time(getattr(row, key))
+
+
+def _problem(row: Any) -> str:
+    return wording.problem(row.error_type, row.error)
+
+
+def _queue_problem(row: JobRow) -> str:
+    return wording.problem(row.last_error_type, row.last_error or "")
+
+
+def _message(key: str) -> Callable[[Any], str]:
+    return lambda row: wording.message(getattr(row, key))
+
+
 QUEUE_COLUMNS = (
     Column("Scene", "scene_id", width=70),
     Column("Title", "title", width=220),
-    Column("Path", "path", width=260),
+    Column("Path", "path", width=260, elide_middle=True),
     Column("Status", "status", _status, width=90),
     Column("Attempts", "attempts", _attempts, width=80),
-    Column("Next retry", "next_retry_at", lambda r: local_time(r.next_retry_at), width=150),
-    Column("Last error", "last_error", width=240),
+    Column("Next retry", "next_retry_at", _ago("next_retry_at"), width=110, hover=_exact("next_retry_at")),
+    Column("Problem", "last_error_type", _queue_problem, width=300, hover=_message("last_error")),
 )
 FAILED_COLUMNS = (
     Column("Scene", "scene_id", width=70),
     Column("Title", "title", width=220),
-    Column("Error type", "error_type", width=140),
-    Column("Message", "error", width=380),
+    Column("Problem", "error_type", _problem, width=220, hover=_message("error")),
+    Column("Details", "error", _message("error"), width=340),
     Column("Attempts", "attempts", width=70),
-    Column("Failed at", "failed_at", lambda r: local_time(r.failed_at), width=150),
+    Column("Failed", "failed_at", _ago("failed_at"), width=110, hover=_exact("failed_at")),
 )
 ACTIVITY_COLUMNS = (
-    Column("Time", "at", lambda r: local_time(r.at), width=150),
+    Column("Time", "at", _ago("at"), width=110, hover=_exact("at")),
     Column("Scene", "scene_id", width=70),
-    Column("Title", "title", width=220),
+    Column("Title", "title", width=260, thumbnail=True),
     Column("Outcome", "outcome", width=80),
-    Column("What changed", "detail", width=400),
+    Column("What changed", "detail", lambda r: wording.activity(r.outcome, r.detail), width=400,
+           hover=_message("detail")),
 )
+TIME_COLUMNS = {"next_retry_at", "failed_at", "at"}  # shown relative to now: refreshed while the window is open
 
 
 class KeyedTableModel(QAbstractTableModel):
     """A table of rows with a unique `id`, changed through `replace_all`, `upsert` and `remove`."""
 
-    def __init__(self, columns: tuple[Column, ...], parent: Any = None) -> None:
+    def __init__(self, columns: tuple[Column, ...], parent: Any = None,
+                 sort: tuple[int, Qt.SortOrder] | None = None) -> None:
+        """`sort` is the order before the user clicks a header (the activity: newest first)."""
         super().__init__(parent)
         self.columns = columns
         self._rows: list[Row] = []
         self._row_of: dict[int, int] = {}
-        self._sort: tuple[int, Qt.SortOrder] | None = None
+        self._sort = sort
+        self.thumbnails: Callable[[str], Any] | None = None  # scene id -> a small poster (None while unknown)
 
     # ---- Qt model interface ------------------------------------------------------------------------------------
 
@@ -114,8 +155,12 @@ class KeyedTableModel(QAbstractTableModel):
             return None
         row = self._rows[index.row()]
         column = self.columns[index.column()]
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+        if role == Qt.ItemDataRole.DisplayRole:
             return column.text(row)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return column.tooltip(row)
+        if role == Qt.ItemDataRole.DecorationRole and column.thumbnail and self.thumbnails is not None:
+            return self.thumbnails(row.scene_id)
         if role == ID_ROLE:
             return row.id
         if role == SORT_ROLE:
@@ -138,6 +183,28 @@ class KeyedTableModel(QAbstractTableModel):
         self.changePersistentIndexList(persistent, moved)
         self.layoutChanged.emit()
 
+    @property
+    def sort_order(self) -> tuple[int, Qt.SortOrder] | None:
+        return self._sort
+
+    def refresh_times(self) -> None:
+        """Tell the views that "2 min ago" is "3 min ago" now: one signal per time column, no row is touched."""
+        if not self._rows:
+            return
+        for number, column in enumerate(self.columns):
+            if column.key in TIME_COLUMNS:
+                self.dataChanged.emit(self.index(0, number), self.index(len(self._rows) - 1, number),
+                                      [Qt.ItemDataRole.DisplayRole])
+
+    def thumbnail_arrived(self, scene_id: str) -> None:
+        """Repaint the rows of this scene once its poster is there."""
+        for number, column in enumerate(self.columns):
+            if column.thumbnail:
+                for position, row in enumerate(self._rows):
+                    if getattr(row, "scene_id", None) == scene_id:
+                        self.dataChanged.emit(self.index(position, number), self.index(position, number),
+                                              [Qt.ItemDataRole.DecorationRole])
+
     # ---- reading -----------------------------------------------------------------------------------------------
 
     def row(self, row_id: int) -> Row | None:
@@ -146,6 +213,13 @@ class KeyedTableModel(QAbstractTableModel):
 
     def ids(self) -> list[int]:
         return [row.id for row in self._rows]
+
+    def position(self, row_id: int) -> int | None:
+        return self._row_of.get(row_id)
+
+    def find(self, match: Callable[[Any], bool]) -> int | None:
+        """The id of the first row that matches, in the table's order."""
+        return next((row.id for row in self._rows if match(row)), None)
 
     # ---- changes by id -----------------------------------------------------------------------------------------
 
@@ -164,7 +238,7 @@ class KeyedTableModel(QAbstractTableModel):
         self.upsert(row for row in rows if self.row(row.id) != row)
 
     def upsert(self, rows: Iterable[Row]) -> None:
-        """Change rows in place; new rows go to the end (a click on a header sorts them in)."""
+        """Change rows in place; new rows go where the current sort puts them (at the end when unsorted)."""
         fresh: list[Row] = []
         for row in rows:
             position = self._row_of.get(row.id)
@@ -173,13 +247,20 @@ class KeyedTableModel(QAbstractTableModel):
                 continue
             self._rows[position] = row
             self.dataChanged.emit(self.index(position, 0), self.index(position, len(self.columns) - 1))
-        if fresh:
+        if not fresh:
+            return
+        if self._sort is None:
             first = len(self._rows)
             self.beginInsertRows(QModelIndex(), first, first + len(fresh) - 1)
-            for offset, row in enumerate(fresh):
-                self._rows.append(row)
-                self._row_of[row.id] = first + offset
+            self._rows.extend(fresh)
             self.endInsertRows()
+        else:
+            for row in fresh:
+                position = bisect.bisect_left(self._rows, self._row_key(row), key=self._row_key)
+                self.beginInsertRows(QModelIndex(), position, position)
+                self._rows.insert(position, row)
+                self.endInsertRows()
+        self._reindex()
 
     def remove(self, row_ids: Iterable[int]) -> None:
         """Remove rows bottom-up in contiguous runs, so each run costs one pair of signals."""
@@ -201,14 +282,32 @@ class KeyedTableModel(QAbstractTableModel):
 
     # ---- internals ---------------------------------------------------------------------------------------------
 
+    def _row_key(self, row: Row) -> Any:
+        """The row's place in the current sort as an ascending key; the id breaks ties (newer rows have larger ids)."""
+        assert self._sort is not None
+        column, order = self._sort
+        key = (self.columns[column].sort_key(row), row.id)
+        return key if order == Qt.SortOrder.AscendingOrder else _Descending(key)
+
     def _sort_rows(self) -> None:
         if self._sort is not None:
-            column, order = self._sort
-            self._rows.sort(key=self.columns[column].sort_key, reverse=order == Qt.SortOrder.DescendingOrder)
+            self._rows.sort(key=self._row_key)
         self._reindex()
 
     def _reindex(self) -> None:
         self._row_of = {row.id: i for i, row in enumerate(self._rows)}
+
+
+class _Descending:
+    """Inverts a key's order, so one ascending sort and one bisect serve both directions."""
+
+    __slots__ = ("key",)
+
+    def __init__(self, key: Any) -> None:
+        self.key = key
+
+    def __lt__(self, other: _Descending) -> bool:
+        return bool(other.key < self.key)
 
 
 def _runs(descending: list[int]) -> Iterable[tuple[int, int]]:

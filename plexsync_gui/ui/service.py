@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
 from PySide6.QtCore import QObject, Qt, QThread, QTimer, Signal, Slot
+from PySide6.QtGui import QImage, QPixmap
 
 from plexsync_gui.core.net.http import STOP_GRACE, Cancellation
 from plexsync_gui.core.setup.config import Config
@@ -22,11 +25,14 @@ from plexsync_gui.core.setup.secrets import Secrets
 from plexsync_gui.core.setup.session import Locations
 from plexsync_gui.core.storage.store import ActivityEntry, DeadLetterDetail
 from plexsync_gui.ui.models import ACTIVITY_COLUMNS, FAILED_COLUMNS, QUEUE_COLUMNS, KeyedTableModel, Row
+from plexsync_gui.ui.progress import ProgressTracker
 from plexsync_gui.ui.worker import SyncWorker
 
 log = logging.getLogger(__name__)
 
 FLUSH_MS = 150
+POSTER_CACHE = 600  # posters kept (160 px, about 100 KB each at most): the activity's 500 rows and some details
+THUMBNAIL_HEIGHT = 22  # the Activity table's poster, inside its 24 px rows
 SHUTDOWN_WAIT_MS = 10_000
 
 
@@ -63,6 +69,8 @@ class SyncService(QObject):
     status_changed = Signal(dict)
     failures_added = Signal(list)
     detail_ready = Signal(object)  # DeadLetterDetail, or None when it is gone
+    plex_now_ready = Signal(int, object)  # dead letter id, its Plex item's current fields or None
+    poster_ready = Signal(str, QImage)  # scene id and its small poster (null when it has none)
     problem = Signal(str)
     stopped = Signal()
 
@@ -77,12 +85,14 @@ class SyncService(QObject):
     _req_discard_failed = Signal(object)
     _req_choose = Signal(int, str)
     _req_detail = Signal(int)
+    _req_poster = Signal(str, str)
+    _req_plex_now = Signal(int)
 
     def __init__(self, locations: Locations, config: Config, secrets: Secrets, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.queue_model = KeyedTableModel(QUEUE_COLUMNS, self)
         self.failed_model = KeyedTableModel(FAILED_COLUMNS, self)
-        self.activity_model = KeyedTableModel(ACTIVITY_COLUMNS, self)
+        self.activity_model = KeyedTableModel(ACTIVITY_COLUMNS, self, sort=(0, Qt.SortOrder.DescendingOrder))
         self.status: dict[str, Any] = {}
         self.paused = False
         self._stop_event = threading.Event()
@@ -93,6 +103,11 @@ class SyncService(QObject):
         self._worker.moveToThread(self._thread)
         self._pending = {"queue": _PendingRows(), "failed": _PendingRows()}
         self._activity: list[ActivityEntry] | None = None
+        self._progress = ProgressTracker()
+        self._posters: OrderedDict[str, QImage] = OrderedDict()  # small scaled images, most recently used last
+        self._posters_asked: set[str] = set()
+        self._thumbnails: dict[str, QPixmap] = {}  # row-height pixmaps of cached posters, for the Activity table
+        self.activity_model.thumbnails = self.thumbnail
         self._flush_timer = QTimer(self)
         self._flush_timer.setSingleShot(True)
         self._flush_timer.setInterval(FLUSH_MS)
@@ -107,6 +122,7 @@ class SyncService(QObject):
             (self._req_retry_jobs, worker.retry_jobs), (self._req_remove_jobs, worker.remove_jobs),
             (self._req_retry_failed, worker.retry_failed), (self._req_discard_failed, worker.discard_failed),
             (self._req_choose, worker.choose_candidate), (self._req_detail, worker.fetch_detail),
+            (self._req_poster, worker.fetch_poster), (self._req_plex_now, worker.fetch_plex_now),
         ):
             request.connect(slot)
         worker.status_changed.connect(self._on_status)
@@ -115,6 +131,8 @@ class SyncService(QObject):
         worker.activity_changed.connect(self._on_activity)
         worker.failures_added.connect(self._on_failures_added)
         worker.detail_ready.connect(self._on_detail)
+        worker.poster_ready.connect(self._on_poster)
+        worker.plex_now_ready.connect(self._on_plex_now)
         worker.problem.connect(self._on_problem)
         worker.stopped.connect(self._on_stopped)
         # The stop request is queued, and quit() can end the thread's loop before it is delivered: closing again as
@@ -172,10 +190,41 @@ class SyncService(QObject):
     def fetch_detail(self, dead_letter_id: int) -> None:
         self._req_detail.emit(dead_letter_id)
 
+    def fetch_plex_now(self, dead_letter_id: int) -> None:
+        self._req_plex_now.emit(dead_letter_id)
+
+    def thumbnail(self, scene_id: str) -> QPixmap | None:
+        """The Activity table's small poster of a scene: from the cache, else None now and asked for (the row is
+        repainted when it arrives). Only rows the view paints ask, so a long table costs no downloads."""
+        image = self._posters.get(scene_id)
+        if image is None:
+            self.request_poster(scene_id, "")
+            return None
+        if image.isNull():
+            return None
+        pixmap = self._thumbnails.get(scene_id)
+        if pixmap is None:
+            pixmap = self._thumbnails[scene_id] = QPixmap.fromImage(
+                image.scaledToHeight(THUMBNAIL_HEIGHT, Qt.TransformationMode.SmoothTransformation))
+        return pixmap
+
+    def request_poster(self, scene_id: str, url: str) -> None:
+        """poster_ready follows: at once from the cache, else once the worker has downloaded and scaled it. An
+        empty `url` means the scene's standard screenshot address in Stash."""
+        if scene_id in self._posters:
+            self._posters.move_to_end(scene_id)
+            self.poster_ready.emit(scene_id, self._posters[scene_id])
+        elif scene_id not in self._posters_asked:
+            self._posters_asked.add(scene_id)
+            self._req_poster.emit(scene_id, url)
+
     # ---- reports (worker thread -> here, queued) ---------------------------------------------------------------
 
     @Slot(dict)
     def _on_status(self, status: dict[str, Any]) -> None:
+        """Adds the run's progress ("1,234 of 10,000", rate, time left), measured here so the window and the tray
+        show the same numbers."""
+        status = {**status, "progress": self._progress.observe(status, time.monotonic())}
         self.status = status
         self.status_changed.emit(status)
 
@@ -201,6 +250,20 @@ class SyncService(QObject):
     @Slot(object)
     def _on_detail(self, detail: DeadLetterDetail | None) -> None:
         self.detail_ready.emit(detail)
+
+    @Slot(int, object)
+    def _on_plex_now(self, dead_letter_id: int, fields: dict[str, Any] | None) -> None:
+        self.plex_now_ready.emit(dead_letter_id, fields)
+
+    @Slot(str, QImage)
+    def _on_poster(self, scene_id: str, image: QImage) -> None:
+        self._posters_asked.discard(scene_id)
+        self._posters[scene_id] = image
+        while len(self._posters) > POSTER_CACHE:
+            gone, _ = self._posters.popitem(last=False)
+            self._thumbnails.pop(gone, None)
+        self.poster_ready.emit(scene_id, image)
+        self.activity_model.thumbnail_arrived(scene_id)
 
     @Slot(str)
     def _on_problem(self, message: str) -> None:

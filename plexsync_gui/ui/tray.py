@@ -33,6 +33,8 @@ def tray_state(status: dict[str, Any], paused: bool) -> str:
 
 def tooltip(status: dict[str, Any], state: str) -> str:
     lines = [f"PlexSync — {state}", status_summary(status)]
+    if status.get("progress") is not None and status.get("syncing"):
+        lines.append(f"Syncing {status['progress'].text}")
     lines += [text for text in (status.get("stash_error"), status.get("plex_error")) if text]
     return "\n".join(lines)
 

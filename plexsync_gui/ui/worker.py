@@ -16,9 +16,11 @@ import threading
 import time
 from typing import Any
 
-from PySide6.QtCore import QObject, QTimer, Signal, Slot
+from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QImage
 
 from plexsync_gui.core.net.http import Cancellation
+from plexsync_gui.core.plex.client import PlexItem
 from plexsync_gui.core.setup.config import Config
 from plexsync_gui.core.setup.secrets import Secrets
 from plexsync_gui.core.setup.session import Locations, Session, open_session, open_store
@@ -27,6 +29,7 @@ from plexsync_gui.core.storage.store import Store
 from plexsync_gui.core.sync.engine import Outcome
 from plexsync_gui.core.sync.runner import RoundResult, Runner
 from plexsync_gui.core.sync.status import SyncStatus
+from plexsync_gui.ui import wording
 from plexsync_gui.ui.times import CLOCK, local_time
 
 log = logging.getLogger(__name__)
@@ -34,6 +37,7 @@ log = logging.getLogger(__name__)
 ROUND_BUDGET = 0.25  # seconds of syncing before the worker returns to its event loop
 LOCK_RETRY_MS = 5000  # how often a worker kept out by another process's lock tries again
 ACTIVITY_ROWS = 500
+THUMBNAIL_PX = 160  # posters are scaled here, in the worker: the GUI thread only ever gets a small image
 
 
 class SyncWorker(QObject):
@@ -43,6 +47,8 @@ class SyncWorker(QObject):
     activity_changed = Signal(list)  # the most recent activity, newest first
     failures_added = Signal(list)  # titles of scenes that just reached the dead letters
     detail_ready = Signal(object)  # one DeadLetterDetail (payload and candidates), or None when it is gone
+    plex_now_ready = Signal(int, object)  # dead letter id, its Plex item's current fields (dict) or None
+    poster_ready = Signal(str, QImage)  # scene id, its poster scaled to THUMBNAIL_PX (a null image when it has none)
     problem = Signal(str)  # the worker cannot run (database or config trouble), one line
     stopped = Signal()
 
@@ -208,6 +214,45 @@ class SyncWorker(QObject):
         if self._store is not None:
             self.detail_ready.emit(self._store.dead_letter_detail(dead_letter_id))
 
+    @Slot(str, str)
+    def fetch_poster(self, scene_id: str, url: str) -> None:
+        """The scene's poster from Stash, downloaded and scaled here (QImage, unlike QPixmap, is made off the GUI
+        thread). Any failure is a missing thumbnail, never an error: the scene's own sync reports Stash's state."""
+        image = QImage()
+        if self._session is not None:
+            url = url or f"{self._config.stash.url.rstrip('/')}/scene/{scene_id}/screenshot"
+            try:
+                data = self._session.stash.download_image(url)
+            except Exception as exc:  # a thumbnail is decoration: log the kind of failure, show none
+                log.info("no poster for scene %s: %s", scene_id, type(exc).__name__)
+                data = None
+            if data and image.loadFromData(data):
+                image = image.scaled(THUMBNAIL_PX, THUMBNAIL_PX, Qt.AspectRatioMode.KeepAspectRatio,
+                                     Qt.TransformationMode.SmoothTransformation)
+        self.poster_ready.emit(scene_id, image)
+
+    @Slot(int)
+    def fetch_plex_now(self, dead_letter_id: int) -> None:
+        """What the scene's Plex item holds now, for the details pane's side-by-side: the remembered item, else the
+        first candidate. Read through a client of its own (the engine's may be busy in its pool); None when there is
+        no item or Plex cannot say (the scene's sync reports that)."""
+        detail = self._store.dead_letter_detail(dead_letter_id) if self._store is not None else None
+        state = self._store.sync_state(detail.scene_id) if self._store is not None and detail is not None else None
+        rating_key = state.rating_key if state is not None else None
+        if rating_key is None and detail is not None and detail.candidates:
+            rating_key = detail.candidates[0]["rating_key"]
+        fields = None
+        if rating_key is not None and self._session is not None:
+            client = self._session.plex.clone()
+            try:
+                item = client.fetch_full(rating_key)
+                fields = None if item is None else plex_fields(item)
+            except Exception as exc:  # decoration, like the poster: the sync itself reports Plex's trouble
+                log.info("could not read Plex item %s for the details pane: %s", rating_key, type(exc).__name__)
+            finally:
+                client.close()
+        self.plex_now_ready.emit(dead_letter_id, fields)
+
     # ---- the sync round ----------------------------------------------------------------------------------------
 
     def _open_session(self) -> None:
@@ -239,6 +284,7 @@ class SyncWorker(QObject):
         outcomes = result.outcomes
         if result.enqueued:
             self._publish_queue()
+            self._publish_failed(full=True)  # a changed scene leaves the dead letters when it is queued again
         elif outcomes:
             self._publish_rows([o.job_id for o in outcomes])
         failed = [o for o in outcomes if o.outcome == Outcome.FAILED]
@@ -290,7 +336,7 @@ class SyncWorker(QObject):
     def _emit_status(self, status: SyncStatus) -> None:
         """The GUI's view of the status, plus what only the app knows (its pause, its last sync)."""
         counts = status.counts
-        self.status_changed.emit({
+        report = {
             "pending": status.waiting,
             "due": counts["pending"],
             "failed": counts["dlq"],
@@ -298,11 +344,28 @@ class SyncWorker(QObject):
             "paused": self._paused,
             "syncing": not self._paused and counts["pending"] + counts["in_progress"] > 0,
             "breaker": status.breaker.value,
-            "plex_error": status.plex_error,
+            "next_plex_try_at": self._next_plex_try(),
+            "plex_paused": status.paused,
             "stash_error": status.stash_error["message"] if status.stash_error else None,
             "last_synced_at": self._last_synced_at,
             "last_poll_at": status.last_poll_at,
-        })
+        }
+        report["plex_error"] = wording.plex_state(report)  # in words: "Plex is unreachable; next try in 30 s"
+        self.status_changed.emit(report)
+
+
+    def _next_plex_try(self) -> float | None:
+        """When the open breaker next asks Plex whether it is back (for "next try in 30 s")."""
+        return self._session.engine.breaker.next_probe_at if self._session is not None else None
+
+
+def plex_fields(item: PlexItem) -> dict[str, Any]:
+    """A Plex item's fields under the names of the scene's data from Stash, so the two sit side by side."""
+    scalars, tags = item.snapshot.scalars, item.snapshot.tags
+    return {"title": scalars.get("title"), "date": scalars.get("originallyAvailableAt"),
+            "studio": scalars.get("studio"), "rating": scalars.get("userRating"), "performers": tags.get("actor"),
+            "tags": tags.get("genre"), "summary": scalars.get("summary"),
+            "path": item.files[0] if item.files else None}
 
 
 def status_summary(status: dict[str, Any]) -> str:

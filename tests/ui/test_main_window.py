@@ -94,7 +94,8 @@ def test_details_pane_shows_error_and_payload(qtbot, window_with_failures) -> No
         page.view.selectionModel().setCurrentIndex(
             page.proxy.index(0, 0), QItemSelectionModel.SelectionFlag.SelectCurrent)
     text = window.details.text.toPlainText()
-    assert "has no file in Stash" in text and '"scene_id"' in text
+    assert text.startswith("The scene has no file in Stash")  # the problem in words, then the core's message
+    assert "Plex now" in text and "Performers" in text and "\"scene_id\"" not in text  # fields, not JSON
     assert window.details.candidate_box.isHidden()
 
 

@@ -8,7 +8,7 @@ from PySide6.QtTest import QAbstractItemModelTester
 
 from plexsync_gui.core.storage.store import JobRow, JobStatus
 from plexsync_gui.ui.models import ID_ROLE, QUEUE_COLUMNS, KeyedTableModel, TableProxy
-from plexsync_gui.ui.times import local_time
+from plexsync_gui.ui.times import local_time, relative_time
 
 
 def job(row_id: int, title: str = "", status: JobStatus = JobStatus.PENDING, attempts: int = 0,
@@ -62,8 +62,8 @@ def test_sorting_happens_in_the_model_and_follows_selection(model: KeyedTableMod
     proxy = TableProxy(model)
     QAbstractItemModelTester(proxy, QAbstractItemModelTester.FailureReportingMode.Fatal)
     selection = QItemSelectionModel(proxy)
-    flags = QItemSelectionModel.SelectionFlag
-    selection.select(proxy.index(0, 0), flags.Select | flags.Rows)
+    flags = QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows
+    selection.select(proxy.index(0, 0), flags)
     proxy.sort(1, Qt.SortOrder.AscendingOrder)
     assert titles(model) == ["Apple", "banana", "cherry"]
     assert proxy.ids(i.row() for i in selection.selectedRows()) == [1]
@@ -85,7 +85,8 @@ def test_display_texts() -> None:
                        job(2, status=JobStatus.IN_PROGRESS)])
     assert model.index(0, 3).data() == "retry later" and model.index(1, 3).data() == "syncing"
     assert model.index(0, 4).data() == "2 of 5"
-    assert model.index(0, 5).data() == local_time(1_700_000_000.0) and model.index(1, 5).data() == ""
+    assert model.index(0, 5).data() == relative_time(1_700_000_000.0) and model.index(1, 5).data() == ""
+    assert model.index(0, 5).data(Qt.ItemDataRole.ToolTipRole) == local_time(1_700_000_000.0)
     assert local_time(None) == ""
 
 

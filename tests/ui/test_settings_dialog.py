@@ -149,11 +149,13 @@ def config_path(tmp_path: Path) -> Path:
     return tmp_path / "conf" / "config.toml"
 
 
+SAVED_SECRETS = Secrets(SAVED_TOKEN, None)
+
+
 @pytest.fixture
 def make_dialog(qtbot, config_path: Path):
-    def make(config: Config | None = None, secrets: Secrets | None = None,
+    def make(config: Config | None = None, secrets: Secrets = SAVED_SECRETS,
              autostart: FakeAutostart | None = None) -> SettingsDialog:
-        secrets = secrets or Secrets(SAVED_TOKEN, None)
         dialog = SettingsDialog(config or sample_config(), secrets, config_path, autostart)
         qtbot.addWidget(dialog)
         dialog.show()

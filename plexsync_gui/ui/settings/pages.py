@@ -50,6 +50,12 @@ FIELD_LABELS: dict[str, str] = {
 }
 
 
+def config_key(widget: QWidget, key: str) -> QWidget:
+    """The setting's name in config.toml goes in the tooltip only: the label says it in words."""
+    widget.setToolTip(f"In config.toml: {key}")
+    return widget
+
+
 def _explained(checkbox: QCheckBox, explanation: str, layout: QVBoxLayout) -> None:
     layout.addWidget(checkbox)
     hint = hint_label(explanation)
@@ -74,10 +80,12 @@ class MatchingPage(QWidget):
         self.use_proposal.hide()
         self.proposal: PathProposal | None = None
         self._detector = ConnectionTester(self)
-        self.strict = QCheckBox("Strict matching")
+        self.strict = QCheckBox("Ask which Plex item when several match")
+        config_key(self.strict, "sync.strict_matching")
         self.strict.setChecked(config.sync.strict_matching)
         self.preserve = QCheckBox("Preserve edits made in Plex")
         self.preserve.setChecked(config.sync.preserve_plex_edits)
+        config_key(self.preserve, "sync.preserve_plex_edits")
         self.path_map = PathMapModel(config.path_map, self)
         self.table = QTableView()
         self.table.setModel(self.path_map)
@@ -188,6 +196,7 @@ class FieldsPage(QWidget):
                                   "A field that is off is never touched, so you can edit it in Plex."), 0, 0, 1, 2)
         for position, (name, checkbox) in enumerate(self.toggles.items()):
             checkbox.setChecked(getattr(config.fields, name))
+            config_key(checkbox, f"fields.{name}")
             grid.addWidget(checkbox, 1 + position // 2, position % 2)
         layout = QVBoxLayout(self)
         layout.addWidget(box)
@@ -213,6 +222,12 @@ class BehaviourPage(QWidget):
         self.start_hidden = QCheckBox("Start hidden in the tray")
         self.start_hidden.setChecked(desktop.start_hidden)
         self.launch = LaunchAtLogin(autostart) if autostart is not None else None
+        for widget, key in ((self.poll, "sync.poll_interval"), (self.retries, "sync.max_retries"),
+                            (self.notify_failures, "desktop.notify_failures"),
+                            (self.notify_connection, "desktop.notify_connection"),
+                            (self.notify_success, "desktop.notify_success"),
+                            (self.start_hidden, "desktop.start_hidden")):
+            config_key(widget, key)
 
         layout = QVBoxLayout(self)
         layout.addWidget(self._sync_box())

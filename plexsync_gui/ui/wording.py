@@ -1,0 +1,82 @@
+"""What the app says about failures and Plex's state, in words a user reads, never class names or config keys.
+
+This is the one mapping from the core's recorded error types and breaker states to sentences; the tables, the details
+pane, the status bar and the tray all go through it. The core's own message (with the details a bug report needs)
+stays available in the details pane and the tooltips.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from plexsync_gui.ui.times import relative_time
+
+AMBIGUOUS = "Several Plex items have this file"
+
+# Recorded error type (the class name the core stores) -> what happened, as a short sentence.
+_PROBLEMS = {
+    "PermanentError": "Retrying cannot help",
+    "PlexNotFound": "Plex has no item with this file yet",
+    "PlexTemporaryError": "Plex did not answer in time",
+    "PlexEditRefused": "Plex refused to save the change",
+    "PlexPermanentError": "Plex refused the change",
+    "PlexAuthError": "Plex rejected the token",
+    "TransientError": "A temporary problem",
+    "StashDownError": "Stash could not be reached",
+    "InternalError": "A bug in PlexSync (details in the log)",
+    "Cancelled": "Stopped while syncing",
+    "DiskFullError": "The disk is full",
+}
+UNKNOWN_PROBLEM = "Could not sync"
+
+# Phrases of the core's messages that name a setting: said in words instead.
+_SETTING_WORDS = {
+    "strict_matching is on": "“Ask which Plex item when several match” is on",
+    "turn strict_matching off": "turn off “Ask which Plex item when several match”",
+    "a path_map is missing": "a path mapping is missing in Settings",
+}
+
+
+def problem(error_type: str | None, message: str = "") -> str:
+    """The short sentence for a failure: a column, the details pane's heading, a notification."""
+    if error_type == "PermanentError" and "Plex items match" in message:
+        return AMBIGUOUS
+    if error_type == "PermanentError" and "no file in Stash" in message:
+        return "The scene has no file in Stash"
+    if error_type is None:
+        return ""
+    return _PROBLEMS.get(error_type, UNKNOWN_PROBLEM)
+
+
+def message(text: str | None) -> str:
+    """The core's message with setting keys replaced by the words the Settings dialog shows."""
+    text = text or ""
+    for key, words in _SETTING_WORDS.items():
+        text = text.replace(key, words)
+    return text
+
+
+def plex_state(status: dict[str, Any], now: float | None = None) -> str | None:
+    """Why Plex gets no jobs right now, or None when it does: the rejected token, or the breaker in words."""
+    if status.get("plex_paused"):
+        return "Plex rejected the token: syncing is paused until it is fixed in Settings"
+    breaker = status.get("breaker", "closed")
+    if breaker == "half_open":
+        return "Plex answered again; trying one scene"
+    if breaker != "open":
+        return None
+    next_try = status.get("next_plex_try_at")
+    if next_try is None:
+        return "Plex is unreachable"
+    now = time.time() if now is None else now
+    when = relative_time(next_try, now) if next_try > now + 1 else "now"
+    return f"Plex is unreachable; next try {when}"
+
+
+def activity(outcome: str, detail: str) -> str:
+    """An activity row's detail; a failure is stored as "<error type>: <message>" and shown as the sentence."""
+    error_type, separator, rest = detail.partition(": ")
+    if outcome != "failed" or not separator or error_type not in _PROBLEMS:
+        return message(detail)
+    return f"{problem(error_type, rest)}: {message(rest)}"
