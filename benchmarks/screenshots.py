@@ -45,12 +45,14 @@ def capture(out_dir: Path) -> None:
         service.flush()
         detail: list[object] = []
         service.detail_ready.connect(detail.append)
+        facts: list[object] = []  # the picker's reading of each Plex candidate
+        service.candidates_ready.connect(lambda _id, read: facts.append(read))
         pages = {"queue": window.queue_page, "failed": window.failed_page, "activity": window.activity_page}
         for name, page in pages.items():
             window.tabs.setCurrentWidget(page)
             if page is window.failed_page:  # the ambiguous match: its details pane has the most to show
                 page.select_id(service.failed_model.find(lambda r: "match" in r.error) or service.failed_model.ids()[0])
-                wait(lambda: bool(detail), 15.0)
+                wait(lambda: bool(detail) and (not getattr(detail[-1], "candidates", ()) or bool(facts)), 15.0)
             end = time.monotonic() + 0.5
             while time.monotonic() < end:
                 app.processEvents()

@@ -46,8 +46,8 @@ def seed_demo(stash: StashEmulator, plex: PlexEmulator, scenes: int = 40) -> Non
             plex.add_item(movies, f"/media/movies/{name}", title=name.removesuffix(".mp4"))
     stash.add_scene(title="Scene without a file", details="Created in Stash without a file.")
     stash.add_scene(title="Duplicated in Plex", files=["/data/movies/duplicate.mp4"])
-    plex.add_item(movies, "/media/movies/duplicate.mp4", title="duplicate")
-    plex.add_item(movies, "/media/movies/duplicate.mp4", title="duplicate (copy)")
+    plex.add_item(movies, "/media/movies/duplicate.mp4", title="duplicate", duration=5_409_000, size=2_147_483_648)
+    plex.add_item(movies, "/media/movies/duplicate.mp4", title="duplicate (copy)", duration=42_000, size=52_428_800)
 
 
 def demo_config(stash: StashEmulator, plex: PlexEmulator) -> Config:

@@ -149,6 +149,8 @@ class Item:
     locks: set[str] = field(default_factory=set)
     images: dict[str, list[Resource]] = field(default_factory=lambda: {"thumb": [], "art": []})
     image_url: dict[str, str | None] = field(default_factory=lambda: {"thumb": None, "art": None})
+    duration: int = 2_520_000  # milliseconds, on the Video and its Media as PMS writes it
+    size: int = 1_503_238_554  # bytes of its one Part
     file_key: str = field(init=False, repr=False)  # lower-cased once, for `file=` lookups
 
     def __post_init__(self) -> None:
@@ -567,7 +569,7 @@ class PlexEmulator:
 
         attrs: any of EDITABLE_FIELDS (summary, studio, originallyAvailableAt, year, userRating…), the tag lists
         genres/actors/collections/labels/directors/writers/producers/countries, `locks` (field names), and for
-        episodes grandparentTitle/parentTitle/parentIndex/index.
+        episodes grandparentTitle/parentTitle/parentIndex/index; `duration` (ms) and `size` (bytes) of its file.
         """
         return self.add_items(section_key, [{"file": file, "title": title, **attrs}])[0]
 
@@ -643,6 +645,8 @@ class PlexEmulator:
                 item.tags[TAG_KWARGS[name]] = _dedupe(str(v) for v in value)
             elif name == "locks":
                 item.locks = set(value)
+            elif name in ("duration", "size"):
+                setattr(item, name, int(value))
             else:
                 raise TypeError(f"unknown item attribute {name!r}")
         self._register_tags(item)

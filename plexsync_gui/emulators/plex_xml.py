@@ -126,6 +126,7 @@ def video_elem(
         art=item.image_url["art"],
         addedAt=item.added_at,
         updatedAt=item.updated_at,
+        duration=item.duration,
     )
     _media_elem(elem, item)
     for tag_type, tag_elem_name in TAG_ELEMENTS.items():
@@ -143,13 +144,15 @@ def video_elem(
 def _media_elem(parent: ET.Element, item: Item) -> None:
     """`<Media><Part file=…/></Media>`: Part must be nested inside Media or plexapi finds no parts."""
     extension = item.file.rsplit(".", 1)[-1].lower() if "." in item.file else None
-    media = element("Media", parent, id=item.part_id, container=extension)
+    media = element("Media", parent, id=item.part_id, duration=item.duration, container=extension)
     element(
         "Part",
         media,
         id=item.part_id,
         key=f"/library/parts/{item.part_id}/{item.added_at}/file.{extension or 'bin'}",
         file=item.file,
+        size=item.size,
+        duration=item.duration,
         container=extension,
     )
 

@@ -10,8 +10,18 @@ import html
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QItemSelectionModel, QModelIndex, QPersistentModelIndex, QSize, Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QAction, QCloseEvent, QImage, QKeySequence, QPixmap
+from PySide6.QtCore import (
+    QItemSelectionModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    QSize,
+    Qt,
+    QTimer,
+    QUrl,
+    Signal,
+    Slot,
+)
+from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QIcon, QImage, QKeySequence, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -45,6 +55,7 @@ from plexsync_gui.ui.widgets import WARNING_COLOUR
 from plexsync_gui.ui.worker import status_summary
 
 POSTER_WIDTH = 170  # the worker's THUMBNAIL_PX and a margin
+CANDIDATE_ICON = QSize(48, 72)  # a Plex poster's 2:3 in the picker's rows
 TIME_REFRESH_MS = 30_000  # "2 min ago" is re-read this often while the window is open
 
 Confirm = Callable[[str, str], bool]
@@ -444,22 +455,30 @@ class DetailsPane(QWidget):
         self.text = QTextBrowser()
         self.text.setOpenLinks(False)
         self.candidates = QListWidget()
+        self.candidates.setIconSize(CANDIDATE_ICON)
         self.choose_button = QPushButton("Use this Plex item and retry")
         self.choose_button.clicked.connect(self.choose)
-        self.choose_button.setEnabled(False)
+        self.open_button = QPushButton("Open in Plex")
+        self.open_button.setToolTip("Show the selected item in Plex Web, to compare the candidates there")
+        self.open_button.clicked.connect(self.open_in_plex)
         self.candidates.currentItemChanged.connect(self._candidate_changed)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(self.open_button)
+        buttons.addWidget(self.choose_button)
         self.candidate_box = QWidget()
         box = QVBoxLayout(self.candidate_box)
         box.setContentsMargins(0, 0, 0, 0)
         box.addWidget(QLabel("Several Plex items have this file. Pick the right one; PlexSync remembers it:"))
         box.addWidget(self.candidates)
-        box.addWidget(self.choose_button, 0, Qt.AlignmentFlag.AlignRight)
+        box.addLayout(buttons)
         self.poster = QLabel()
         self.poster.setFixedWidth(POSTER_WIDTH)
         self.poster.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignHCenter)
         if service is not None:
             service.poster_ready.connect(self.show_poster)
             service.plex_now_ready.connect(self.show_plex_now)
+            service.candidates_ready.connect(self.show_candidate_facts)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.poster)
@@ -472,6 +491,7 @@ class DetailsPane(QWidget):
         self.text.setPlainText("Select a failed scene to see the full error and the data PlexSync tried to write.")
         self.candidates.clear()
         self.candidate_box.hide()
+        self._candidate_changed()
         self.poster.clear()
 
     @Slot(object)
@@ -490,11 +510,27 @@ class DetailsPane(QWidget):
             self.service.request_poster(detail.scene_id, url)
         self.candidates.clear()
         for candidate in detail.candidates:
-            label = f"{candidate.get('title')} — {candidate.get('file')} (Plex item {candidate['rating_key']})"
-            item = QListWidgetItem(label)
+            item = QListWidgetItem(candidate_text(candidate))
             item.setData(Qt.ItemDataRole.UserRole, candidate["rating_key"])
             self.candidates.addItem(item)
         self.candidate_box.setVisible(self.candidates.count() > 0)
+        if detail.candidates and self.service is not None:
+            self.service.fetch_candidates(detail.id, [c["rating_key"] for c in detail.candidates])
+
+    @Slot(int, list)
+    def show_candidate_facts(self, dead_letter_id: int, facts: list[dict[str, Any]]) -> None:
+        """The worker's reading of each candidate in Plex: its poster, added date, duration, size, Plex Web page."""
+        if self.detail is None or dead_letter_id != self.detail.id:
+            return
+        by_key = {fact["rating_key"]: fact for fact in facts}
+        for row, candidate in enumerate(self.detail.candidates):
+            item, fact = self.candidates.item(row), by_key.get(candidate["rating_key"], {})
+            item.setText(candidate_text(candidate, fact))
+            item.setData(WEB_URL_ROLE, fact.get("web_url"))
+            image = fact.get("image")
+            if isinstance(image, QImage) and not image.isNull():
+                item.setIcon(QIcon(QPixmap.fromImage(image)))
+        self._candidate_changed()
 
     @Slot(int, object)
     def show_plex_now(self, dead_letter_id: int, fields: dict[str, Any] | None) -> None:
@@ -509,7 +545,16 @@ class DetailsPane(QWidget):
 
     @Slot()
     def _candidate_changed(self) -> None:
-        self.choose_button.setEnabled(self.candidates.currentItem() is not None)
+        item = self.candidates.currentItem()
+        self.choose_button.setEnabled(item is not None)
+        self.open_button.setEnabled(item is not None and bool(item.data(WEB_URL_ROLE)))
+
+    @Slot()
+    def open_in_plex(self) -> None:
+        item = self.candidates.currentItem()
+        url = item.data(WEB_URL_ROLE) if item is not None else None
+        if url:
+            QDesktopServices.openUrl(QUrl(url))
 
     @Slot()
     def choose(self) -> None:
@@ -525,6 +570,36 @@ PAYLOAD_FIELDS = (("title", "Title"), ("date", "Date"), ("studio", "Studio"), ("
 
 
 PLEX_LOADING = "loading"  # the Plex column while the worker reads the item
+WEB_URL_ROLE = Qt.ItemDataRole.UserRole + 1  # a candidate's page in Plex Web, once the worker has read it
+
+
+def candidate_text(candidate: dict[str, str], facts: dict[str, Any] | None = None) -> str:
+    """A candidate in the picker: title, file and item number, then what tells duplicates apart, once read."""
+    first = f"{candidate.get('title')} — {candidate.get('file')} (Plex item {candidate['rating_key']})"
+    if facts is None:
+        return f"{first}\nreading from Plex…"
+    added = facts.get("added_at")
+    known = [f"added {local_time(added, '%Y-%m-%d %H:%M')}" if added is not None else "",
+             play_length(facts.get("duration_ms")), file_size(facts.get("size"))]
+    return "\n".join([first, " · ".join(part for part in known if part) or "Plex did not describe it"])
+
+
+def play_length(milliseconds: int | None) -> str:
+    """A running time as players show it: "0:42:00", "1:05:09"; "" when unknown."""
+    if milliseconds is None:
+        return ""
+    seconds = round(milliseconds / 1000)
+    return f"{seconds // 3600}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
+
+
+def file_size(size: int | None) -> str:
+    """A file size as file managers show it, in decimal units: "1.5 GB", "700 MB", "12 KB"; "" when unknown."""
+    if size is None:
+        return ""
+    for unit, scale in (("TB", 10**12), ("GB", 10**9), ("MB", 10**6), ("KB", 10**3)):
+        if size >= scale:
+            return f"{size / scale:.1f} {unit}".replace(".0 ", " ")
+    return f"{size} bytes"
 
 
 def detail_html(detail: DeadLetterDetail, plex: dict[str, Any] | str | None = PLEX_LOADING) -> str:

@@ -15,7 +15,7 @@ from typing import Any, Protocol
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QSortFilterProxyModel, Qt
 
-from plexsync_gui.core.storage.store import JobRow, JobStatus
+from plexsync_gui.core.storage.store import DeadLetter, JobRow, JobStatus
 from plexsync_gui.ui import wording
 from plexsync_gui.ui.times import local_time, relative_time
 
@@ -72,8 +72,20 @@ class Column:
 _STATUS_TEXT = {JobStatus.PENDING: "waiting", JobStatus.RETRY_WAIT: "retry later", JobStatus.IN_PROGRESS: "syncing"}
 
 
-def _attempts(row: JobRow) -> str:
-    return f"{row.attempts} of {row.max_attempts}"
+def _queue_attempts(row: JobRow) -> str:
+    return wording.attempts(row.attempts, row.max_attempts, row.last_error_type)
+
+
+def _queue_attempts_hint(row: JobRow) -> str:
+    return wording.attempts_hint(row.max_attempts, row.last_error_type)
+
+
+def _failed_attempts(row: DeadLetter) -> str:
+    return wording.attempts(row.attempts, row.max_attempts, row.error_type)
+
+
+def _failed_attempts_hint(row: DeadLetter) -> str:
+    return wording.attempts_hint(row.max_attempts, row.error_type)
 
 
 def _status(row: JobRow) -> str:
@@ -106,7 +118,7 @@ QUEUE_COLUMNS = (
     Column("Title", "title", width=220),
     Column("Path", "path", width=260, elide_middle=True),
     Column("Status", "status", _status, width=90),
-    Column("Attempts", "attempts", _attempts, width=80),
+    Column("Attempts", "attempts", _queue_attempts, width=110, hover=_queue_attempts_hint),
     Column("Next retry", "next_retry_at", _ago("next_retry_at"), width=110, hover=_exact("next_retry_at")),
     Column("Problem", "last_error_type", _queue_problem, width=300, hover=_message("last_error")),
 )
@@ -115,7 +127,7 @@ FAILED_COLUMNS = (
     Column("Title", "title", width=220),
     Column("Problem", "error_type", _problem, width=220, hover=_message("error")),
     Column("Details", "error", _message("error"), width=340),
-    Column("Attempts", "attempts", width=70),
+    Column("Attempts", "attempts", _failed_attempts, width=110, hover=_failed_attempts_hint),
     Column("Failed", "failed_at", _ago("failed_at"), width=110, hover=_exact("failed_at")),
 )
 ACTIVITY_COLUMNS = (

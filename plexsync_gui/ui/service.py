@@ -71,6 +71,7 @@ class SyncService(QObject):
     detail_ready = Signal(object)  # DeadLetterDetail, or None when it is gone
     plex_now_ready = Signal(int, object)  # dead letter id, its Plex item's current fields or None
     poster_ready = Signal(str, QImage)  # scene id and its small poster (null when it has none)
+    candidates_ready = Signal(int, list)  # dead letter id, the picker's facts about each candidate
     problem = Signal(str)
     stopped = Signal()
 
@@ -87,6 +88,7 @@ class SyncService(QObject):
     _req_detail = Signal(int)
     _req_poster = Signal(str, str)
     _req_plex_now = Signal(int)
+    _req_candidates = Signal(int, list)
 
     def __init__(self, locations: Locations, config: Config, secrets: Secrets, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -123,6 +125,7 @@ class SyncService(QObject):
             (self._req_retry_failed, worker.retry_failed), (self._req_discard_failed, worker.discard_failed),
             (self._req_choose, worker.choose_candidate), (self._req_detail, worker.fetch_detail),
             (self._req_poster, worker.fetch_poster), (self._req_plex_now, worker.fetch_plex_now),
+            (self._req_candidates, worker.fetch_candidates),
         ):
             request.connect(slot)
         worker.status_changed.connect(self._on_status)
@@ -133,6 +136,7 @@ class SyncService(QObject):
         worker.detail_ready.connect(self._on_detail)
         worker.poster_ready.connect(self._on_poster)
         worker.plex_now_ready.connect(self._on_plex_now)
+        worker.candidates_ready.connect(self.candidates_ready)
         worker.problem.connect(self._on_problem)
         worker.stopped.connect(self._on_stopped)
         # The stop request is queued, and quit() can end the thread's loop before it is delivered: closing again as
@@ -192,6 +196,10 @@ class SyncService(QObject):
 
     def fetch_plex_now(self, dead_letter_id: int) -> None:
         self._req_plex_now.emit(dead_letter_id)
+
+    def fetch_candidates(self, dead_letter_id: int, rating_keys: list[str]) -> None:
+        """candidates_ready follows, once the worker has read them from Plex."""
+        self._req_candidates.emit(dead_letter_id, rating_keys)
 
     def thumbnail(self, scene_id: str) -> QPixmap | None:
         """The Activity table's small poster of a scene: from the cache, else None now and asked for (the row is

@@ -57,6 +57,41 @@ def message(text: str | None) -> str:
     return text
 
 
+# Failures with a limit of their own, apart from Settings' "Give up on a failing scene after": why, in a few words.
+_OWN_LIMITS = {
+    "PlexNotFound": ("waiting for Plex to scan",
+                     "Plex has not scanned the file yet, and scans take minutes: this gets {limit} slower tries of "
+                     "its own, apart from the limit in Settings"),
+    "InternalError": ("PlexSync's own error",
+                      "A bug in PlexSync gets {limit} tries of its own, apart from the limit in Settings"),
+}
+SETTINGS_LIMIT = "Tries so far, of the {limit} set in Settings (“Give up on a failing scene after”)"
+NOT_RETRIED = "Retrying cannot help this failure, so it was not tried again"
+
+
+def attempts(count: int, limit: int | None, error_type: str | None) -> str:
+    """The Attempts column: "1 of 5", "1 of 12 (waiting for Plex to scan)", "1 (not retried)"; the count alone
+    when the limit is unknown (a failure recorded before the limit was kept)."""
+    if limit is None:
+        return str(count)
+    if error_type in _OWN_LIMITS:
+        return f"{count} of {limit} ({_OWN_LIMITS[error_type][0]})"
+    if limit == 1:
+        return f"{count} (not retried)"
+    return f"{count} of {limit}"
+
+
+def attempts_hint(limit: int | None, error_type: str | None) -> str:
+    """The Attempts column's tooltip: which limit the count is measured against, and why."""
+    if limit is None:
+        return ""
+    if error_type in _OWN_LIMITS:
+        return _OWN_LIMITS[error_type][1].format(limit=limit)
+    if limit == 1:
+        return NOT_RETRIED
+    return SETTINGS_LIMIT.format(limit=limit)
+
+
 def plex_state(status: dict[str, Any], now: float | None = None) -> str | None:
     """Why Plex gets no jobs right now, or None when it does: the rejected token, or the breaker in words."""
     if status.get("plex_paused"):

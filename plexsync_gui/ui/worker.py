@@ -20,7 +20,7 @@ from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QImage
 
 from plexsync_gui.core.net.http import Cancellation
-from plexsync_gui.core.plex.client import PlexItem
+from plexsync_gui.core.plex.client import CandidateDetails, PlexClient, PlexItem, plex_web_url
 from plexsync_gui.core.setup.config import Config
 from plexsync_gui.core.setup.secrets import Secrets
 from plexsync_gui.core.setup.session import Locations, Session, open_session, open_store
@@ -49,6 +49,7 @@ class SyncWorker(QObject):
     detail_ready = Signal(object)  # one DeadLetterDetail (payload and candidates), or None when it is gone
     plex_now_ready = Signal(int, object)  # dead letter id, its Plex item's current fields (dict) or None
     poster_ready = Signal(str, QImage)  # scene id, its poster scaled to THUMBNAIL_PX (a null image when it has none)
+    candidates_ready = Signal(int, list)  # dead letter id, one dict per candidate read from Plex (candidate_facts)
     problem = Signal(str)  # the worker cannot run (database or config trouble), one line
     stopped = Signal()
 
@@ -218,18 +219,33 @@ class SyncWorker(QObject):
     def fetch_poster(self, scene_id: str, url: str) -> None:
         """The scene's poster from Stash, downloaded and scaled here (QImage, unlike QPixmap, is made off the GUI
         thread). Any failure is a missing thumbnail, never an error: the scene's own sync reports Stash's state."""
-        image = QImage()
+        data = None
         if self._session is not None:
             url = url or f"{self._config.stash.url.rstrip('/')}/scene/{scene_id}/screenshot"
             try:
                 data = self._session.stash.download_image(url)
             except Exception as exc:  # a thumbnail is decoration: log the kind of failure, show none
                 log.info("no poster for scene %s: %s", scene_id, type(exc).__name__)
-                data = None
-            if data and image.loadFromData(data):
-                image = image.scaled(THUMBNAIL_PX, THUMBNAIL_PX, Qt.AspectRatioMode.KeepAspectRatio,
-                                     Qt.TransformationMode.SmoothTransformation)
-        self.poster_ready.emit(scene_id, image)
+        self.poster_ready.emit(scene_id, thumbnail(data))
+
+    @Slot(int, list)
+    def fetch_candidates(self, dead_letter_id: int, rating_keys: list[str]) -> None:
+        """The duplicate picker's facts about each candidate: added date, duration, size, poster and its page in
+        Plex Web, read in one request through a client of its own (as `fetch_plex_now`). A candidate Plex cannot
+        describe keeps only its key: the picker is decoration, the scene's sync reports Plex's trouble."""
+        facts: list[dict[str, Any]] = [{"rating_key": key} for key in rating_keys]
+        if self._session is not None and rating_keys:
+            client = self._session.plex.clone()
+            try:
+                details = client.candidate_details(rating_keys)
+                machine = client.machine_identifier()
+                facts = [candidate_facts(client, key, details.get(key), plex_web_url(client.url, machine, key))
+                         for key in rating_keys]
+            except Exception as exc:
+                log.info("could not read the Plex candidates for the details pane: %s", type(exc).__name__)
+            finally:
+                client.close()
+        self.candidates_ready.emit(dead_letter_id, facts)
 
     @Slot(int)
     def fetch_plex_now(self, dead_letter_id: int) -> None:
@@ -366,6 +382,32 @@ def plex_fields(item: PlexItem) -> dict[str, Any]:
             "studio": scalars.get("studio"), "rating": scalars.get("userRating"), "performers": tags.get("actor"),
             "tags": tags.get("genre"), "summary": scalars.get("summary"),
             "path": item.files[0] if item.files else None}
+
+
+def thumbnail(data: bytes | None) -> QImage:
+    """Image bytes as a QImage scaled to THUMBNAIL_PX, made here so the GUI thread only gets a small image; a null
+    image when there are none or they are no image."""
+    image = QImage()
+    if data and image.loadFromData(data):
+        image = image.scaled(THUMBNAIL_PX, THUMBNAIL_PX, Qt.AspectRatioMode.KeepAspectRatio,
+                             Qt.TransformationMode.SmoothTransformation)
+    return image
+
+
+def candidate_facts(client: PlexClient, rating_key: str, details: CandidateDetails | None,
+                    web_url: str) -> dict[str, Any]:
+    """One candidate for the picker as plain data; its poster is read here, and a missing one is no error."""
+    data = None
+    if details is not None and details.thumb:
+        try:
+            data = client.image(details.thumb)
+        except Exception as exc:  # decoration: log the kind of failure, show none
+            log.info("no Plex poster for item %s: %s", rating_key, type(exc).__name__)
+    return {"rating_key": rating_key, "web_url": web_url,
+            "added_at": details.added_at if details else None,
+            "duration_ms": details.duration_ms if details else None,
+            "size": details.size if details else None,
+            "image": thumbnail(data)}
 
 
 def status_summary(status: dict[str, Any]) -> str:

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.integration
 
 QUEUE_KEYS = ["id", "scene_id", "title", "path", "status", "attempts", "max_attempts", "next_retry_at",
               "last_error_type", "last_error"]
-DLQ_KEYS = ["id", "scene_id", "title", "path", "error_type", "error", "attempts", "failed_at"]
+DLQ_KEYS = ["id", "scene_id", "title", "path", "error_type", "error", "attempts", "failed_at", "max_attempts"]
 STATUS_KEYS = {"pending", "retry_wait", "in_progress", "dlq", "synced", "breaker"}
 
 

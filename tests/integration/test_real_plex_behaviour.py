@@ -107,7 +107,7 @@ def test_an_edit_plex_refuses_while_it_answers_is_the_items_problem(session, lib
         clock.advance(61)
     assert [o.outcome for o in outcomes if o.scene_id == scene_id] == ["retry"] * 4 + ["failed"]
     [dead] = session.store.list_dead_letters()
-    assert (dead.error_type, dead.attempts) == ("PlexEditRefused", 5)
+    assert (dead.error_type, dead.attempts, dead.max_attempts) == ("PlexEditRefused", 5, 5)  # "5 of 5" in the app
     assert f"Plex refused the edit of item {rating_key} (HTTP 500)" in dead.error
     assert "it carried title, studio, tags, collection (gave up after 5 attempts)" in dead.error
     assert plex.item_state(healthy_key)["title"] == "Healthy"

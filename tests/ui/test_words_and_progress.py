@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from PySide6.QtCore import Qt
 
 from plexsync_gui.core.errors import (
     Cancelled,
@@ -18,7 +19,7 @@ from plexsync_gui.core.errors import (
 )
 from plexsync_gui.ui import wording
 from plexsync_gui.ui.main_window import MainWindow
-from plexsync_gui.ui.models import FAILED_COLUMNS, KeyedTableModel
+from plexsync_gui.ui.models import FAILED_COLUMNS, QUEUE_COLUMNS, KeyedTableModel
 from plexsync_gui.ui.progress import ProgressTracker
 from plexsync_gui.ui.times import duration, relative_time
 from plexsync_gui.ui.tray import tooltip
@@ -47,7 +48,7 @@ def test_failed_table_shows_the_sentence_and_keeps_the_message_on_hover() -> Non
     from plexsync_gui.core.storage.store import DeadLetter
     model = KeyedTableModel(FAILED_COLUMNS)
     model.replace_all([DeadLetter(1, "7", "T", None, "PlexNotFound", "no Plex item has the file /x "
-                                  "(not scanned yet, or a path_map is missing)", 12, NOW)])
+                                  "(not scanned yet, or a path_map is missing)", 12, NOW, 12)])
     texts = [model.index(0, c).data() for c in range(model.columnCount())]
     assert "Plex has no item with this file yet" in texts
     assert not any("PlexNotFound" in t or "path_map" in t for t in texts)
@@ -138,3 +139,30 @@ def test_activity_says_a_failure_in_words() -> None:
     said = wording.activity("failed", "PermanentError: the scene has no file in Stash, so it cannot be matched")
     assert said.startswith("The scene has no file in Stash: ") and "PermanentError" not in said
     assert wording.activity("synced", "title, date changed") == "title, date changed"
+
+
+@pytest.mark.parametrize(("attempts", "limit", "error_type", "said", "hint"), [
+    (1, 5, "PlexTemporaryError", "1 of 5", "of the 5 set in Settings"),
+    (1, 12, "PlexNotFound", "1 of 12 (waiting for Plex to scan)", "12 slower tries of its own"),
+    (2, 2, "InternalError", "2 of 2 (PlexSync's own error)", "2 tries of its own"),
+    (1, 1, "PermanentError", "1 (not retried)", "Retrying cannot help"),
+    (5, None, "PlexTemporaryError", "5", ""),  # a dead letter recorded before the limit was kept
+])
+def test_attempts_say_which_limit_they_count_against(attempts, limit, error_type, said, hint) -> None:
+    assert wording.attempts(attempts, limit, error_type) == said
+    assert hint in wording.attempts_hint(limit, error_type)
+
+
+def test_the_queue_and_failed_tables_show_attempts_against_their_limit() -> None:
+    from plexsync_gui.core.storage.store import DeadLetter, JobRow, JobStatus
+    queue = KeyedTableModel(QUEUE_COLUMNS)
+    queue.replace_all([JobRow(1, "7", "T", "/x", JobStatus.RETRY_WAIT, 1, 12, NOW, "PlexNotFound", "not yet"),
+                       JobRow(2, "8", "U", "/y", JobStatus.RETRY_WAIT, 1, 5, NOW, "PlexTemporaryError", "down")])
+    column = [c.title for c in QUEUE_COLUMNS].index("Attempts")
+    assert [queue.index(row, column).data() for row in range(2)] == ["1 of 12 (waiting for Plex to scan)", "1 of 5"]
+    assert "apart from the limit in Settings" in queue.index(0, column).data(Qt.ItemDataRole.ToolTipRole)
+    failed = KeyedTableModel(FAILED_COLUMNS)
+    failed.replace_all([DeadLetter(3, "9", "V", None, "PlexTemporaryError", "down", 5, NOW, 5)])
+    column = [c.title for c in FAILED_COLUMNS].index("Attempts")
+    assert failed.index(0, column).data() == "5 of 5"
+    assert "of the 5 set in Settings" in failed.index(0, column).data(Qt.ItemDataRole.ToolTipRole)

@@ -133,7 +133,8 @@ def test_rows_are_typed_with_raw_epoch_times(store):
     assert row == JobRow(2, "2", "title 2", "/p/2.mp4", JobStatus.RETRY_WAIT, 1, 12, 1_751_371_260.0,
                          "PlexNotFound", "not yet")
     [dead] = store.list_dead_letters()
-    assert dead == DeadLetter(dead.id, "1", "title 1", "/p/1.mp4", "PermanentError", "no file", 1, 1_751_371_200.5)
+    assert dead == DeadLetter(dead.id, "1", "title 1", "/p/1.mp4", "PermanentError", "no file", 1, 1_751_371_200.5,
+                              None)
     detail = store.dead_letter_detail(dead.id)
     assert detail == DeadLetterDetail(*vars(dead).values(), payload={"x": 1}, candidates=({"rating_key": "7"},))
     assert store.dead_letter_detail(dead.id + 1) is None
@@ -194,6 +195,28 @@ def test_a_version_1_database_moves_what_was_written_to_the_plex_item(tmp_path):
     try:
         assert store.sync_state("7") == SyncState("7", "70", "h", "u", 1.0)
         assert store.owned_item("70", "/any") == OwnedItem("70", None, {"title": "T"}, "sha")
+    finally:
+        store.close()
+
+
+def test_a_version_2_database_keeps_its_dead_letters_and_records_limits_from_now_on(tmp_path):
+    """Version 3 adds the limit a dead letter reached ("5 of 5"); older dead letters show their attempts alone."""
+    path = tmp_path / "v2.db"
+    with sqlite3.connect(path) as db:
+        db.execute("CREATE TABLE dead_letters (id INTEGER PRIMARY KEY AUTOINCREMENT, scene_id TEXT NOT NULL UNIQUE, "
+                   "title TEXT NOT NULL, path TEXT, error_type TEXT NOT NULL, error TEXT NOT NULL, "
+                   "attempts INTEGER NOT NULL, failed_at REAL NOT NULL, payload TEXT NOT NULL, "
+                   "payload_hash TEXT NOT NULL, candidates TEXT)")
+        db.execute("INSERT INTO dead_letters VALUES (1, '9', 'old', NULL, 'PlexTemporaryError', 'down', 5, 1.0, "
+                   "'{}', 'h', NULL)")
+        db.execute("PRAGMA user_version=2")
+    store = Store(path)
+    try:
+        [old] = store.list_dead_letters()
+        assert (old.attempts, old.max_attempts) == (5, None)
+        store.enqueue([job("1")])
+        store.dead_letter(store.claim_next(), "PlexNotFound", "not scanned", 12, max_attempts=12)
+        assert {d.scene_id: d.max_attempts for d in store.list_dead_letters()} == {"9": None, "1": 12}
     finally:
         store.close()
 

@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from urllib.parse import quote
 from xml.etree.ElementTree import Element, ParseError
 
 import plexapi
@@ -87,6 +88,23 @@ class Candidate:
 
     def as_dict(self) -> dict[str, str]:
         return {"rating_key": self.rating_key, "title": self.title, "file": self.file, "section": self.section}
+
+
+@dataclass(frozen=True)
+class CandidateDetails:
+    """What tells duplicates apart in the picker: read-only attributes of an item, never used by a sync."""
+
+    rating_key: str
+    added_at: int | None  # epoch seconds
+    duration_ms: int | None
+    size: int | None  # bytes, of all its parts
+    thumb: str | None  # server path of its poster, fetched with `image`
+
+
+def plex_web_url(plex_url: str, machine_identifier: str, rating_key: str) -> str:
+    """The item's page in Plex Web. Never carries the token: the browser signs in on its own."""
+    key = quote(f"/library/metadata/{int(rating_key)}", safe="")
+    return f"{plex_url.rstrip('/')}/web/index.html#!/server/{quote(machine_identifier, safe='')}/details?key={key}"
 
 
 def set_client_identity(client_id: str) -> None:
@@ -285,13 +303,7 @@ class PlexClient:
         section are kept: the container's `librarySectionID` is one section's, and the others' edits would go
         astray (a caller reads the rest one by one)."""
         keys = [str(int(key)) for key in rating_keys]
-        if not keys:
-            return {}
-        try:
-            with self._translated(f"reading {len(keys)} items"):
-                container = self.server.query(f"/library/metadata/{','.join(keys)}")
-        except PlexNotFound:
-            return {}
+        container = self._metadata(keys)
         if container is None:
             return {}
         section = container.get("librarySectionID") if len(keys) == 1 else None
@@ -304,6 +316,40 @@ class PlexClient:
                 except PlexPermanentError:
                     continue  # not editable (no section, not a video): its own read tells its job why
         return items
+
+    def candidate_details(self, rating_keys: list[str]) -> dict[str, CandidateDetails]:
+        """Added date, duration, size and poster path of several items in one request, by ratingKey (the
+        duplicate picker's); keys Plex no longer has are absent."""
+        keys = [str(int(key)) for key in rating_keys]
+        container = self._metadata(keys)
+        elements = list(container) if container is not None else []
+        return {key: read_candidate_details(element) for element in elements
+                if (key := element.get("ratingKey") or "") in keys}
+
+    def _metadata(self, keys: list[str]) -> Element | None:
+        """`/library/metadata/{k1},{k2},…`: the container, or None when there are no keys or Plex has none."""
+        if not keys:
+            return None
+        try:
+            with self._translated(f"reading {len(keys)} items"):
+                container: Element | None = self.server.query(f"/library/metadata/{','.join(keys)}")
+        except PlexNotFound:
+            return None
+        return container
+
+    def machine_identifier(self) -> str:
+        return str(self.server.machineIdentifier)
+
+    def image(self, path: str) -> bytes:
+        """An image the server serves at `path` (an item's `thumb`), the token in a header, never in the URL."""
+        if not path.startswith("/"):
+            raise PlexPermanentError(f"refusing to fetch an image outside this Plex server ({path[:80]!r})")
+        headers = {"X-Plex-Token": self._token} if self._token else {}
+        with self._translated("reading a poster"):
+            response = self._session.get(f"{self.url}{path}", headers=headers, timeout=self.timeout)
+        if response.status_code != 200:
+            raise self._from_status(response.status_code, "reading a poster", None)
+        return response.content
 
     def section_size(self, section: SectionInfo) -> int:
         """How many items the section holds: an empty page's `totalSize`, as plexapi's `totalSize` asks for it."""
@@ -402,6 +448,24 @@ def read_item(element: Element, container_section: str | None = None) -> PlexIte
     )
     files = tuple(part.get("file") or "" for part in element.iterfind("Media/Part") if part.get("file"))
     return PlexItem(rating_key, section_key, ITEM_TYPES[item_type], files, snapshot)
+
+
+def read_candidate_details(element: Element) -> CandidateDetails:
+    """An item's `addedAt`, `duration` (milliseconds), its parts' `size` and `thumb`, as PMS writes them."""
+    sizes = [_integer(part.get("size")) for part in element.iterfind("Media/Part")]
+    known = [size for size in sizes if size is not None]
+    return CandidateDetails(
+        rating_key=element.get("ratingKey") or "",
+        added_at=_integer(element.get("addedAt")),
+        duration_ms=_integer(element.get("duration")),
+        size=sum(known) if known else None,
+        thumb=element.get("thumb") or None,
+    )
+
+
+def _integer(text: str | None) -> int | None:
+    value = _number(int, text)
+    return None if value is None else int(value)
 
 
 def _date(text: str | None) -> str | None:

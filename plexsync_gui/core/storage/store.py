@@ -24,7 +24,7 @@ from plexsync_gui.core.errors import LONGEST_BACKOFF
 from plexsync_gui.core.storage.private_files import create_private_file, make_private_dirs, tighten
 from plexsync_gui.core.storage.quarantine import COMPANIONS
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 ACTIVITY_LIMIT = 2000
 
 
@@ -69,7 +69,8 @@ CREATE TABLE IF NOT EXISTS dead_letters (
     failed_at   REAL    NOT NULL,
     payload     TEXT    NOT NULL,
     payload_hash TEXT   NOT NULL,
-    candidates  TEXT
+    candidates  TEXT,
+    max_attempts INTEGER
 );
 CREATE INDEX IF NOT EXISTS dead_letters_failed_at ON dead_letters (failed_at);
 
@@ -202,6 +203,7 @@ class DeadLetter:
     error: str
     attempts: int
     failed_at: float  # epoch seconds
+    max_attempts: int | None  # the limit it reached; None for one recorded before version 3 kept it
 
 
 @dataclass(frozen=True)
@@ -253,7 +255,12 @@ class Store:
 
     def _migrate(self) -> None:
         """Version 1 kept the written fields and poster per scene: they are copied to their Plex item. The old
-        columns stay, unused: SQLite before 3.35 (still shipped by some distributions) cannot drop a column."""
+        columns stay, unused: SQLite before 3.35 (still shipped by some distributions) cannot drop a column.
+        Version 3 records the attempt limit a dead letter reached (older ones show their attempts alone)."""
+        dead_letter_columns = {row["name"] for row in self._db.execute("PRAGMA table_info(dead_letters)")}
+        if "max_attempts" not in dead_letter_columns:
+            with self._tx() as db:
+                db.execute("ALTER TABLE dead_letters ADD COLUMN max_attempts INTEGER")
         columns = {row["name"] for row in self._db.execute("PRAGMA table_info(sync_state)")}
         if "written" not in columns:
             return
@@ -396,8 +403,10 @@ class Store:
                                   (job_id,)).rowcount for job_id in job_ids)
 
     def dead_letter(self, job: Job, error_type: str, message: str, attempts: int,
-                    candidates: list[dict[str, str]] | None = None, now: float | None = None) -> None:
-        """Move a job to the dead letters (one entry per scene), unless newer data arrived while it ran."""
+                    candidates: list[dict[str, str]] | None = None, now: float | None = None,
+                    max_attempts: int | None = None) -> None:
+        """Move a job to the dead letters (one entry per scene), unless newer data arrived while it ran;
+        `max_attempts` is the limit it reached, so the app can say "5 of 5"."""
         now = time.time() if now is None else now
         with self._tx() as db:
             gone = db.execute("DELETE FROM jobs WHERE id = ? AND revision = ?", (job.id, job.revision)).rowcount
@@ -407,15 +416,16 @@ class Store:
             db.execute(
                 """
                 INSERT INTO dead_letters (scene_id, title, path, error_type, error, attempts, failed_at, payload,
-                                          payload_hash, candidates)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                          payload_hash, candidates, max_attempts)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (scene_id) DO UPDATE SET title = excluded.title, path = excluded.path,
                     error_type = excluded.error_type, error = excluded.error, attempts = excluded.attempts,
                     failed_at = excluded.failed_at, payload = excluded.payload,
-                    payload_hash = excluded.payload_hash, candidates = excluded.candidates
+                    payload_hash = excluded.payload_hash, candidates = excluded.candidates,
+                    max_attempts = excluded.max_attempts
                 """,
                 (job.scene_id, job.title, job.path, error_type, message, attempts, now, job.payload,
-                 job.payload_hash, json.dumps(candidates) if candidates else None),
+                 job.payload_hash, json.dumps(candidates) if candidates else None, max_attempts),
             )
             self._add_activity(db, job, "failed", f"{error_type}: {message}")
 
@@ -704,7 +714,7 @@ def _job(row: sqlite3.Row, status: JobStatus | None = None) -> Job:
 # Listings leave out the payload: it is most of a row's bytes and only the details view needs it.
 _JOB_ROW_COLUMNS = ("id, scene_id, title, path, status, attempts, max_attempts, next_retry_at, last_error_type, "
                     "last_error")
-_DEAD_LETTER_ROW_COLUMNS = "id, scene_id, title, path, error_type, error, attempts, failed_at"
+_DEAD_LETTER_ROW_COLUMNS = "id, scene_id, title, path, error_type, error, attempts, failed_at, max_attempts"
 
 
 def _job_row(row: sqlite3.Row) -> JobRow:

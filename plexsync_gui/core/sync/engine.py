@@ -277,7 +277,7 @@ class SyncEngine:
             decision = decide(error, self._failure_context(job, plex_answers=self._probe()))
         self._apply_to_breaker(job, decision)
         if decision.pause_for_token:
-            self._dead_letter(job, decision.error_type, message, decision.attempts, [])
+            self._dead_letter(job, decision, message, [])
             self._pause_for_token(message)
             return self._outcome(job, Outcome.FAILED, message, decision)
         if decision.action == Action.RELEASE:
@@ -290,7 +290,7 @@ class SyncEngine:
         if decision.action == Action.DEAD_LETTER:
             recorded = f"{message} ({decision.note})" if decision.note else message
             candidates = [] if decision.note else getattr(error, "candidates", [])
-            self._dead_letter(job, decision.error_type, recorded, decision.attempts, candidates)
+            self._dead_letter(job, decision, recorded, candidates)
             return self._outcome(job, Outcome.FAILED, message, decision)
         assert decision.backoff is not None
         delay = decision.backoff.delay(decision.attempts, self.rng)
@@ -337,9 +337,9 @@ class SyncEngine:
         self.store.set(AUTH_PAUSE_KEY, message)
         log.error("processing paused: %s", message)
 
-    def _dead_letter(self, job: Job, error_type: str, message: str, attempts: int,
-                     candidates: list[dict[str, str]]) -> None:
-        self.store.dead_letter(job, error_type, message, attempts, candidates or None, now=self.clock())
+    def _dead_letter(self, job: Job, decision: Decision, message: str, candidates: list[dict[str, str]]) -> None:
+        self.store.dead_letter(job, decision.error_type, message, decision.attempts, candidates or None,
+                               now=self.clock(), max_attempts=decision.max_attempts)
 
     def _plex_answered(self) -> None:
         self._streak.clear()
