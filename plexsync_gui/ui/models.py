@@ -118,7 +118,7 @@ QUEUE_COLUMNS = (
     Column("Title", "title", width=220),
     Column("Path", "path", width=260, elide_middle=True),
     Column("Status", "status", _status, width=90),
-    Column("Attempts", "attempts", _queue_attempts, width=110, hover=_queue_attempts_hint),
+    Column("Attempts", "attempts", _queue_attempts, width=230, hover=_queue_attempts_hint),
     Column("Next retry", "next_retry_at", _ago("next_retry_at"), width=110, hover=_exact("next_retry_at")),
     Column("Problem", "last_error_type", _queue_problem, width=300, hover=_message("last_error")),
 )

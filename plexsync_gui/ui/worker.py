@@ -69,6 +69,7 @@ class SyncWorker(QObject):
         self._stopped = False
         self._store: Store | None = None
         self._session: Session | None = None
+        self._details_plex: PlexClient | None = None  # the details pane's reads, kept with the session
         self._runner: Runner | None = None
         self._timer: QTimer | None = None
         self._last_synced_at: float | None = None
@@ -129,8 +130,7 @@ class SyncWorker(QObject):
             self._lock_retry.stop()
         if self._timer is not None:
             self._timer.stop()
-        if self._session is not None:
-            self._session.close()
+        self._close_session()
         if self._store is not None:
             self._store.close()
         if self._lock is not None:
@@ -162,8 +162,7 @@ class SyncWorker(QObject):
         if self._store is None:
             return
         self._store.default_max_attempts = config.sync.max_retries
-        if self._session is not None:
-            self._session.close()
+        self._close_session()
         self._open_session()
         self._schedule(0)
 
@@ -234,8 +233,8 @@ class SyncWorker(QObject):
         Plex Web, read in one request through a client of its own (as `fetch_plex_now`). A candidate Plex cannot
         describe keeps only its key: the picker is decoration, the scene's sync reports Plex's trouble."""
         facts: list[dict[str, Any]] = [{"rating_key": key} for key in rating_keys]
-        if self._session is not None and rating_keys:
-            client = self._session.plex.clone()
+        client = self._plex_for_details()
+        if client is not None and rating_keys:
             try:
                 details = client.candidate_details(rating_keys)
                 machine = client.machine_identifier()
@@ -243,8 +242,6 @@ class SyncWorker(QObject):
                          for key in rating_keys]
             except Exception as exc:
                 log.info("could not read the Plex candidates for the details pane: %s", type(exc).__name__)
-            finally:
-                client.close()
         self.candidates_ready.emit(dead_letter_id, facts)
 
     @Slot(int)
@@ -258,18 +255,30 @@ class SyncWorker(QObject):
         if rating_key is None and detail is not None and detail.candidates:
             rating_key = detail.candidates[0]["rating_key"]
         fields = None
-        if rating_key is not None and self._session is not None:
-            client = self._session.plex.clone()
+        client = self._plex_for_details()
+        if rating_key is not None and client is not None:
             try:
                 item = client.fetch_full(rating_key)
                 fields = None if item is None else plex_fields(item)
             except Exception as exc:  # decoration, like the poster: the sync itself reports Plex's trouble
                 log.info("could not read Plex item %s for the details pane: %s", rating_key, type(exc).__name__)
-            finally:
-                client.close()
         self.plex_now_ready.emit(dead_letter_id, fields)
 
     # ---- the sync round ----------------------------------------------------------------------------------------
+
+    def _plex_for_details(self) -> PlexClient | None:
+        """One Plex client of its own for the details pane (the rounds' clients stay the engine's), made on first
+        use and kept with the session: looking at failed scenes costs their reads, not a new connection each."""
+        if self._details_plex is None and self._session is not None:
+            self._details_plex = self._session.plex.clone()
+        return self._details_plex
+
+    def _close_session(self) -> None:
+        if self._details_plex is not None:
+            self._details_plex.close()
+        if self._session is not None:
+            self._session.close()
+        self._details_plex = self._session = None
 
     def _open_session(self) -> None:
         assert self._store is not None
