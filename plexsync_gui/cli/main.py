@@ -39,6 +39,7 @@ from plexsync_gui.core.setup.session import (
 )
 from plexsync_gui.core.storage.process_lock import ProcessLock, ProcessLockBusy
 from plexsync_gui.core.storage.store import DeadLetter, JobRow, Store
+from plexsync_gui.core.sync.health import iso_utc as health_time
 from plexsync_gui.core.sync.status import read_status
 
 if TYPE_CHECKING:
@@ -346,8 +347,9 @@ def _cells(row: JobRow | DeadLetter) -> dict[str, Any]:
 
 
 def iso_utc(epoch: float | None) -> str | None:
-    """The CLI's one time format: `2026-07-01T12:00:00Z`."""
-    return None if epoch is None else time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch))
+    """The CLI's one time format, `2026-07-01T12:00:00Z`: the format of the status records, so one command's
+    output reads alike throughout."""
+    return None if epoch is None else health_time(epoch)
 
 
 # ---- entry point ---------------------------------------------------------------------------------------------------
