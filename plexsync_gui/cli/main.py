@@ -78,6 +78,14 @@ def build_parser() -> argparse.ArgumentParser:
     which.add_argument("--recent", type=_positive_float, metavar="HOURS", help="scenes updated in the last HOURS")
     which.add_argument("--scene", nargs="+", metavar="ID", type=_scene_id, help="these scene ids")
     sync.add_argument("--force", action="store_true", help="queue unchanged scenes too")
+    sync.add_argument("--dry-run", action="store_true",
+                      help="show per scene and field what would be written to Plex (Plex now -> would write); "
+                           "queue and write nothing")
+    sync.add_argument("--json", action="store_true", help="with --dry-run: the preview as JSON")
+    undo = commands.add_parser("undo", help="put back Plex's own values from before PlexSync changed them")
+    undo_which = undo.add_mutually_exclusive_group(required=True)
+    undo_which.add_argument("--scene", nargs="+", metavar="ID", type=_scene_id, help="the Plex items of these scenes")
+    undo_which.add_argument("--all", action="store_true", help="every Plex item PlexSync changed")
     commands.add_parser("process", help="process every job that is due now, then exit")
     commands.add_parser("run", help="poll Stash and process continuously until interrupted")
     status = commands.add_parser("status", help="queue counts and circuit breaker state")
@@ -159,14 +167,25 @@ def cmd_check(config: Config, secrets: Secrets, locations: Locations) -> int:
 
 
 def cmd_sync(session: Session, args: argparse.Namespace) -> int:
+    if args.json and not args.dry_run:
+        raise CliError("sync: --json needs --dry-run", EXIT_INPUT)
+    if args.dry_run:
+        from plexsync_gui.cli.preview import dry_run
+
+        unknown = dry_run(session, args, _say)
+        if unknown:
+            raise CliError(f"unknown scene id(s) in Stash: {', '.join(unknown)}", EXIT_INPUT)
+        return EXIT_OK
     queuer = session.queuer
     if args.all:
         result = queuer.sync_all(args.force)
     elif args.recent is not None:
         result = queuer.sync_recent(args.recent, args.force)
     else:
-        result = queuer.sync_scenes(args.scene, args.force)
+        result = queuer.sync_scenes(args.scene, args.force, explicit=True)
     _say(f"queued {result.queued}, unchanged {result.unchanged}, removed {result.deleted}")
+    if result.held:
+        _say(f"not queued: scene {', '.join(result.held)}, held after an undo (sync with --scene ID to resume)")
     if result.unknown:
         raise CliError(f"unknown scene id(s) in Stash: {', '.join(result.unknown)}", EXIT_INPUT)
     return EXIT_OK
@@ -354,8 +373,17 @@ def iso_utc(epoch: float | None) -> str | None:
 
 # ---- entry point ---------------------------------------------------------------------------------------------------
 
+def cmd_undo(session: Session, args: argparse.Namespace) -> int:
+    """Restore Plex's values; exit 3 when some item could not be restored (kept, to try again)."""
+    from plexsync_gui.cli.preview import cmd_undo as undo
+
+    with ProcessLock(session.store.path.parent):  # never beside a sync that could write the values back
+        restored = undo(session, args, _say)
+    return EXIT_OK if restored else EXIT_UNREACHABLE
+
+
 NETWORK_COMMANDS: dict[str, Callable[[Session, argparse.Namespace], int]] = {
-    "sync": cmd_sync, "process": cmd_process, "run": cmd_run,
+    "sync": cmd_sync, "process": cmd_process, "run": cmd_run, "undo": cmd_undo,
 }
 LOCAL_COMMANDS: dict[str, Callable[[Store, argparse.Namespace], int]] = {
     "status": cmd_status, "queue": cmd_queue, "dlq": cmd_dlq,

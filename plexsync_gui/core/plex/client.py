@@ -413,6 +413,24 @@ class PlexClient:
                     f"Plex refused the edit of item {item.rating_key} (HTTP 500); it carried {carried}") from None
             raise
 
+    def selected_poster(self, rating_key: str) -> str | None:
+        """The ratingKey of the item's selected poster (`GET …/posters`, the `selected` entry, §9), None when none
+        is selected: what undo re-selects, since the item's `thumb` URL does not name the poster."""
+        with self._translated(f"listing the posters of item {rating_key}"):
+            container = self.server.query(f"/library/metadata/{int(rating_key)}/posters")
+        photos = list(container) if container is not None else []
+        return next((p.get("ratingKey") for p in photos if p.get("selected") in ("1", "true")), None)
+
+    def select_poster(self, item: PlexItem, poster: str | None) -> None:
+        """Select one of the item's posters by its ratingKey (`PUT …/poster?url=`, plexapi's `setPoster`), or with
+        None select none (`DELETE …/thumb`, plexapi's `deletePoster`)."""
+        path = f"/library/metadata/{int(item.rating_key)}"
+        with self._translated(f"selecting the poster of item {item.rating_key}"):
+            if poster is None:
+                self.server.query(f"{path}/thumb", method=self._session.delete)
+            else:
+                self.server.query(f"{path}/poster{joinArgs({'url': poster})}", method=self._session.put)
+
     def upload_poster(self, item: PlexItem, data: bytes) -> None:
         """The raw bytes as the body, as plexapi's `uploadPoster(filepath=bytes)` sends them (§9)."""
         with self._translated(f"uploading the poster of item {item.rating_key}"):

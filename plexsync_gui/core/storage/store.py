@@ -100,6 +100,24 @@ CREATE TABLE IF NOT EXISTS entity_names (
     PRIMARY KEY (kind, entity_id)
 ) WITHOUT ROWID;
 
+-- Plex's own value of each field (and its lock) from before PlexSync first overwrote it, for undo: per item and
+-- field, written once and never replaced by later syncs. `value` is JSON (a string, number, tag list or null; for
+-- the poster, field "thumb", the ratingKey of the poster that was selected).
+CREATE TABLE IF NOT EXISTS plex_originals (
+    rating_key TEXT NOT NULL,
+    field      TEXT NOT NULL,
+    value      TEXT NOT NULL,
+    locked     INTEGER NOT NULL,
+    kept_at    REAL NOT NULL,
+    PRIMARY KEY (rating_key, field)
+) WITHOUT ROWID;
+
+-- Scenes whose Plex changes were undone: the poll leaves them alone until the user syncs them again explicitly.
+CREATE TABLE IF NOT EXISTS sync_holds (
+    scene_id TEXT PRIMARY KEY,
+    held_at  REAL NOT NULL
+) WITHOUT ROWID;
+
 CREATE TABLE IF NOT EXISTS kv (
     key   TEXT PRIMARY KEY,
     value TEXT NOT NULL
@@ -204,6 +222,14 @@ class DeadLetter:
     attempts: int
     failed_at: float  # epoch seconds
     max_attempts: int | None  # the limit it reached; None for one recorded before version 3 kept it
+
+
+@dataclass(frozen=True)
+class Original:
+    """Plex's value of one field before PlexSync first overwrote it, and whether the field was locked then."""
+
+    value: Any
+    locked: bool
 
 
 @dataclass(frozen=True)
@@ -638,6 +664,77 @@ class Store:
             f"INSERT INTO sync_state ({names}) VALUES ({marks}) ON CONFLICT (scene_id) DO UPDATE SET {updates}",
             [scene_id, *values.values()],
         )
+
+    # ---- originals and holds (undo) ---------------------------------------------------------------------------
+
+    def keep_originals(self, rating_key: str, originals: dict[str, Original], now: float | None = None) -> None:
+        """Remember Plex's values from before PlexSync's first overwrite of each field; a field already kept keeps
+        its first value, whatever later syncs saw."""
+        if not originals:
+            return
+        now = time.time() if now is None else now
+        with self._tx() as db:
+            db.executemany(
+                "INSERT OR IGNORE INTO plex_originals (rating_key, field, value, locked, kept_at) "
+                "VALUES (?, ?, ?, ?, ?)",
+                [(rating_key, name, json.dumps(o.value, ensure_ascii=False), int(o.locked), now)
+                 for name, o in originals.items()])
+
+    def originals(self, rating_keys: list[str] | None = None) -> dict[str, dict[str, Original]]:
+        """The kept values per item and field: of these items, or (None) of every item that has some."""
+        query = "SELECT rating_key, field, value, locked FROM plex_originals"
+        rows: list[sqlite3.Row] = []
+        if rating_keys is None:
+            rows = self._db.execute(query).fetchall()
+        else:
+            for chunk in _chunks(rating_keys, 500):
+                rows += self._db.execute(f"{query} WHERE rating_key IN ({','.join('?' * len(chunk))})",
+                                         chunk).fetchall()
+        found: dict[str, dict[str, Original]] = {}
+        for row in rows:
+            found.setdefault(row[0], {})[row[1]] = Original(json.loads(row[2]), bool(row[3]))
+        return found
+
+    def scenes_of_items(self, rating_keys: list[str]) -> dict[str, list[str]]:
+        """The scenes whose sync state names each item."""
+        found: dict[str, list[str]] = {}
+        for chunk in _chunks(rating_keys, 500):
+            rows = self._db.execute("SELECT rating_key, scene_id FROM sync_state WHERE rating_key IN "
+                                    f"({','.join('?' * len(chunk))}) ORDER BY scene_id", chunk)
+            for rating_key, scene_id in rows:
+                found.setdefault(rating_key, []).append(scene_id)
+        return found
+
+    def forget_undone(self, rating_key: str, scene_ids: list[str], now: float | None = None) -> None:
+        """After an undo: forget the item's kept values and PlexSync's record of it, what was pushed for its scenes,
+        their live jobs, and hold the scenes so the poll does not sync them again; one transaction."""
+        now = time.time() if now is None else now
+        with self._tx() as db:
+            db.execute("DELETE FROM plex_originals WHERE rating_key = ?", (rating_key,))
+            db.execute("DELETE FROM plex_items WHERE rating_key = ?", (rating_key,))
+            for scene_id in scene_ids:
+                db.execute("UPDATE sync_state SET rating_key = NULL, pushed_hash = NULL, synced_at = NULL "
+                           "WHERE scene_id = ?", (scene_id,))
+                db.execute("DELETE FROM jobs WHERE scene_id = ? AND status != 'in_progress'", (scene_id,))
+                db.execute("INSERT OR REPLACE INTO sync_holds (scene_id, held_at) VALUES (?, ?)", (scene_id, now))
+
+    def held_scenes(self, scene_ids: list[str] | None = None) -> set[str]:
+        """Of these scenes (or all), the ones held after an undo."""
+        if scene_ids is None:
+            return {r[0] for r in self._db.execute("SELECT scene_id FROM sync_holds")}
+        held: set[str] = set()
+        for chunk in _chunks(scene_ids, 500):
+            held.update(r[0] for r in self._db.execute(
+                f"SELECT scene_id FROM sync_holds WHERE scene_id IN ({','.join('?' * len(chunk))})", chunk))
+        return held
+
+    def release_holds(self, scene_ids: list[str]) -> int:
+        """The user synced these scenes explicitly: the poll may sync them again."""
+        if not scene_ids:
+            return 0
+        with self._tx() as db:
+            return sum(db.execute("DELETE FROM sync_holds WHERE scene_id = ?", (scene_id,)).rowcount
+                       for scene_id in scene_ids)
 
     # ---- key/value and activity --------------------------------------------------------------------------------
 

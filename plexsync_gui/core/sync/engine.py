@@ -242,6 +242,8 @@ class SyncEngine:
             self.store.forget_item(job.scene_id, done.task.owned.rating_key)
         if result.stash_answered:
             self.stash_health.download_answered()
+        if result.originals_of is not None:  # also when a later step failed: what was overwritten is kept
+            self.store.keep_originals(result.originals_of, result.originals)
         rating_key = result.rating_key
         if result.error is not None or rating_key is None:  # push sets one of the two
             return self._fail(job, result.error or InternalError("internal error: the push named no Plex item"))

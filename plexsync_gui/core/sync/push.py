@@ -22,11 +22,12 @@ from plexsync_gui.core.errors import (
     SyncError,
 )
 from plexsync_gui.core.plex.client import EPISODE, Candidate, PlexClient, PlexItem, SectionInfo
-from plexsync_gui.core.plex.edits import describe_fields, for_episode, plan_edit
+from plexsync_gui.core.plex.edits import EditPlan, describe_fields, for_episode, plan_edit
 from plexsync_gui.core.plex.posters import fit_poster
 from plexsync_gui.core.setup.config import Config
 from plexsync_gui.core.stash.client import StashClient
-from plexsync_gui.core.storage.store import Job, OwnedItem
+from plexsync_gui.core.storage.store import Job, Original, OwnedItem
+from plexsync_gui.core.sync.originals import POSTER_FIELD, originals_before
 from plexsync_gui.core.sync.paths import same_file
 from plexsync_gui.core.sync.scene import SceneMetadata, desired_fields
 
@@ -74,6 +75,8 @@ class PushResult:
     poster_sha1: str | None = None
     detail: str = ""
     stash_answered: bool = False  # the poster download worked: a pause waiting for Stash can end
+    originals: dict[str, Original] = field(default_factory=dict)  # Plex's values before this push (for undo)
+    originals_of: str | None = None  # their item, kept even when the job then fails (a later step, the poster)
 
 
 def push(lane: Lane, task: PushTask) -> PushResult:
@@ -89,16 +92,41 @@ def push(lane: Lane, task: PushTask) -> PushResult:
     return result
 
 
-def _push(lane: Lane, task: PushTask, result: PushResult) -> None:
-    config = task.config
-    item = _item_for(lane, task, result)
+@dataclass(frozen=True)
+class TaskPlan:
+    """The edit a task would make to its item, and what it was planned from: the one planning step that both a sync
+    and its preview (core/preview) run, so a preview shows exactly what a sync would write."""
+
+    owned: OwnedItem | None  # PlexSync's record of this very item (None for an item new to PlexSync)
+    want: dict[str, Any]  # the fields the item can take
+    not_applicable: list[str]  # wanted fields the item cannot take (an episode's studio, say)
+    plan: EditPlan
+
+
+def plan_for(task: PushTask, item: PlexItem) -> TaskPlan:
+    """Plan the edit of `item` for `task`'s scene, against the item as it is now."""
     # What PlexSync wrote belongs to the item it wrote to; an item found by a new lookup has no record yet.
     owned = task.owned if task.owned is not None and task.owned.rating_key == item.rating_key else None
     last_written = (owned.written if owned else None) or {}
-    want, not_applicable = _fields_for(item, desired_fields(task.scene, config.fields))
-    plan = plan_edit(want, item.snapshot, last_written, config.sync.preserve_plex_edits)
+    want, not_applicable = _fields_for(item, desired_fields(task.scene, task.config.fields))
+    plan = plan_edit(want, item.snapshot, last_written, task.config.sync.preserve_plex_edits)
+    return TaskPlan(owned, want, not_applicable, plan)
+
+
+def find_item(lane: Lane, task: PushTask) -> PlexItem:
+    """The task's full Plex item, found as a sync finds it (raises the sync's errors when there is none)."""
+    return _item_for(lane, task, PushResult())
+
+
+def _push(lane: Lane, task: PushTask, result: PushResult) -> None:
+    item = _item_for(lane, task, result)
+    planned = plan_for(task, item)
+    owned, not_applicable, plan = planned.owned, planned.not_applicable, planned.plan
+    last_written = (owned.written if owned else None) or {}
+    result.originals_of = item.rating_key
     if plan.params:
         lane.plex.apply(item, plan.params)
+        result.originals.update(originals_before(item.snapshot, plan.params))
     notes: list[str] = []
     last_sha1 = owned.poster_sha1 if owned else None
     poster_sha1 = _sync_poster(lane, task, item, result, last_sha1, notes)
@@ -179,6 +207,7 @@ def _sync_poster(lane: Lane, task: PushTask, item: PlexItem, result: PushResult,
         notes.append(poster.note)
     if poster.data is None:
         return last_sha1
+    before = _poster_before(lane, item) if last_sha1 is None else None
     try:
         lane.plex.upload_poster(item, poster.data)
     except SyncError as exc:
@@ -186,7 +215,15 @@ def _sync_poster(lane: Lane, task: PushTask, item: PlexItem, result: PushResult,
             raise
         notes.append(f"poster not uploaded: {exc}")
         return last_sha1
+    if before is not None:
+        result.originals[POSTER_FIELD] = before
     return sha1
+
+
+def _poster_before(lane: Lane, item: PlexItem) -> Original:
+    """The poster Plex had selected, before PlexSync's first upload to this item (kept for undo). The one request
+    a sync adds for undo, once per item: the item's `thumb` URL does not say which of its posters it shows."""
+    return Original(lane.plex.selected_poster(item.rating_key), POSTER_FIELD in item.snapshot.locks)
 
 
 def _poster_problem(error: SyncError) -> bool:

@@ -28,9 +28,11 @@ class EnqueueResult:
     unchanged: int = 0
     deleted: int = 0
     unknown: list[str] = field(default_factory=list)
+    held: list[str] = field(default_factory=list)  # skipped: their Plex changes were undone (see core/sync/undo.py)
 
     def add(self, other: EnqueueResult) -> None:
         """Fold in the result of another batch."""
+        self.held += other.held
         self.queued += other.queued
         self.unchanged += other.unchanged
         self.deleted += other.deleted
@@ -46,10 +48,12 @@ class Queuer:
         self.stash = stash
         self.clock = clock
 
-    def enqueue_raw(self, scenes: dict[str, dict[str, Any] | None], force: bool = False) -> EnqueueResult:
+    def enqueue_raw(self, scenes: dict[str, dict[str, Any] | None], force: bool = False,
+                    explicit: bool = False) -> EnqueueResult:
         """Queue the scenes whose payload differs from their live job's (or, without one, from what was pushed or
         dead-lettered); drop scenes Stash no longer has (None). One transaction for the queued and seen scenes:
-        callers pass one Stash batch at a time."""
+        callers pass one Stash batch at a time. Scenes held after an undo are left out (`held`), unless the user
+        named them (`explicit`), which ends their hold."""
         result = EnqueueResult()
         metas: list[SceneMetadata] = []
         for scene_id, raw in scenes.items():
@@ -58,9 +62,10 @@ class Queuer:
                 result.deleted += 1
             else:
                 metas.append(scene_from_stash(raw))
-        settled = self.store.settled_hashes([m.scene_id for m in metas])
+        queueable = self._unheld(metas, explicit, result)
+        settled = self.store.settled_hashes([m.scene_id for m in queueable])
         jobs, unchanged = [], []
-        for meta in metas:
+        for meta in queueable:
             digest = payload_hash(meta, self.config.fields)
             if not force and digest in settled.get(meta.scene_id, set()):
                 unchanged.append((meta.scene_id, digest))
@@ -73,21 +78,38 @@ class Queuer:
                                            seen=[(m.scene_id, m.updated_at) for m in metas if m.updated_at])
         return result
 
-    def sync_scenes(self, scene_ids: list[str], force: bool = False) -> EnqueueResult:
+    def _unheld(self, metas: list[SceneMetadata], explicit: bool, result: EnqueueResult) -> list[SceneMetadata]:
+        held = self.store.held_scenes([m.scene_id for m in metas])
+        if not held:
+            return metas
+        if explicit:
+            self.store.release_holds(sorted(held))
+            return metas
+        result.held += sorted(held)
+        return [m for m in metas if m.scene_id not in held]
+
+    def sync_scenes(self, scene_ids: list[str], force: bool = False, explicit: bool = False) -> EnqueueResult:
         """Fetch and queue the scenes one Stash batch at a time, so memory stays flat for any library size."""
         result = EnqueueResult()
         for found in self.stash.scene_batches(scene_ids):
             result.unknown += [i for i, s in found.items() if s is None]
-            result.add(self.enqueue_raw({i: s for i, s in found.items() if s is not None}, force))
+            result.add(self.enqueue_raw({i: s for i, s in found.items() if s is not None}, force, explicit))
         return result
 
     def sync_all(self, force: bool = False) -> EnqueueResult:
-        return self.sync_scenes([s.scene_id for s in self.stash.all_scenes()], force)
+        return self.sync_scenes(self.all_ids(), force)
 
     def sync_recent(self, hours: float, force: bool = False) -> EnqueueResult:
+        return self.sync_scenes(self.recent_ids(hours), force)
+
+    def all_ids(self) -> list[str]:
+        """Every scene in Stash."""
+        return [s.scene_id for s in self.stash.all_scenes()]
+
+    def recent_ids(self, hours: float) -> list[str]:
         """Scenes updated within `hours` of the newest server timestamp (never the local clock)."""
         newest = self.stash.newest_updated_at()
         if newest is None:
-            return EnqueueResult()
+            return []
         since = shift_stamp(newest, -hours * 3600)
-        return self.sync_scenes([s.scene_id for s in self.stash.changed_since(since)], force)
+        return [s.scene_id for s in self.stash.changed_since(since)]
