@@ -37,6 +37,7 @@ class PlexItemSnapshot:
     scalars: dict[str, Any]
     tags: dict[str, list[str]]  # "genre", "actor", "collection"
     locks: frozenset[str]
+    thumb: str | None = None  # the selected poster's URL on the server; None when the item shows none
 
 
 @dataclass

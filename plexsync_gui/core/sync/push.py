@@ -221,9 +221,13 @@ def _sync_poster(lane: Lane, task: PushTask, item: PlexItem, result: PushResult,
 
 
 def _poster_before(lane: Lane, item: PlexItem) -> Original:
-    """The poster Plex had selected, before PlexSync's first upload to this item (kept for undo). The one request
-    a sync adds for undo, once per item: the item's `thumb` URL does not say which of its posters it shows."""
-    return Original(lane.plex.selected_poster(item.rating_key), POSTER_FIELD in item.snapshot.locks)
+    """The poster Plex had selected, before PlexSync's first upload to this item (kept for undo). An item showing
+    one costs the one request a sync adds for undo, once per item: its `thumb` URL does not say which of its
+    posters it is. An item showing none costs nothing."""
+    locked = POSTER_FIELD in item.snapshot.locks
+    if item.snapshot.thumb is None:
+        return Original(None, locked)
+    return Original(lane.plex.selected_poster(item.rating_key), locked)
 
 
 def _poster_problem(error: SyncError) -> bool:
