@@ -10,7 +10,14 @@ import argparse
 from collections.abc import Callable
 
 from plexsync_gui.cli.terminal import json_line
-from plexsync_gui.core.preview.compute import FieldStatus, ScenePreview, fetch_scenes, preview, value_text
+from plexsync_gui.core.preview.compute import (
+    FieldStatus,
+    ScenePreview,
+    fetch_scenes,
+    preview,
+    summary_text,
+    value_text,
+)
 from plexsync_gui.core.setup.session import Session
 from plexsync_gui.core.sync.undo import undo
 
@@ -37,7 +44,7 @@ def dry_run(session: Session, args: argparse.Namespace, say: Callable[[str], Non
     for row in rows:
         for line in scene_lines(row):
             say(line)
-    say(summary(rows))
+    say(f"dry run: {summary_text(rows)}; nothing was written")
     return unknown
 
 
@@ -56,16 +63,6 @@ def scene_lines(row: ScenePreview) -> list[str]:
         note = "" if field.status == FieldStatus.CHANGE else f"  ({field.status.value})"
         lines.append(f"  {field.label:<{width}}  {_cell(field.plex_now)}{ARROW}{_cell(field.would_write)}{note}")
     return lines
-
-
-def summary(rows: list[ScenePreview]) -> str:
-    changing = [r for r in rows if r.changes]
-    fields = sum(r.changes for r in rows)
-    skipped = sum(1 for r in rows if r.skipped)
-    problems = sum(1 for r in rows if r.problem)
-    same = len(rows) - len(changing) - skipped - problems
-    return (f"dry run: {len(changing)} scene(s) would change ({fields} field(s)), {same} already as in Stash, "
-            f"{skipped} skipped, {problems} with a problem; nothing was written")
 
 
 def _cell(value: object) -> str:

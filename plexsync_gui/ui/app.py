@@ -42,6 +42,7 @@ from plexsync_gui.ui.single_instance import SingleInstance
 from plexsync_gui.ui.tray import TrayController
 
 if TYPE_CHECKING:
+    from plexsync_gui.ui.preview_dialog import PreviewDialog
     from plexsync_gui.ui.settings.dialog import SettingsDialog
 
 log = logging.getLogger(__name__)
@@ -146,6 +147,7 @@ class PlexSyncApp(QObject):
         self.tray = TrayController(icons, tray_factory, self)
         self.notifications = NotificationPolicy(self.tray, startup.config.desktop, self)
         self.settings: SettingsDialog | None = None
+        self.preview: PreviewDialog | None = None
         self.problem_box: QMessageBox | None = None
         self._started = False
         self._tray_waited = 0
@@ -171,6 +173,7 @@ class PlexSyncApp(QObject):
         window.quit_requested.connect(self.quit)
         window.open_logs_requested.connect(self.open_log_folder)
         window.pause_toggled.connect(self.set_paused)
+        window.preview_requested.connect(self.open_preview)
         window.ask_on_close = self._ask_on_close
 
     # ---- start and stop ----------------------------------------------------------------------------------------
@@ -270,7 +273,8 @@ class PlexSyncApp(QObject):
         from plexsync_gui.ui.settings.dialog import SettingsDialog  # built on first use: most runs never open it
 
         self.settings = SettingsDialog(self.config, self.secrets, self.startup.locations.config_file,
-                                       self.autostart, self.window, store_secrets=not self.startup.demo)
+                                       self.autostart, self.window, store_secrets=not self.startup.demo,
+                                       offer_preview=self.startup.first_run)
         self.settings.saved.connect(self.apply_settings)
         self.settings.finished.connect(self._settings_closed)
         self.settings.show()
@@ -294,7 +298,30 @@ class PlexSyncApp(QObject):
         self.notifications.settings = config.desktop
         self.window.show_unverified_tls(unverified_servers(config))
         self.service.apply_config(config, self.secrets)
+        if self.settings is not None and self.settings.preview_first and not self._started:
+            self.set_paused(True)  # queued before the start: nothing is written before the user says so
+            self._start_syncing()
+            self.open_preview(first_sync=True)
+            return
         self._start_syncing()
+
+    @Slot()
+    def open_preview(self, first_sync: bool = False) -> None:
+        """The preview window (one at a time), computed by the worker; before the first sync it offers to start."""
+        from plexsync_gui.ui.preview_dialog import PreviewDialog  # built on first use, like the settings
+
+        if self.preview is not None:
+            self.preview.close()
+        self.preview = PreviewDialog(self.service, first_sync, self.window)
+        self.preview.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.preview.destroyed.connect(self._preview_closed)
+        self.preview.start_requested.connect(lambda: self.set_paused(False))
+        self.preview.show()
+        self.preview.refresh()
+
+    @Slot()
+    def _preview_closed(self) -> None:
+        self.preview = None
 
     @Slot(str)
     def show_problem(self, message: str) -> None:

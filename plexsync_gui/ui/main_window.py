@@ -46,6 +46,7 @@ from PySide6.QtWidgets import (
 )
 
 from plexsync_gui.core.storage.store import DeadLetterDetail
+from plexsync_gui.core.sync.undo import UndoReport
 from plexsync_gui.ui import wording
 from plexsync_gui.ui.chart import ActivityChart
 from plexsync_gui.ui.models import ID_ROLE, KeyedTableModel, TableProxy
@@ -178,6 +179,14 @@ class TablePage(QWidget):
 
 
 QUEUE_EMPTY = "The queue is empty: every change in Stash has reached Plex."
+UNDO_SELECTED = "Undo PlexSync's changes…"
+UNDO_ALL = "Undo PlexSync's changes…"
+
+
+def undo_question(which: str) -> str:
+    return (f"Put back what Plex showed before PlexSync changed it, for {which}? Their titles, descriptions, tags, "
+            "collections, locks and posters return to Plex's own values, and these scenes are no longer synced "
+            "until you sync them again explicitly.")
 NOT_SET_UP = "PlexSync is not set up yet: connect it to Stash and Plex in PlexSync > Settings…"
 
 
@@ -186,6 +195,7 @@ class MainWindow(QMainWindow):
     quit_requested = Signal()
     open_logs_requested = Signal()
     pause_toggled = Signal(bool)
+    preview_requested = Signal()
 
     def __init__(self, service: SyncService, confirm: Confirm | None = None) -> None:
         super().__init__()
@@ -205,6 +215,9 @@ class MainWindow(QMainWindow):
         self.activity_page.view.setIconSize(QSize(40, 22))
         self.activity_chart = ActivityChart(service.activity_model)
         self.activity_page.box.insertWidget(1, self.activity_chart)
+        self.activity_page.add_button(UNDO_SELECTED, self.undo_selected)
+        self.undo_box: QMessageBox | None = None
+        service.undo_done.connect(self.show_undo_result)
         self.tabs.addTab(self.queue_page, "")
         self.tabs.addTab(self.failed_page, "")
         self.tabs.addTab(self.activity_page, "")
@@ -253,6 +266,11 @@ class MainWindow(QMainWindow):
         self.pause_action.setCheckable(True)
         self.pause_action.toggled.connect(self.pause_toggled)
         menu.addSeparator()
+        self.preview_action = menu.addAction("Preview changes…")
+        self.preview_action.triggered.connect(self.preview_requested)
+        self.undo_all_action = menu.addAction(UNDO_ALL)
+        self.undo_all_action.triggered.connect(self.undo_all)
+        menu.addSeparator()
         menu.addAction("Settings…").triggered.connect(self.settings_requested)
         menu.addAction("Open log folder").triggered.connect(self.open_logs_requested)
         menu.addSeparator()
@@ -296,8 +314,8 @@ class MainWindow(QMainWindow):
         self.queue_page.empty.setText(NOT_SET_UP if not_set_up else QUEUE_EMPTY)
         for label in (self.plex_label, self.breaker_label, self.summary_label):
             label.setVisible(not not_set_up)
-        self.sync_action.setEnabled(not not_set_up)
-        self.pause_action.setEnabled(not not_set_up)
+        for action in (self.sync_action, self.pause_action, self.preview_action, self.undo_all_action):
+            action.setEnabled(not not_set_up)
         self.show_status(self.service.status)
 
     @Slot(dict)
@@ -383,6 +401,28 @@ class MainWindow(QMainWindow):
             self.service.discard_failed(None)
 
     @Slot(QModelIndex, QModelIndex)
+    def undo_selected(self) -> None:
+        """Undo PlexSync's changes to the Plex items of the scenes selected in Activity, after a confirmation."""
+        rows = [self.activity_page.model.row(i) for i in self.activity_page.selected_ids()]
+        scenes = sorted({row.scene_id for row in rows if row is not None}, key=lambda s: (len(s), s))
+        if scenes and self.confirm("Undo PlexSync's changes", undo_question(f"{_scenes(len(scenes))} selected")):
+            self.service.undo(scenes)
+
+    def undo_all(self) -> None:
+        if self.confirm("Undo PlexSync's changes", undo_question("every scene PlexSync changed")):
+            self.service.undo(None)
+
+    @Slot(object)
+    def show_undo_result(self, result: object) -> None:
+        """The undo's one line, in the status bar and a message that does not block the window."""
+        text = result.summary() if isinstance(result, UndoReport) else str(result)
+        message = f"{text[0].upper()}{text[1:]}." if text else "Undo finished."
+        self.statusBar().showMessage(message, 30_000)
+        if self.undo_box is not None:
+            self.undo_box.close()
+        self.undo_box = QMessageBox(QMessageBox.Icon.Information, "PlexSync", message, parent=self)
+        self.undo_box.open()
+
     def _show_failed_detail(self, current: QModelIndex, _previous: QModelIndex) -> None:
         if current.isValid():
             [dead_letter_id] = self.failed_page.proxy.ids([current.row()])

@@ -73,6 +73,8 @@ class SyncService(QObject):
     poster_ready = Signal(str, QImage)  # scene id and its small poster (null when it has none)
     candidates_ready = Signal(int, list)  # dead letter id, the picker's facts about each candidate
     problem = Signal(str)
+    preview_ready = Signal(object)  # PreviewOutcome
+    undo_done = Signal(object)  # UndoReport, or a one-line str
     stopped = Signal()
 
     _req_start = Signal()
@@ -89,6 +91,8 @@ class SyncService(QObject):
     _req_poster = Signal(str, str)
     _req_plex_now = Signal(int)
     _req_candidates = Signal(int, list)
+    _req_preview = Signal(str)
+    _req_undo = Signal(object)
 
     def __init__(self, locations: Locations, config: Config, secrets: Secrets, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -125,7 +129,8 @@ class SyncService(QObject):
             (self._req_retry_failed, worker.retry_failed), (self._req_discard_failed, worker.discard_failed),
             (self._req_choose, worker.choose_candidate), (self._req_detail, worker.fetch_detail),
             (self._req_poster, worker.fetch_poster), (self._req_plex_now, worker.fetch_plex_now),
-            (self._req_candidates, worker.fetch_candidates),
+            (self._req_candidates, worker.fetch_candidates), (self._req_preview, worker.preview),
+            (self._req_undo, worker.undo),
         ):
             request.connect(slot)
         worker.status_changed.connect(self._on_status)
@@ -137,6 +142,8 @@ class SyncService(QObject):
         worker.poster_ready.connect(self._on_poster)
         worker.plex_now_ready.connect(self._on_plex_now)
         worker.candidates_ready.connect(self.candidates_ready)
+        worker.preview_ready.connect(self.preview_ready)
+        worker.undo_done.connect(self.undo_done)
         worker.problem.connect(self._on_problem)
         worker.stopped.connect(self._on_stopped)
         # The stop request is queued, and quit() can end the thread's loop before it is delivered: closing again as
@@ -200,6 +207,14 @@ class SyncService(QObject):
     def fetch_candidates(self, dead_letter_id: int, rating_keys: list[str]) -> None:
         """candidates_ready follows, once the worker has read them from Plex."""
         self._req_candidates.emit(dead_letter_id, rating_keys)
+
+    def preview(self, selection: str) -> None:
+        """preview_ready follows, once the worker has read Stash and Plex (between its rounds)."""
+        self._req_preview.emit(selection)
+
+    def undo(self, scene_ids: list[str] | None) -> None:
+        """undo_done follows; None undoes every item PlexSync changed."""
+        self._req_undo.emit(None if scene_ids is None else list(scene_ids))
 
     def thumbnail(self, scene_id: str) -> QPixmap | None:
         """The Activity table's small poster of a scene: from the cache, else None now and asked for (the row is

@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
@@ -21,7 +22,9 @@ from PySide6.QtGui import QImage
 
 from plexsync_gui.core.net.http import Cancellation
 from plexsync_gui.core.plex.client import CandidateDetails, PlexClient, PlexItem, plex_web_url
+from plexsync_gui.core.preview.compute import ScenePreview, fetch_scenes, preview, queued_scenes
 from plexsync_gui.core.setup.config import Config
+from plexsync_gui.core.setup.logs import redact
 from plexsync_gui.core.setup.secrets import Secrets
 from plexsync_gui.core.setup.session import Locations, Session, open_session, open_store
 from plexsync_gui.core.storage.process_lock import ProcessLock, ProcessLockBusy
@@ -29,6 +32,7 @@ from plexsync_gui.core.storage.store import Store
 from plexsync_gui.core.sync.engine import Outcome
 from plexsync_gui.core.sync.runner import RoundResult, Runner
 from plexsync_gui.core.sync.status import SyncStatus
+from plexsync_gui.core.sync.undo import undo
 from plexsync_gui.ui import wording
 from plexsync_gui.ui.times import CLOCK, local_time
 
@@ -38,6 +42,18 @@ ROUND_BUDGET = 0.25  # seconds of syncing before the worker returns to its event
 LOCK_RETRY_MS = 5000  # how often a worker kept out by another process's lock tries again
 ACTIVITY_ROWS = 500
 THUMBNAIL_PX = 160  # posters are scaled here, in the worker: the GUI thread only ever gets a small image
+
+
+QUEUED, ALL_SCENES = "queued", "all"  # what a preview covers
+
+
+@dataclass(frozen=True)
+class PreviewOutcome:
+    """A preview's rows for the window, or the one line saying why there are none."""
+
+    selection: str
+    rows: list[ScenePreview]
+    error: str | None = None
 
 
 class SyncWorker(QObject):
@@ -51,6 +67,8 @@ class SyncWorker(QObject):
     poster_ready = Signal(str, QImage)  # scene id, its poster scaled to THUMBNAIL_PX (a null image when it has none)
     candidates_ready = Signal(int, list)  # dead letter id, one dict per candidate read from Plex (candidate_facts)
     problem = Signal(str)  # the worker cannot run (database or config trouble), one line
+    preview_ready = Signal(object)  # a PreviewOutcome: the rows of core/preview, or why there are none
+    undo_done = Signal(object)  # an UndoReport, or a one-line str saying why nothing could be undone
     stopped = Signal()
 
     def __init__(self, locations: Locations, config: Config, secrets: Secrets, stop_event: threading.Event,
@@ -263,6 +281,44 @@ class SyncWorker(QObject):
             except Exception as exc:  # decoration, like the poster: the sync itself reports Plex's trouble
                 log.info("could not read Plex item %s for the details pane: %s", rating_key, type(exc).__name__)
         self.plex_now_ready.emit(dead_letter_id, fields)
+
+    # ---- preview and undo ---------------------------------------------------------------------------------------
+
+    @Slot(str)
+    def preview(self, selection: str) -> None:
+        """What a sync of the queued scenes (`QUEUED`) or of every scene in Stash (`ALL_SCENES`) would write, read
+        through the details pane's own client; between rounds, so the preview and the sync see the same store."""
+        client = self._plex_for_details()
+        if self._session is None or self._store is None or client is None:
+            self.preview_ready.emit(PreviewOutcome(selection, [], "PlexSync is not connected yet"))
+            return
+        try:
+            if selection == QUEUED:
+                scenes, explicit = queued_scenes(self._store), True
+            else:
+                scenes, explicit = fetch_scenes(self._session.stash, self._session.queuer.all_ids())[0], False
+            rows = preview(scenes, self._config, self._store, client, self._session.stash, explicit=explicit)
+        except Exception as exc:  # Stash or Plex trouble: the dialog says so in one line
+            log.info("preview failed: %s", exc)
+            self.preview_ready.emit(PreviewOutcome(selection, [], redact(str(exc), self._secrets.values())))
+            return
+        self.preview_ready.emit(PreviewOutcome(selection, rows))
+
+    @Slot(object)
+    def undo(self, scene_ids: list[str] | None) -> None:
+        """Put back Plex's values on these scenes' items (None: every item), between rounds: no job of these
+        scenes is in flight meanwhile."""
+        if self._session is None or self._store is None:
+            self.undo_done.emit("PlexSync is not connected yet; nothing was undone")
+            return
+        try:
+            report = undo(self._store, self._session.plex, scene_ids)
+        except Exception as exc:
+            log.info("undo failed: %s", exc)
+            self.undo_done.emit(f"Nothing more was undone: {redact(str(exc), self._secrets.values())}")
+            return
+        self.undo_done.emit(report)
+        self._publish_tables()
 
     # ---- the sync round ----------------------------------------------------------------------------------------
 

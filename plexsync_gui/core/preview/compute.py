@@ -84,6 +84,16 @@ def value_text(value: Any) -> str:
     return str(value)
 
 
+def summary_text(rows: list[ScenePreview]) -> str:
+    """The preview in one line, as the CLI and the window put it."""
+    changing = sum(1 for r in rows if r.changes)
+    skipped = sum(1 for r in rows if r.skipped)
+    problems = sum(1 for r in rows if r.problem)
+    same = len(rows) - changing - skipped - problems
+    return (f"{changing} scene(s) would change ({sum(r.changes for r in rows)} field(s)), {same} already as in "
+            f"Stash, {skipped} skipped, {problems} with a problem")
+
+
 def fetch_scenes(stash: StashClient, scene_ids: list[str]) -> tuple[list[SceneMetadata], list[str]]:
     """The scenes from Stash in batches (as `sync` fetches them), and the ids Stash does not have."""
     scenes: list[SceneMetadata] = []

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Signal, Slot
 from PySide6.QtGui import QShowEvent
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLineEdit, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLineEdit, QPushButton, QTabWidget, QVBoxLayout, QWidget
 
 from plexsync_gui.core.setup.config import Config, ConfigError, config_from_dict, config_to_dict
 from plexsync_gui.core.setup.secrets import Secrets, keyring_available
@@ -40,9 +40,12 @@ class SettingsDialog(QDialog):
     saved = Signal(object)
 
     def __init__(self, config: Config, secrets: Secrets, config_path: Path, autostart: Autostart | None,
-                 parent: QWidget | None = None, store_secrets: bool = True) -> None:
-        """`store_secrets` False: the secrets shown are built in (the demo's) and are never written anywhere."""
+                 parent: QWidget | None = None, store_secrets: bool = True, offer_preview: bool = False) -> None:
+        """`store_secrets` False: the secrets shown are built in (the demo's) and are never written anywhere.
+        `offer_preview` (a new setup): a second save button asks to see what the first sync would change first
+        (`preview_first`)."""
         super().__init__(parent)
+        self.preview_first = False
         self._store_secrets = store_secrets
         self.setWindowTitle("PlexSync Settings")
         self.setStyleSheet(INVALID_STYLE)
@@ -60,6 +63,13 @@ class SettingsDialog(QDialog):
         self.status = WrappingLabel()
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
         self.save_button = self.buttons.button(QDialogButtonBox.StandardButton.Save)
+        self.preview_button: QPushButton | None = None
+        if offer_preview:
+            self.preview_button = self.buttons.addButton("Save and preview changes…",
+                                                         QDialogButtonBox.ButtonRole.ActionRole)
+            self.preview_button.setToolTip("Save, then show what the first sync would write to Plex before "
+                                           "anything is written")
+            self.preview_button.clicked.connect(self._save_and_preview)
 
         layout = QVBoxLayout(self)
         layout.addWidget(self.tabs, 1)
@@ -106,16 +116,21 @@ class SettingsDialog(QDialog):
         except ConfigError as exc:
             key, _, problem = str(exc).partition(": ")
             set_result(self.status, False, f"{self._mark(key)}: {problem}")
-            self.save_button.setEnabled(False)
+            self._enable_save(False)
             return None
         if not self.connections.secrets().plex_token:
             mark_invalid(self.connections.plex_token, True)
             set_result(self.status, False, "Plex token: enter the X-Plex-Token (Plex refuses PlexSync without one)")
-            self.save_button.setEnabled(False)
+            self._enable_save(False)
             return None
         self.status.setText("")
-        self.save_button.setEnabled(True)
+        self._enable_save(True)
         return config
+
+    def _enable_save(self, enabled: bool) -> None:
+        self.save_button.setEnabled(enabled)
+        if self.preview_button is not None:
+            self.preview_button.setEnabled(enabled)
 
     def _keyed_fields(self) -> dict[str, tuple[str, QLineEdit]]:
         """Config key -> (the name the user knows the field by, the field) for the single-line fields."""
@@ -160,6 +175,13 @@ class SettingsDialog(QDialog):
         self.saved.emit(written)
         if self._apply_launch_at_login():
             self.accept()
+
+    @Slot()
+    def _save_and_preview(self) -> None:
+        self.preview_first = True
+        self._save()
+        if self.isVisible():  # not saved after all: a plain Save later starts syncing as before
+            self.preview_first = False
 
     def _apply_launch_at_login(self) -> bool:
         if self.behaviour.launch is None:
