@@ -186,7 +186,7 @@ UNDO_ALL = "Undo PlexSync's changes…"
 def undo_question(which: str) -> str:
     return (f"Put back what Plex showed before PlexSync changed it, for {which}? Their titles, descriptions, tags, "
             "collections, locks and posters return to Plex's own values, and these scenes are no longer synced "
-            "until you sync them again explicitly.")
+            "until you sync them again explicitly (Activity > Sync again).")
 NOT_SET_UP = "PlexSync is not set up yet: connect it to Stash and Plex in PlexSync > Settings…"
 
 
@@ -215,6 +215,7 @@ class MainWindow(QMainWindow):
         self.activity_page.view.setIconSize(QSize(40, 22))
         self.activity_chart = ActivityChart(service.activity_model)
         self.activity_page.box.insertWidget(1, self.activity_chart)
+        self.activity_page.add_button("Sync again", self.sync_selected_again)
         self.activity_page.add_button(UNDO_SELECTED, self.undo_selected)
         self.undo_box: QMessageBox | None = None
         service.undo_done.connect(self.show_undo_result)
@@ -401,10 +402,17 @@ class MainWindow(QMainWindow):
             self.service.discard_failed(None)
 
     @Slot(QModelIndex, QModelIndex)
+    def _selected_activity_scenes(self) -> list[str]:
+        rows = [self.activity_page.model.row(i) for i in self.activity_page.selected_ids()]
+        return sorted({row.scene_id for row in rows if row is not None}, key=lambda s: (len(s), s))
+
+    def sync_selected_again(self) -> None:
+        """Queue the selected scenes again, compared with Plex as they are (and resumed after an undo)."""
+        self.service.sync_scenes(self._selected_activity_scenes())
+
     def undo_selected(self) -> None:
         """Undo PlexSync's changes to the Plex items of the scenes selected in Activity, after a confirmation."""
-        rows = [self.activity_page.model.row(i) for i in self.activity_page.selected_ids()]
-        scenes = sorted({row.scene_id for row in rows if row is not None}, key=lambda s: (len(s), s))
+        scenes = self._selected_activity_scenes()
         if scenes and self.confirm("Undo PlexSync's changes", undo_question(f"{_scenes(len(scenes))} selected")):
             self.service.undo(scenes)
 

@@ -33,7 +33,8 @@ from plexsync_gui.ui.widgets import WARNING_COLOUR
 from plexsync_gui.ui.worker import ALL_SCENES, QUEUED, PreviewOutcome
 
 Index = QModelIndex | QPersistentModelIndex
-COLUMNS = ("Scene", "Title", "Field", "Plex now", "Would write", "")
+COLUMNS = ("Scene", "Title", "Field", "Plex now", "Would write", "What happens")
+EMPTY = "(empty)"
 CELL = 200  # characters shown in a cell; the tooltip has the whole value
 STATUS_WORDS = {FieldStatus.CHANGE: "changes", FieldStatus.PRESERVED: "kept (edited in Plex)",
                 FieldStatus.UNCHANGED: "already as in Stash", FieldStatus.NOT_APPLICABLE: "not applicable"}
@@ -64,8 +65,9 @@ def preview_rows(scenes: list[ScenePreview], show_unchanged: bool) -> list[Previ
             continue
         for field in scene.fields:
             if show_unchanged or field.status in (FieldStatus.CHANGE, FieldStatus.PRESERVED):
-                rows.append(PreviewRow(scene.scene_id, scene.title, field.label, value_text(field.plex_now),
-                                       value_text(field.would_write), STATUS_WORDS[field.status], field.status))
+                rows.append(PreviewRow(scene.scene_id, scene.title, field.label, value_text(field.plex_now) or EMPTY,
+                                       value_text(field.would_write) or EMPTY, STATUS_WORDS[field.status],
+                                       field.status))
     return rows
 
 
@@ -101,6 +103,8 @@ class PreviewModel(QAbstractTableModel):
             return QColor(WARNING_COLOUR)
         if role == Qt.ItemDataRole.ForegroundRole and row.status is None:
             return QColor("#c62828") if index.column() == 5 else None
+        if role == Qt.ItemDataRole.ForegroundRole and text == EMPTY and index.column() in (3, 4):
+            return QColor("#9e9e9e")
         return None
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
@@ -210,7 +214,8 @@ class PreviewDialog(QDialog):
             self.waiting.setText("Nothing to preview: no scene is queued." if not self._scenes
                                  else "Nothing would change: Plex already shows what Stash has.")
             self.stack.setCurrentWidget(self.waiting)
-        self.summary.setText(f"{summary_text(self._scenes).capitalize()}." if self._scenes else "")
+        text = summary_text(self._scenes)
+        self.summary.setText(f"{text[0].upper()}{text[1:]}." if self._scenes else "")
 
     @Slot()
     def _start(self) -> None:

@@ -93,6 +93,7 @@ class SyncService(QObject):
     _req_candidates = Signal(int, list)
     _req_preview = Signal(str)
     _req_undo = Signal(object)
+    _req_sync_scenes = Signal(list)
 
     def __init__(self, locations: Locations, config: Config, secrets: Secrets, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -130,7 +131,7 @@ class SyncService(QObject):
             (self._req_choose, worker.choose_candidate), (self._req_detail, worker.fetch_detail),
             (self._req_poster, worker.fetch_poster), (self._req_plex_now, worker.fetch_plex_now),
             (self._req_candidates, worker.fetch_candidates), (self._req_preview, worker.preview),
-            (self._req_undo, worker.undo),
+            (self._req_undo, worker.undo), (self._req_sync_scenes, worker.sync_scenes),
         ):
             request.connect(slot)
         worker.status_changed.connect(self._on_status)
@@ -215,6 +216,10 @@ class SyncService(QObject):
     def undo(self, scene_ids: list[str] | None) -> None:
         """undo_done follows; None undoes every item PlexSync changed."""
         self._req_undo.emit(None if scene_ids is None else list(scene_ids))
+
+    def sync_scenes(self, scene_ids: list[str]) -> None:
+        """Queue these scenes as the user named them (ends an undo's hold on them)."""
+        self._req_sync_scenes.emit(list(scene_ids))
 
     def thumbnail(self, scene_id: str) -> QPixmap | None:
         """The Activity table's small poster of a scene: from the cache, else None now and asked for (the row is

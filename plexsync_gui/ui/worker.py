@@ -320,6 +320,21 @@ class SyncWorker(QObject):
         self.undo_done.emit(report)
         self._publish_tables()
 
+    @Slot(list)
+    def sync_scenes(self, scene_ids: list[str]) -> None:
+        """The user asked for these scenes by name: queue them (compared with Plex even when unchanged), which
+        also ends an undo's hold on them."""
+        if self._session is None:
+            return
+        try:
+            self._session.queuer.sync_scenes(scene_ids, force=True, explicit=True)
+        except Exception as exc:  # Stash unreachable: one line, the scenes stay as they were
+            self.problem.emit(f"Could not queue the scenes: {redact(str(exc), self._secrets.values())}")
+            return
+        self._publish_queue()
+        self._publish_status()
+        self._schedule(0)
+
     # ---- the sync round ----------------------------------------------------------------------------------------
 
     def _plex_for_details(self) -> PlexClient | None:

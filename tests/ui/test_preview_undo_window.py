@@ -62,6 +62,11 @@ def test_undo_selected_in_activity_restores_after_confirmation(qtbot, make_servi
     assert plex.item_state(second_key)["title"] == "Second"
     assert window.statusBar().currentMessage().startswith("Restored 1 Plex item(s)")
     assert f"scene {first} no longer synced" in window.undo_box.text()
+    qtbot.waitUntil(lambda: service.status["synced"] == 1, timeout=5000)  # the undone scene is not in step now
+
+    window.sync_selected_again()  # the explicit sync that resumes it
+
+    qtbot.waitUntil(lambda: plex.item_state(first_key)["title"] == "Stash Title", timeout=10000)
 
 
 def test_undo_all_needs_a_yes_and_says_when_there_is_nothing(qtbot, make_service, library, plex) -> None:
