@@ -163,6 +163,10 @@ def test_undo_of_one_scene_leaves_the_others(session, plex, library):
 
     assert comparable(plex.item_state(first_key)) == seeded_first
     assert comparable(plex.item_state(second_key)) == synced_second
+    last = session.store.recent_activity(1)[0]
+    assert (last.scene_id, last.title, last.outcome) == (first, "Stash Title", "undone")
+    assert last.detail.startswith("Plex's own title, studio, description, date, tags, performers, collection, poster "
+                                  "put back")
     assert session.store.sync_state(second).rating_key == second_key
     assert session.store.originals([second_key])  # still undoable
     assert session.store.held_scenes() == {first}

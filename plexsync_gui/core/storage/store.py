@@ -705,11 +705,18 @@ class Store:
                 found.setdefault(rating_key, []).append(scene_id)
         return found
 
-    def forget_undone(self, rating_key: str, scene_ids: list[str], now: float | None = None) -> None:
+    def forget_undone(self, rating_key: str, scene_ids: list[str], now: float | None = None,
+                      activity: str | None = None) -> None:
         """After an undo: forget the item's kept values and PlexSync's record of it, what was pushed for its scenes,
-        their live jobs, and hold the scenes so the poll does not sync them again; one transaction."""
+        their live jobs, and hold the scenes so the poll does not sync them again; one transaction. `activity`:
+        an "undone" line per scene, under the title its last activity line showed."""
         now = time.time() if now is None else now
         with self._tx() as db:
+            for scene_id in scene_ids if activity else []:
+                db.execute(
+                    "INSERT INTO activity (at, scene_id, title, outcome, detail) VALUES (?1, ?2, COALESCE((SELECT "
+                    "title FROM activity WHERE scene_id = ?2 ORDER BY id DESC LIMIT 1), 'scene ' || ?2), 'undone', ?3)",
+                    (now, scene_id, activity))
             db.execute("DELETE FROM plex_originals WHERE rating_key = ?", (rating_key,))
             db.execute("DELETE FROM plex_items WHERE rating_key = ?", (rating_key,))
             for scene_id in scene_ids:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from plexsync_gui.core.errors import SyncError
 from plexsync_gui.core.plex.client import PlexClient, PlexItem
+from plexsync_gui.core.plex.edits import SCALAR_FIELDS, TAG_FIELDS, describe_fields
 from plexsync_gui.core.storage.store import Original, Store
 from plexsync_gui.core.sync.originals import POSTER_FIELD, restore_params
 from plexsync_gui.core.sync.resolve import CLAIM_BATCH
@@ -76,7 +77,7 @@ def undo(store: Store, plex: PlexClient, scene_ids: list[str] | None) -> UndoRep
                 log.warning("undo of Plex item %s failed: %s", key, exc)
                 report.failed[key] = str(exc)
                 continue
-            store.forget_undone(key, targets[key])
+            store.forget_undone(key, targets[key], activity=_restored_words(originals[key]))
             report.restored[key] = targets[key]
     report.nothing.sort(key=_order)
     log.info("undo: %s", report.summary())
@@ -90,6 +91,14 @@ def restore(plex: PlexClient, item: PlexItem, originals: dict[str, Original]) ->
     params = restore_params(originals, item.snapshot)
     if params:
         plex.apply(item, params)
+
+
+def _restored_words(originals: dict[str, Original]) -> str:
+    """The activity line of an undone scene: which fields got Plex's own values back."""
+    order = [*SCALAR_FIELDS, *TAG_FIELDS]
+    names = describe_fields(sorted((n for n in originals if n in order), key=order.index))
+    names += (", " if names else "") + ("poster" if POSTER_FIELD in originals else "")
+    return f"Plex's own {names} put back; not synced until synced again explicitly"
 
 
 def _targets(store: Store, scene_ids: list[str] | None, report: UndoReport) -> dict[str, list[str]]:
