@@ -45,6 +45,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from plexsync_gui.core.preview.compute import value_text
 from plexsync_gui.core.storage.store import DeadLetterDetail
 from plexsync_gui.core.sync.undo import UndoReport
 from plexsync_gui.ui import wording
@@ -657,8 +658,8 @@ def detail_html(detail: DeadLetterDetail, plex: dict[str, Any] | str | None = PL
     heading = wording.problem(detail.error_type, detail.error)
     failed = f"{relative_time(detail.failed_at)} ({local_time(detail.failed_at)})"
     plex_note = " (reading…)" if plex == PLEX_LOADING else " (no Plex item)" if plex is None else ""
-    rows = "".join(_field_row(label, _value(detail.payload.get(key, detail.path if key == "path" else None)),
-                              _value(plex.get(key)) if isinstance(plex, dict) else None)
+    rows = "".join(_field_row(label, value_text(detail.payload.get(key, detail.path if key == "path" else None)),
+                              value_text(plex.get(key)) if isinstance(plex, dict) else None)
                    for key, label in PAYLOAD_FIELDS)
     return (f"<h3 style='margin:0'>{html.escape(heading)}</h3>"
             f"<p>Scene {html.escape(detail.scene_id)}: <b>{html.escape(detail.title)}</b><br>"
@@ -666,15 +667,6 @@ def detail_html(detail: DeadLetterDetail, plex: dict[str, Any] | str | None = PL
             f"<p>{html.escape(wording.message(detail.error))}</p>"
             f"<table cellspacing='0' cellpadding='2'><tr><th></th><th align='left'>Stash</th>"
             f"<th align='left'>Plex now{plex_note}</th></tr>{rows}</table>")
-
-
-def _value(value: Any) -> str:
-    """A field's value as text; lists joined, nothing as ""."""
-    if value in (None, "", [], ()):
-        return ""
-    if isinstance(value, (list, tuple)):
-        return ", ".join(str(v) for v in value)
-    return str(value)
 
 
 def _field_row(label: str, stash: str, plex: str | None) -> str:

@@ -116,6 +116,22 @@ def test_dry_run_reads_known_items_in_batches(session, library, plex):
     assert plex.count("PUT") == 0
 
 
+def test_preview_shows_a_plex_edit_kept_by_preserve_plex_edits(session, plex, library, stash):
+    from plexsync_gui.core.preview.compute import FieldStatus, fetch_scenes, preview
+
+    scene_id, rating_key = seed_plex_item(plex, library)
+    sync_all(session)
+    plex.edit_item(rating_key, title="Renamed in Plex")
+    stash.update_scene(scene_id, title="Renamed in Stash", details="New details")
+    session.config.sync.preserve_plex_edits = True
+    scenes, _ = fetch_scenes(session.stash, [scene_id])
+    fields = {f.label: f for f in preview(scenes, session.config, session.store, session.plex, session.stash)[0].fields}
+    assert (fields["title"].plex_now, fields["title"].would_write) == ("Renamed in Plex", "Renamed in Plex")
+    assert fields["title"].status == FieldStatus.PRESERVED
+    assert (fields["description"].would_write, fields["description"].status) == ("New details", FieldStatus.CHANGE)
+    assert fields["tags"].status == FieldStatus.UNCHANGED
+
+
 def test_dry_run_json_needs_dry_run(cli):
     code, _, err = cli("sync", "--all", "--json")
     assert code == 2 and "--dry-run" in err
