@@ -279,3 +279,24 @@ def test_undo_when_plex_refuses_keeps_the_values_to_try_again(session, plex, lib
     plex.broken_items.discard(rating_key)
     assert list(undo(session.store, session.plex, [scene_id]).restored) == [rating_key]
     assert comparable(plex.item_state(rating_key)) == seeded
+
+
+def test_dry_run_selects_as_sync_does_and_names_held_scenes(cli, plex, library, stash):
+    held, _ = seed_plex_item(plex, library)
+    cli("sync", "--all")
+    cli("process")
+    cli("undo", "--scene", held)
+    fresh, _ = library.add(title="Added later")
+
+    code, out, _ = cli("sync", "--all", "--dry-run", "--json")
+    rows = {row["scene_id"]: row for row in json.loads(out)["scenes"]}
+    assert code == 0 and rows[held]["skipped"].startswith("held after an undo") and rows[fresh]["fields"]
+
+    code, out, _ = cli("sync", "--recent", "1", "--dry-run", "--json")
+    assert code == 0 and fresh in {row["scene_id"] for row in json.loads(out)["scenes"]}
+
+    code, out, _ = cli("sync", "--scene", held, "--dry-run", "--json")  # named: the hold does not apply
+    assert code == 0 and json.loads(out)["scenes"][0]["fields"][0]["would_write"] == "Stash Title"
+
+    code, _, err = cli("sync", "--scene", "999", "--dry-run")
+    assert code == 2 and "unknown scene id(s) in Stash: 999" in err
