@@ -45,6 +45,7 @@ class EditPlan:
     written: dict[str, Any] = field(default_factory=dict)  # what PlexSync now owns in Plex, per field
     changed: list[str] = field(default_factory=list)
     preserved: list[str] = field(default_factory=list)  # skipped because someone edited them in Plex
+    kept_filled: list[str] = field(default_factory=list)  # "fill empty" fields Plex already had a value in
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -88,15 +89,17 @@ def plan_edit(
     item: PlexItemSnapshot,
     last_written: dict[str, Any] | None,
     preserve_plex_edits: bool,
+    fill_empty: frozenset[str] = frozenset(),
 ) -> EditPlan:
+    """`fill_empty`: Plex fields written only while empty in Plex (`[rules.fields]`), whoever put the value there."""
     plan = EditPlan()
     last = last_written or {}
     for name in SCALAR_FIELDS:
         if name in want:
-            _plan_scalar(plan, name, want[name], item, last, preserve_plex_edits)
+            _plan_scalar(plan, name, want[name], item, last, preserve_plex_edits, name in fill_empty)
     for name in LIST_FIELDS:
         if name in want:
-            _plan_list(plan, name, want[name], item, last, preserve_plex_edits)
+            _plan_list(plan, name, want[name], item, last, preserve_plex_edits, name in fill_empty)
     if "collection" in want:
         _plan_collection(plan, want["collection"], item, last)
     _check_size(plan.params)
@@ -173,13 +176,23 @@ def _check_size(params: dict[str, Any]) -> None:
                          f"one Plex request can safely carry (largest: {biggest}); shorten those values in Stash")
 
 
+def _keep(plan: EditPlan, kept: list[str], name: str, last: dict[str, Any]) -> None:
+    """Leave Plex's value; what PlexSync wrote before stays on record."""
+    kept.append(name)
+    if name in last:
+        plan.written[name] = last[name]
+
+
 def _plan_scalar(plan: EditPlan, name: str, value: Any, item: PlexItemSnapshot, last: dict[str, Any],
-                 preserve: bool) -> None:
+                 preserve: bool, only_fill: bool = False) -> None:
     current = item.scalars.get(name)
     if _same(current, value) or (_empty(current) and _empty(value)):
         plan.written[name] = value
         if name not in item.locks and not _empty(value):
             plan.params[f"{name}.locked"] = 1
+        return
+    if only_fill and not _empty(current):
+        _keep(plan, plan.kept_filled, name, last)
         return
     if preserve and _edited_in_plex(current, last.get(name), name in last):
         plan.preserved.append(name)
@@ -193,12 +206,15 @@ def _plan_scalar(plan: EditPlan, name: str, value: Any, item: PlexItemSnapshot, 
 
 
 def _plan_list(plan: EditPlan, name: str, value: list[str], item: PlexItemSnapshot, last: dict[str, Any],
-               preserve: bool) -> None:
+               preserve: bool, only_fill: bool = False) -> None:
     current = item.tags.get(name, [])
     if _same_tags(current, value):
         plan.written[name] = value
         if name not in item.locks and value:
             plan.params[f"{name}.locked"] = 1
+        return
+    if only_fill and current:
+        _keep(plan, plan.kept_filled, name, last)
         return
     if preserve and _edited_in_plex(current, last.get(name), name in last, _same_tags):
         plan.preserved.append(name)

@@ -96,7 +96,8 @@ def _push(lane: Lane, task: PushTask, result: PushResult) -> None:
     owned = task.owned if task.owned is not None and task.owned.rating_key == item.rating_key else None
     last_written = (owned.written if owned else None) or {}
     want, not_applicable = _fields_for(item, desired_fields(task.scene, config.fields))
-    plan = plan_edit(want, item.snapshot, last_written, config.sync.preserve_plex_edits)
+    plan = plan_edit(want, item.snapshot, last_written, config.sync.preserve_plex_edits,
+                     config.rules.fill_empty_fields())
     if plan.params:
         lane.plex.apply(item, plan.params)
     notes: list[str] = []
@@ -106,6 +107,8 @@ def _push(lane: Lane, task: PushTask, result: PushResult) -> None:
     detail = describe_fields(changed) + " changed" if changed else "no change"
     if plan.preserved:
         detail += f"; kept Plex edits to {describe_fields(plan.preserved)}"
+    if plan.kept_filled:
+        detail += f"; {describe_fields(plan.kept_filled)} already set in Plex (only filled when empty)"
     if not_applicable:
         plan.written[NOT_APPLICABLE] = not_applicable
         if last_written.get(NOT_APPLICABLE) != not_applicable:  # said once, not on every later sync
