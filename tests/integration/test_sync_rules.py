@@ -52,14 +52,14 @@ def test_the_tags_under_the_parent_cost_one_stash_request_per_poll(session, conf
 def test_a_missing_parent_tag_stops_the_poll_with_the_key_named(session, config, library):
     config.rules.genre_parent_tag = "No Such Tag"
     library.add(title="Waits", tags=["Drama"])
-    with pytest.raises(StashQueryError, match="rules.genre_parent_tag: Stash has no tag named 'No Such Tag'"):
+    with pytest.raises(StashQueryError, match=r"rules\.genre_parent_tag: Stash has no tag named 'No Such Tag'"):
         session.poller.poll()
     assert session.store.list_jobs() == []  # nothing queued with every genre stripped
 
 
 def test_unorganized_scenes_are_neither_queued_nor_synced_until_organized(session, config, library, plex, stash):
     config.rules.only_organized = True
-    done_id, done_key = library.add(title="Organized", organized=True, plex_title="plex one")
+    _, done_key = library.add(title="Organized", organized=True, plex_title="plex one")
     todo_id, todo_key = library.add(title="Not yet", organized=False, plex_title="plex two")
     assert poll_and_process(session) == 1
     assert plex.item_state(done_key)["title"] == "Organized"
