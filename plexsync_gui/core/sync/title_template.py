@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import string
 from collections.abc import Mapping
+from functools import lru_cache
 
 PLACEHOLDERS = ("title", "studio", "date", "year", "code", "performers")
 DEFAULT_TEMPLATE = "{title}"
@@ -28,9 +29,11 @@ def check_template(template: str) -> None:
             raise ValueError(f"{{{name}}} takes no format or conversion; write just {{{name}}}")
 
 
-def _parsed(template: str) -> list[tuple[str, str | None, str | None, str | None]]:
+@lru_cache(maxsize=32)
+def _parsed(template: str) -> tuple[tuple[str, str | None, str | None, str | None], ...]:
+    """Parsed once per template: every queued scene renders the same one."""
     try:
-        return list(string.Formatter().parse(template))
+        return tuple(string.Formatter().parse(template))
     except ValueError as exc:  # a lone brace
         raise ValueError(f"{exc} (write {{{{ or }}}} for a literal brace)") from None
 
