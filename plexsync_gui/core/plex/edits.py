@@ -176,9 +176,9 @@ def _check_size(params: dict[str, Any]) -> None:
                          f"one Plex request can safely carry (largest: {biggest}); shorten those values in Stash")
 
 
-def _keep(plan: EditPlan, kept: list[str], name: str, last: dict[str, Any]) -> None:
-    """Leave Plex's value; what PlexSync wrote before stays on record."""
-    kept.append(name)
+def _keep_filled(plan: EditPlan, name: str, last: dict[str, Any]) -> None:
+    """A "fill empty" field Plex has a value in: left as it is; what PlexSync wrote before stays on record."""
+    plan.kept_filled.append(name)
     if name in last:
         plan.written[name] = last[name]
 
@@ -192,7 +192,7 @@ def _plan_scalar(plan: EditPlan, name: str, value: Any, item: PlexItemSnapshot, 
             plan.params[f"{name}.locked"] = 1
         return
     if only_fill and not _empty(current):
-        _keep(plan, plan.kept_filled, name, last)
+        _keep_filled(plan, name, last)
         return
     if preserve and _edited_in_plex(current, last.get(name), name in last):
         plan.preserved.append(name)
@@ -214,7 +214,7 @@ def _plan_list(plan: EditPlan, name: str, value: list[str], item: PlexItemSnapsh
             plan.params[f"{name}.locked"] = 1
         return
     if only_fill and current:
-        _keep(plan, plan.kept_filled, name, last)
+        _keep_filled(plan, name, last)
         return
     if preserve and _edited_in_plex(current, last.get(name), name in last, _same_tags):
         plan.preserved.append(name)

@@ -69,7 +69,8 @@ class ChangePoller:
         started = self.clock()
         watermark = self.store.get(WATERMARK_KEY)
         rules = self.queuer.refresh_rules().fingerprint
-        reread = watermark is not None and rules != (self.store.get(RULES_KEY) or DEFAULT_FINGERPRINT)
+        applied = self.store.get(RULES_KEY)
+        reread = watermark is not None and rules != (applied or DEFAULT_FINGERPRINT)
         if reread:
             log.info("the sync rules changed: every scene is read again, the affected ones are queued")
         full = watermark is None or reread or self._reconcile_due()
@@ -78,7 +79,8 @@ class ChangePoller:
         renamed = sum(self._poll_entities(kind, full, enqueued) for kind in ENTITY_KINDS)
         if full:
             self.store.set(RECONCILED_AT_KEY, str(self.clock()))
-        self.store.set(RULES_KEY, rules)
+        if rules != applied:
+            self.store.set(RULES_KEY, rules)
         if changed or renamed or enqueued.queued or enqueued.deleted:
             log.info("Stash poll: %d changed, %d renamed, %d queued, %d deleted", changed, renamed,
                      enqueued.queued, enqueued.deleted)
