@@ -19,8 +19,8 @@ from plexsync_gui.core.setup.config import Config
 from plexsync_gui.core.stash.client import StashClient
 from plexsync_gui.core.stash.stamps import shift_stamp
 from plexsync_gui.core.storage.store import NewJob, Store
-from plexsync_gui.core.sync.rules import ActiveRules, apply_rules, skip_reason
-from plexsync_gui.core.sync.scene import SceneMetadata, payload_hash, scene_from_stash
+from plexsync_gui.core.sync.rules import ActiveRules, scene_under_rules
+from plexsync_gui.core.sync.scene import SceneMetadata, payload_hash
 
 log = logging.getLogger(__name__)
 
@@ -91,11 +91,8 @@ class Queuer:
                 self.store.drop_scene(scene_id)
                 result.deleted += 1
                 continue
-            meta = scene_from_stash(raw)
-            if skip_reason(raw, rules.settings):
-                skipped.append(meta)
-            else:
-                metas.append(apply_rules(meta, raw, rules))
+            meta, reason = scene_under_rules(raw, rules)
+            (skipped if reason else metas).append(meta)
         result.skipped = len(skipped)
         if self.store.remove_jobs_of_scenes([m.scene_id for m in skipped]):  # what Plex has stays as it is
             log.info("queued jobs dropped: their scenes no longer pass the sync rules")

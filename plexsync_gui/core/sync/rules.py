@@ -18,7 +18,14 @@ from dataclasses import dataclass, fields, replace
 from typing import Any
 
 from plexsync_gui.core.setup.rules_config import FILL_EMPTY, FieldModes, RuleSettings
-from plexsync_gui.core.sync.scene import MAX_TITLE, SceneMetadata, clean_name, clean_names, clean_text
+from plexsync_gui.core.sync.scene import (
+    MAX_TITLE,
+    SceneMetadata,
+    clean_name,
+    clean_names,
+    clean_text,
+    scene_from_stash,
+)
 from plexsync_gui.core.sync.title_template import DEFAULT_TEMPLATE, render
 
 
@@ -55,6 +62,14 @@ DEFAULT_FINGERPRINT = ActiveRules(RuleSettings()).fingerprint  # what a database
 def _key(name: str) -> str:
     """Tag names compare as Stash shows them, ignoring case and spacing."""
     return (clean_name(name) or "").casefold()
+
+
+def scene_under_rules(raw: dict[str, Any], rules: ActiveRules) -> tuple[SceneMetadata, str | None]:
+    """The one way a Stash scene is mapped under the rules (the queuer, a dry-run preview): the scene as the rules
+    have it and None, or, for a scene the rules do not sync, the plain scene and the reason."""
+    scene = scene_from_stash(raw)
+    reason = skip_reason(raw, rules.settings)
+    return (scene, reason) if reason else (apply_rules(scene, raw, rules), None)
 
 
 def skip_reason(raw: dict[str, Any], settings: RuleSettings) -> str | None:
