@@ -130,6 +130,17 @@ def test_fill_empty_writes_only_into_empty_plex_fields():
     assert stash_wins.changed == ["title", "summary", "genre", "actor"] and stash_wins.kept_filled == []
 
 
+def test_a_filled_release_date_brings_its_year_and_a_kept_one_keeps_plex_year():
+    date_modes = frozenset({"originallyAvailableAt", "year"})
+    want = {"originallyAvailableAt": "2024-03-05", "year": 2024}
+    filled = plan_edit(want, PlexItemSnapshot("1", {"originallyAvailableAt": None, "year": 2019}, {}, frozenset()),
+                       None, False, date_modes)
+    assert filled.changed == ["originallyAvailableAt", "year"]
+    kept = plan_edit(want, PlexItemSnapshot("1", {"originallyAvailableAt": "2019-01-01", "year": 2019}, {},
+                                            frozenset()), None, False, date_modes)
+    assert kept.changed == [] and kept.kept_filled == ["originallyAvailableAt", "year"]
+
+
 # ---- hashes --------------------------------------------------------------------------------------------------------
 
 def test_rules_change_the_hash_of_the_scenes_they_affect_only():

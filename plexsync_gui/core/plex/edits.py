@@ -91,12 +91,14 @@ def plan_edit(
     preserve_plex_edits: bool,
     fill_empty: frozenset[str] = frozenset(),
 ) -> EditPlan:
-    """`fill_empty`: Plex fields written only while empty in Plex (`[rules.fields]`), whoever put the value there."""
+    """`fill_empty`: Plex fields written only while empty in Plex (`[rules.fields]`), whoever put the value there.
+    The year follows a release date that was filled, so the two never disagree."""
     plan = EditPlan()
     last = last_written or {}
-    for name in SCALAR_FIELDS:
+    for name in SCALAR_FIELDS:  # the release date comes before the year
         if name in want:
-            _plan_scalar(plan, name, want[name], item, last, preserve_plex_edits, name in fill_empty)
+            only_fill = name in fill_empty and not (name == "year" and "originallyAvailableAt" in plan.changed)
+            _plan_scalar(plan, name, want[name], item, last, preserve_plex_edits, only_fill)
     for name in LIST_FIELDS:
         if name in want:
             _plan_list(plan, name, want[name], item, last, preserve_plex_edits, name in fill_empty)
