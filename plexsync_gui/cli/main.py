@@ -166,19 +166,23 @@ def _check_rules(config: Config, secrets: Secrets) -> None:
 
     for line in describe(config.rules):
         _say(f"Rules  {line}")
-    name = config.rules.genre_parent_tag
-    if not name:
+    name, required = config.rules.genre_parent_tag, config.rules.require_tag
+    if not name and not required:
         return
     stash = StashClient(config.stash.url, secrets.stash_api_key, config.stash.timeout, verify=config.stash.verify)
     try:
-        tree = stash.tags_under(name)
+        tree = stash.tags_under(name) if name else None
+        required_missing = bool(required) and stash.tag_id(required or "") is None
     except StashError as exc:
         raise CliError(f"stash: {exc}", EXIT_UNREACHABLE) from None
     finally:
         stash.close()
-    if tree is None:
+    if name and tree is None:
         raise CliError(f"config error: rules.genre_parent_tag: Stash has no tag named {name!r}", EXIT_INPUT)
-    _say(f"       {len(tree.descendant_ids)} tags under {name!r} can become genres")
+    if tree is not None:
+        _say(f"       {len(tree.descendant_ids)} tags under {name!r} can become genres")
+    if required_missing:
+        _say(f"warning: rules.require_tag: Stash has no tag named {required!r}, so no scene is synced")
 
 
 def cmd_sync(session: Session, args: argparse.Namespace) -> int:

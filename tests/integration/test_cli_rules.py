@@ -44,6 +44,17 @@ def test_check_names_a_missing_genre_parent_tag_and_exits_2(cli):
     assert err.strip() == "plexsync: config error: rules.genre_parent_tag: Stash has no tag named 'Nope'"
 
 
+def test_check_warns_when_no_scene_can_have_the_required_tag(cli, library):
+    library.add(title="Tagged", tags=["Plex"])
+    cli.config_file.write_text(cli.config_file.read_text() + '[rules]\nrequire_tag = "plex"\n')
+    code, out, _ = cli("check")
+    assert code == 0 and "warning: rules.require_tag" not in out
+    cli.config_file.write_text(cli.config_file.read_text().replace('"plex"', '"Plexx"'))
+    code, out, _ = cli("check")
+    assert code == 0
+    assert "warning: rules.require_tag: Stash has no tag named 'Plexx', so no scene is synced" in out
+
+
 def test_an_unknown_title_placeholder_is_one_config_line(cli):
     cli.config_file.write_text(cli.config_file.read_text() + '[rules]\ntitle_template = "{title} {rating}"\n')
     code, _, err = cli("sync", "--all")

@@ -220,6 +220,12 @@ class StashClient:
         return [EntityName(str(r["id"]), str(r.get("name") or ""), str(r.get("updated_at") or ""))
                 for r in rows if isinstance(r, dict) and r.get("id") is not None]
 
+    def tag_id(self, name: str) -> str | None:
+        """The id of the tag called `name` (ignoring case), or None when Stash has none."""
+        variables = {"name_filter": {"name": {"value": name, "modifier": "EQUALS"}},
+                     "filter": {"page": 1, "per_page": -1}}
+        return _tag_id(self._graphql("TagByName", q.TAG_BY_NAME, variables).get("findTags"), name)
+
     def tags_under(self, name: str, parent_id: str | None = None) -> TagTree | None:
         """The tag named `name` (any case) and the ids of every tag under it, at any depth; None when Stash has no
         such tag. `parent_id`, the id found last time, saves the lookup by name: one request when it still holds."""
@@ -227,8 +233,7 @@ class StashClient:
         find = {"page": 1, "per_page": -1}
         for _ in range(2):
             if parent_id is None:
-                parent_id = _tag_id(self._graphql("TagByName", q.TAG_BY_NAME,
-                                                  {"name_filter": name_filter, "filter": find}).get("findTags"), name)
+                parent_id = self.tag_id(name)
                 if parent_id is None:
                     return None
             under_filter = {"parents": {"value": [parent_id], "modifier": "INCLUDES", "depth": -1}}
