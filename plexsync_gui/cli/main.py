@@ -161,9 +161,36 @@ def cmd_check(config: Config, secrets: Secrets, locations: Locations) -> int:
     missing = [name for name in config.plex.libraries if name.strip().lower() not in titles]
     if missing:
         raise CliError(f"config error: plex.libraries: no movie or show library named {missing[0]!r}", EXIT_INPUT)
+    _check_rules(config, secrets)
     for warning in unverified + _permission_warnings(locations, config):
         _say(f"warning: {warning}")
     return EXIT_OK
+
+
+def _check_rules(config: Config, secrets: Secrets) -> None:
+    """The active sync rules, one line each; a genre parent tag Stash does not have is a config error (exit 2)."""
+    from plexsync_gui.core.stash.client import StashClient
+    from plexsync_gui.core.sync.rules import describe
+
+    for line in describe(config.rules):
+        _say(f"Rules  {line}")
+    name, required = config.rules.genre_parent_tag, config.rules.require_tag
+    if not name and not required:
+        return
+    stash = StashClient(config.stash.url, secrets.stash_api_key, config.stash.timeout, verify=config.stash.verify)
+    try:
+        tree = stash.tags_under(name) if name else None
+        required_missing = bool(required) and stash.tag_id(required or "") is None
+    except StashError as exc:
+        raise CliError(f"stash: {exc}", EXIT_UNREACHABLE) from None
+    finally:
+        stash.close()
+    if name and tree is None:
+        raise CliError(f"config error: rules.genre_parent_tag: Stash has no tag named {name!r}", EXIT_INPUT)
+    if tree is not None:
+        _say(f"       {len(tree.descendant_ids)} tags under {name!r} can become genres")
+    if required_missing:
+        _say(f"warning: rules.require_tag: Stash has no tag named {required!r}, so no scene is synced")
 
 
 def cmd_sync(session: Session, args: argparse.Namespace) -> int:
@@ -183,7 +210,8 @@ def cmd_sync(session: Session, args: argparse.Namespace) -> int:
         result = queuer.sync_recent(args.recent, args.force)
     else:
         result = queuer.sync_scenes(args.scene, args.force, explicit=True)
-    _say(f"queued {result.queued}, unchanged {result.unchanged}, removed {result.deleted}")
+    skipped = f", skipped {result.skipped} (sync rules)" if result.skipped else ""
+    _say(f"queued {result.queued}, unchanged {result.unchanged}, removed {result.deleted}{skipped}")
     if result.held:
         _say(f"not queued: scene {', '.join(result.held)}, held after an undo (sync with --scene ID to resume)")
     if result.unknown:

@@ -35,9 +35,10 @@ def dry_run(session: Session, args: argparse.Namespace, say: Callable[[str], Non
         ids = queuer.recent_ids(args.recent)
     else:
         ids = list(args.scene)
-    scenes, unknown = fetch_scenes(session.stash, ids)
-    rows = preview(scenes, session.config, session.store, session.plex, session.stash, force=args.force,
-                   explicit=bool(args.scene))
+    fetched = fetch_scenes(session.stash, ids, queuer.refresh_rules())
+    unknown = fetched.unknown
+    rows = preview(fetched.scenes, session.config, session.store, session.plex, session.stash, force=args.force,
+                   explicit=bool(args.scene), ruled_out=fetched.ruled_out)
     if getattr(args, "json", False):
         print(json_line({"scenes": [row.to_json() for row in rows], "unknown": unknown}))
         return unknown

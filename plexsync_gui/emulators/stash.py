@@ -45,6 +45,7 @@ _SCHEMA_VERSIONS = {24: 55, 25: 60, 26: 64, 27: 67, 28: 70, 29: 73, 30: 75}  # a
 _CRITERION_MODIFIERS = (*DATE_MODIFIERS, "INCLUDES_ALL", "INCLUDES", "EXCLUDES", "MATCHES_REGEX", "NOT_MATCHES_REGEX")
 _DEPRECATION_REASONS = {"url": "Use urls", "movies": "Use groups"}
 _TIMESTAMPS = ("updated_at", "created_at")
+_TAG_CRITERIA = {"name", "parents"}  # what findTags also filters on here (the sync rules' genre parent tag)
 _FILTERABLE = set(_TIMESTAMPS) | set(ENTITY_FILTERS)  # scene_filter keys the emulator evaluates; others fail loudly
 _NON_NULL_ROOTS = {"findScenes", "version", "systemStatus", *ENTITY_ROOTS}  # an error there nulls the whole `data`
 _REGISTRIES = {"tag": "tags", "performer": "performers", "studio": "studios", "group": "groups"}
@@ -231,6 +232,13 @@ class StashEmulator:
         with self._lock:
             stamp = self._clock.stamp()
             getattr(self._store, _REGISTRIES[kind]).rename(old, new, stamp)
+            return stamp
+
+    def set_tag_parents(self, name: str, parents: Sequence[str]) -> str:
+        """Put a tag (created if new) under these parent tags; returns its new `updated_at`."""
+        with self._lock:
+            stamp = self._clock.stamp()
+            self._store.set_tag_parents(name, parents, stamp)
             return stamp
 
     def set_cover(self, scene_id: str, data: bytes | None) -> None:
@@ -521,7 +529,8 @@ class StashEmulator:
 
         def listing(args: dict[str, Any], base: str) -> dict[str, Any]:
             entity_filter = args.get(filter_argument) or {}
-            unsupported = sorted(set(entity_filter) - set(_TIMESTAMPS))
+            allowed = set(_TIMESTAMPS) | (_TAG_CRITERIA if registry == "tags" else set())
+            unsupported = sorted(set(entity_filter) - allowed)
             if unsupported:
                 raise ResolverError(f"the emulated Stash cannot filter {result} on {', '.join(unsupported)}")
             count, rows = self._store.find_entities(registry, entity_filter, args.get("filter"))

@@ -159,6 +159,7 @@ class SceneStore:
         self.scenes: dict[int, SceneRecord] = {}
         self._max_id = 0  # max(self.scenes), kept up to date so that adding is O(1)
         self.studios, self.performers, self.tags, self.groups = _Names(), _Names(), _Names(), _Names()
+        self.tag_parents: dict[int, set[int]] = {}  # tag id -> its parent tags' ids (Stash tags form a DAG)
         self._next_file_id = 1
 
     # ------------------------------------------------------------------------------------------------ mutation
@@ -309,6 +310,37 @@ class SceneStore:
             return set() if scene.studio is None else {scene.studio}
         return set(getattr(scene, registry))
 
+    def set_tag_parents(self, name: str, parents: Iterable[str], stamp: str) -> None:
+        """Give a tag (created if new) these parent tags; the tag's own `updated_at` moves, its scenes' do not."""
+        tag_id = self.tags.id_for(name, stamp)
+        self.tag_parents[tag_id] = {self.tags.id_for(parent, stamp) for parent in parents}
+        self.tags.updated[tag_id] = stamp
+
+    def _ancestors(self, tag_id: int, depth: int) -> set[int]:
+        """The tag's parents up to `depth` + 1 levels (-1: every level), as Stash's hierarchical criteria count."""
+        found: set[int] = set()
+        level, frontier = 0, self.tag_parents.get(tag_id, set())
+        while frontier and (depth < 0 or level <= depth):
+            found |= frontier
+            frontier = {p for t in frontier for p in self.tag_parents.get(t, set())} - found
+            level += 1
+        return found
+
+    def _tag_matches(self, view: Mapping[str, Any], entity_filter: Mapping[str, Any]) -> bool:
+        """The tag-only criteria the rules use: `name` (EQUALS, ignoring case as Stash's LIKE does) and
+        `parents` (INCLUDES, with depth)."""
+        name = entity_filter.get("name")
+        if name is not None:
+            if name.get("modifier") != "EQUALS":
+                raise ResolverError("the emulated Stash only filters tag names with EQUALS")
+            if str(view["name"]).casefold() != str(name.get("value") or "").casefold():
+                return False
+        parents = entity_filter.get("parents")
+        if parents is not None:
+            ancestors = self._ancestors(int(view["id"]), atoi(parents.get("depth") or 0))
+            return _includes(ancestors, parents)
+        return True
+
     def find_entities(self, registry: str, entity_filter: Mapping[str, Any] | None,
                       find_filter: Mapping[str, Any] | None) -> tuple[int, list[dict[str, Any]]]:
         """`findTags` / `findPerformers` / `findStudios` / `findGroups`: filtered on `updated_at` or
@@ -318,7 +350,8 @@ class SceneStore:
         for entity_id in sorted(names.names):
             view = names.view(entity_id)
             if all(self.timestamp_matches(view[column], (entity_filter or {})[column])
-                   for column in ("updated_at", "created_at") if (entity_filter or {}).get(column) is not None):
+                   for column in ("updated_at", "created_at") if (entity_filter or {}).get(column) is not None) \
+                    and (registry != "tags" or self._tag_matches(view, entity_filter or {})):
                 rows.append(view)
         find_filter = find_filter or {}
         return len(rows), _page(rows, find_filter.get("page"), find_filter.get("per_page"))

@@ -294,10 +294,13 @@ class SyncWorker(QObject):
             return
         try:
             if selection == QUEUED:
-                scenes, explicit = queued_scenes(self._store), True
+                rows = preview(queued_scenes(self._store), self._config, self._store, client, self._session.stash,
+                               explicit=True)
             else:
-                scenes, explicit = fetch_scenes(self._session.stash, self._session.queuer.all_ids())[0], False
-            rows = preview(scenes, self._config, self._store, client, self._session.stash, explicit=explicit)
+                queuer = self._session.queuer
+                fetched = fetch_scenes(self._session.stash, queuer.all_ids(), queuer.refresh_rules())
+                rows = preview(fetched.scenes, self._config, self._store, client, self._session.stash,
+                               ruled_out=fetched.ruled_out)
         except Exception as exc:  # Stash or Plex trouble: the dialog says so in one line
             log.info("preview failed: %s", exc)
             self.preview_ready.emit(PreviewOutcome(selection, [], redact(str(exc), self._secrets.values())))

@@ -672,3 +672,53 @@ def _no_libraries(stash: StashEmulator, plex: PlexEmulator) -> Config:
     config = emulator_config(stash, plex)
     config.plex.libraries = []
     return config
+
+
+# ---- the Rules page ------------------------------------------------------------------------------------------------
+
+
+def test_rules_edited_on_their_page_are_saved_to_the_rules_section(make_dialog, qtbot, config_path) -> None:
+    from plexsync_gui.core.setup.rules_config import FILL_EMPTY
+
+    dialog = make_dialog()
+    page = dialog.rules
+    assert dialog.tabs.tabText(dialog.tabs.indexOf(page)) == "Rules"
+    page.only_organized.setChecked(True)
+    page.require_tag.setText("  Plex ")
+    page.genre_parent.setText("Genres")
+    page.exclude_tags.setText("To Do, , 4K ")
+    page.title_template.setText("{studio} - {title}")
+    page.modes["summary"].setCurrentIndex(page.modes["summary"].findData(FILL_EMPTY))
+    with qtbot.waitSignal(dialog.saved):
+        dialog.save_button.click()
+    rules = load_config(config_path).rules
+    assert (rules.only_organized, rules.require_tag, rules.genre_parent_tag, rules.exclude_tags,
+            rules.title_template) == (True, "Plex", "Genres", ["To Do", "4K"], "{studio} - {title}")
+    assert rules.fields.summary == FILL_EMPTY and rules.fields.title == "stash_wins"
+    reopened = make_dialog(load_config(config_path))
+    assert reopened.rules.exclude_tags.text() == "To Do, 4K"  # shown back as saved
+
+
+def test_the_title_template_shows_a_live_example_and_a_bad_one_blocks_saving(make_dialog) -> None:
+    dialog = make_dialog()
+    page = dialog.rules
+    page.title_template.setText("{studio} - {title} ({year}) [{code}]")
+    assert page.title_example.text() == "Harbour Studio - Sunset Walk (2024) [HS-042]"
+    page.title_template.setText("{title} {rating}")
+    assert "unknown placeholder {rating}" in page.title_example.text()
+    assert not dialog.save_button.isEnabled()
+    assert "Title template: unknown placeholder {rating}" in dialog.status.text()
+    assert page.title_template.property("invalid") is True
+    page.title_template.setText("{title}")
+    assert dialog.save_button.isEnabled() and page.title_template.property("invalid") is False
+
+
+def test_every_rule_widget_names_its_config_key(make_dialog) -> None:
+    dialog = make_dialog()
+    page = dialog.rules
+    widgets = {"rules.only_organized": page.only_organized, "rules.require_tag": page.require_tag,
+               "rules.genre_parent_tag": page.genre_parent, "rules.exclude_tags": page.exclude_tags,
+               "rules.title_template": page.title_template,
+               **{f"rules.fields.{name}": combo for name, combo in page.modes.items()}}
+    assert {key: widget.toolTip() for key, widget in widgets.items()} == {
+        key: f"In config.toml: {key}" for key in widgets}

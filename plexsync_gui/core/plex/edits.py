@@ -46,6 +46,7 @@ class EditPlan:
     written: dict[str, Any] = field(default_factory=dict)  # what PlexSync now owns in Plex, per field
     changed: list[str] = field(default_factory=list)
     preserved: list[str] = field(default_factory=list)  # skipped because someone edited them in Plex
+    kept_filled: list[str] = field(default_factory=list)  # "fill empty" fields Plex already had a value in
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -89,15 +90,19 @@ def plan_edit(
     item: PlexItemSnapshot,
     last_written: dict[str, Any] | None,
     preserve_plex_edits: bool,
+    fill_empty: frozenset[str] = frozenset(),
 ) -> EditPlan:
+    """`fill_empty`: Plex fields written only while empty in Plex (`[rules.fields]`), whoever put the value there.
+    The year follows a release date that was filled, so the two never disagree."""
     plan = EditPlan()
     last = last_written or {}
-    for name in SCALAR_FIELDS:
+    for name in SCALAR_FIELDS:  # the release date comes before the year
         if name in want:
-            _plan_scalar(plan, name, want[name], item, last, preserve_plex_edits)
+            only_fill = name in fill_empty and not (name == "year" and "originallyAvailableAt" in plan.changed)
+            _plan_scalar(plan, name, want[name], item, last, preserve_plex_edits, only_fill)
     for name in LIST_FIELDS:
         if name in want:
-            _plan_list(plan, name, want[name], item, last, preserve_plex_edits)
+            _plan_list(plan, name, want[name], item, last, preserve_plex_edits, name in fill_empty)
     if "collection" in want:
         _plan_collection(plan, want["collection"], item, last)
     _check_size(plan.params)
@@ -174,13 +179,23 @@ def _check_size(params: dict[str, Any]) -> None:
                          f"one Plex request can safely carry (largest: {biggest}); shorten those values in Stash")
 
 
+def _keep_filled(plan: EditPlan, name: str, last: dict[str, Any]) -> None:
+    """A "fill empty" field Plex has a value in: left as it is; what PlexSync wrote before stays on record."""
+    plan.kept_filled.append(name)
+    if name in last:
+        plan.written[name] = last[name]
+
+
 def _plan_scalar(plan: EditPlan, name: str, value: Any, item: PlexItemSnapshot, last: dict[str, Any],
-                 preserve: bool) -> None:
+                 preserve: bool, only_fill: bool = False) -> None:
     current = item.scalars.get(name)
     if _same(current, value) or (_empty(current) and _empty(value)):
         plan.written[name] = value
         if name not in item.locks and not _empty(value):
             plan.params[f"{name}.locked"] = 1
+        return
+    if only_fill and not _empty(current):
+        _keep_filled(plan, name, last)
         return
     if preserve and _edited_in_plex(current, last.get(name), name in last):
         plan.preserved.append(name)
@@ -194,12 +209,15 @@ def _plan_scalar(plan: EditPlan, name: str, value: Any, item: PlexItemSnapshot, 
 
 
 def _plan_list(plan: EditPlan, name: str, value: list[str], item: PlexItemSnapshot, last: dict[str, Any],
-               preserve: bool) -> None:
+               preserve: bool, only_fill: bool = False) -> None:
     current = item.tags.get(name, [])
     if _same_tags(current, value):
         plan.written[name] = value
         if name not in item.locks and value:
             plan.params[f"{name}.locked"] = 1
+        return
+    if only_fill and current:
+        _keep_filled(plan, name, last)
         return
     if preserve and _edited_in_plex(current, last.get(name), name in last, _same_tags):
         plan.preserved.append(name)

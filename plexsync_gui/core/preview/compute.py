@@ -22,7 +22,8 @@ from plexsync_gui.core.storage.store import Job, JobStatus, Store
 from plexsync_gui.core.sync.paths import map_path, normalise
 from plexsync_gui.core.sync.push import Lane, PushTask, TaskPlan, find_item, plan_for
 from plexsync_gui.core.sync.resolve import ItemResolver
-from plexsync_gui.core.sync.scene import SceneMetadata, payload_hash, scene_from_stash
+from plexsync_gui.core.sync.rules import ActiveRules, scene_under_rules
+from plexsync_gui.core.sync.scene import SceneMetadata, payload_hash
 
 
 class FieldStatus(StrEnum):
@@ -94,14 +95,26 @@ def summary_text(rows: list[ScenePreview]) -> str:
             f"Stash, {skipped} skipped, {problems} with a problem")
 
 
-def fetch_scenes(stash: StashClient, scene_ids: list[str]) -> tuple[list[SceneMetadata], list[str]]:
-    """The scenes from Stash in batches (as `sync` fetches them), and the ids Stash does not have."""
-    scenes: list[SceneMetadata] = []
-    unknown: list[str] = []
+@dataclass(frozen=True)
+class FetchedScenes:
+    """Scenes read from Stash for a preview, mapped under the sync rules as the queuer maps them."""
+
+    scenes: list[SceneMetadata]
+    unknown: list[str]  # ids Stash does not have
+    ruled_out: dict[str, str]  # scene id -> why the sync rules leave it out
+
+
+def fetch_scenes(stash: StashClient, scene_ids: list[str], rules: ActiveRules) -> FetchedScenes:
+    """The scenes from Stash in batches (as `sync` fetches them), each through `scene_under_rules`."""
+    fetched = FetchedScenes([], [], {})
     for found in stash.scene_batches(scene_ids):
-        unknown += [i for i, raw in found.items() if raw is None]
-        scenes += [scene_from_stash(raw) for raw in found.values() if raw is not None]
-    return scenes, unknown
+        fetched.unknown.extend(i for i, raw in found.items() if raw is None)
+        for raw in (raw for raw in found.values() if raw is not None):
+            scene, reason = scene_under_rules(raw, rules)
+            fetched.scenes.append(scene)
+            if reason:
+                fetched.ruled_out[scene.scene_id] = reason
+    return fetched
 
 
 def queued_scenes(store: Store) -> list[SceneMetadata]:
@@ -111,14 +124,17 @@ def queued_scenes(store: Store) -> list[SceneMetadata]:
 
 
 def preview(scenes: list[SceneMetadata], config: Config, store: Store, plex: PlexClient, stash: StashClient,
-            force: bool = False, explicit: bool = False) -> list[ScenePreview]:
+            force: bool = False, explicit: bool = False,
+            ruled_out: dict[str, str] | None = None) -> list[ScenePreview]:
     """Per scene, in the given order, what a sync would do to its Plex item now. `force` and `explicit` mean what
-    they mean to `sync` (compare unchanged scenes too; the user named these scenes, so holds do not apply)."""
+    they mean to `sync` (compare unchanged scenes too; the user named these scenes, so holds do not apply);
+    `ruled_out` names the scenes the sync rules leave out, with the reason."""
     held = set() if explicit else store.held_scenes([s.scene_id for s in scenes])
+    skip_reasons = {scene_id: SKIP_HELD for scene_id in held} | (ruled_out or {})
     results: dict[str, ScenePreview] = {}
     tasks: list[PushTask] = []
     for scene in scenes:
-        outcome = _task_or_preview(scene, config, store, force, scene.scene_id in held)
+        outcome = _task_or_preview(scene, config, store, force, skip_reasons.get(scene.scene_id))
         if isinstance(outcome, ScenePreview):
             results[scene.scene_id] = outcome
         else:
@@ -131,12 +147,12 @@ def preview(scenes: list[SceneMetadata], config: Config, store: Store, plex: Ple
 
 
 def _task_or_preview(scene: SceneMetadata, config: Config, store: Store, force: bool,
-                     held: bool) -> PushTask | ScenePreview:
+                     skip_reason: str | None) -> PushTask | ScenePreview:
     """The task a sync would run for the scene, or the scene's preview when it would not run one."""
     title = scene.display_title
-    if held:
-        return ScenePreview(scene.scene_id, title, skipped=SKIP_HELD)
-    digest = payload_hash(scene, config.fields)
+    if skip_reason:
+        return ScenePreview(scene.scene_id, title, skipped=skip_reason)
+    digest = payload_hash(scene, config.fields, config.rules.fill_empty_fields())
     state = store.sync_state(scene.scene_id)
     if not force and state is not None and state.pushed_hash == digest:
         return ScenePreview(scene.scene_id, title, state.rating_key, skipped=SKIP_UNCHANGED)

@@ -18,6 +18,7 @@ from urllib.parse import urlparse
 import tomli_w
 
 from plexsync_gui.core.setup.logs import redact
+from plexsync_gui.core.setup.rules_config import RuleSettings, rules_from_dict, rules_to_dict
 from plexsync_gui.core.storage.private_files import make_private_dirs
 from plexsync_gui.core.sync.paths import PathRule, is_windows_path, normalise
 
@@ -103,6 +104,7 @@ class Config:
     fields: FieldToggles = field(default_factory=FieldToggles)
     path_map: list[PathRule] = field(default_factory=list)
     desktop: DesktopSettings = field(default_factory=DesktopSettings)
+    rules: RuleSettings = field(default_factory=RuleSettings)  # [rules], read by rules_config
 
 
 _SECTIONS: dict[str, type] = {
@@ -151,15 +153,27 @@ def config_from_dict(data: dict[str, Any]) -> Config:
     for name, value in data.items():
         if name == "path_map":
             config.path_map = _path_rules(value)
+        elif name == "rules":
+            config.rules = _rules(value)
         elif name in _SECTIONS:
             if not isinstance(value, dict):
                 raise ConfigError(f"{name}: must be a table ([{name}])")
             setattr(config, name, _section(name, _SECTIONS[name], value))
         else:
-            raise ConfigError(f"{name}: unknown section (expected stash, plex, sync, fields, desktop or path_map)")
+            raise ConfigError(f"{name}: unknown section "
+                              "(expected stash, plex, sync, fields, desktop, rules or path_map)")
     _check_urls(config)
     _check_tls(config)
     return config
+
+
+def _rules(value: Any) -> RuleSettings:
+    if not isinstance(value, dict):
+        raise ConfigError("rules: must be a table ([rules])")
+    try:
+        return rules_from_dict(value)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
 
 
 def _section(name: str, cls: type, values: dict[str, Any]) -> Any:
@@ -273,6 +287,7 @@ def config_to_dict(config: Config) -> dict[str, Any]:
     for name in _SECTIONS:
         section = getattr(config, name)
         out[name] = {f.name: getattr(section, f.name) for f in fields(section) if getattr(section, f.name) is not None}
+    out["rules"] = rules_to_dict(config.rules)
     if config.path_map:
         out["path_map"] = [{"stash": r.stash, "plex": r.plex} for r in config.path_map]
     return out

@@ -56,6 +56,14 @@ class EntityName:
     updated_at: str
 
 
+@dataclass(frozen=True)
+class TagTree:
+    """A tag and the ids of every tag under it (children, their children, …), not including itself."""
+
+    parent_id: str
+    descendant_ids: frozenset[str]
+
+
 class StashClient:
     """One connection to Stash; like PlexClient, not for concurrent use (concurrent work takes a `clone()`)."""
 
@@ -212,6 +220,32 @@ class StashClient:
         return [EntityName(str(r["id"]), str(r.get("name") or ""), str(r.get("updated_at") or ""))
                 for r in rows if isinstance(r, dict) and r.get("id") is not None]
 
+    def tag_id(self, name: str) -> str | None:
+        """The id of the tag called `name` (ignoring case), or None when Stash has none."""
+        variables = {"name_filter": {"name": {"value": name, "modifier": "EQUALS"}},
+                     "filter": {"page": 1, "per_page": -1}}
+        return _tag_id(self._graphql("TagByName", q.TAG_BY_NAME, variables).get("findTags"), name)
+
+    def tags_under(self, name: str, parent_id: str | None = None) -> TagTree | None:
+        """The tag named `name` (any case) and the ids of every tag under it, at any depth; None when Stash has no
+        such tag. `parent_id`, the id found last time, saves the lookup by name: one request when it still holds."""
+        name_filter = {"name": {"value": name, "modifier": "EQUALS"}}
+        find = {"page": 1, "per_page": -1}
+        for _ in range(2):
+            if parent_id is None:
+                parent_id = self.tag_id(name)
+                if parent_id is None:
+                    return None
+            under_filter = {"parents": {"value": [parent_id], "modifier": "INCLUDES", "depth": -1}}
+            data = self._graphql("TagsUnder", q.TAGS_UNDER,
+                                 {"name_filter": name_filter, "under_filter": under_filter, "filter": find})
+            if _tag_id(data.get("parent"), name) == parent_id:
+                rows = (data.get("under") or {}).get("tags") or []
+                return TagTree(parent_id, frozenset(str(r["id"]) for r in rows
+                                                    if isinstance(r, dict) and r.get("id") is not None))
+            parent_id = None  # renamed, deleted or recreated since: look it up again
+        return None
+
     def scene_batches(self, ids: Iterable[str]) -> Iterator[dict[str, dict[str, Any] | None]]:
         """Full scenes, one batch of BATCH_SIZE at a time (fetched as the caller asks for it); None for a scene
         that no longer exists."""
@@ -273,6 +307,14 @@ class StashClient:
         if base.path and not path.startswith(base.path):
             path = base.path.rstrip("/") + path
         return urlunsplit((base.scheme, base.netloc, path, parts.query, ""))
+
+
+def _tag_id(listing: Any, name: str) -> str | None:
+    """The id of the tag called `name` (ignoring case) in a findTags answer."""
+    rows = listing.get("tags") if isinstance(listing, dict) else None
+    wanted = name.casefold()
+    return next((str(r["id"]) for r in rows or [] if isinstance(r, dict) and r.get("id") is not None
+                 and str(r.get("name") or "").casefold() == wanted), None)
 
 
 def _stamps(data: dict[str, Any]) -> list[SceneStamp]:

@@ -13,6 +13,10 @@ kind is polled the same way by its own `updated_at` (own cursor, same overlap); 
 the one remembered has its scenes fetched and queued, the payload hash again deciding. Comparing names rather than
 stamps also covers a second rename in the same second. The full pass lists every entity, to catch anything missed.
 
+A change of the sync rules (`[rules]`, or the tags under `rules.genre_parent_tag` in Stash) leaves every
+`updated_at` alone too: a poll that finds the rules' fingerprint differing from the last one applied re-reads every
+scene once, and the payload hashes queue exactly the scenes the change affects.
+
 The poller only finds changes and queues them through a `Queuer`; it never calls the engine.
 """
 
@@ -29,6 +33,7 @@ from plexsync_gui.core.stash.stamps import shift_stamp
 from plexsync_gui.core.storage.keys import WATERMARK_KEY
 from plexsync_gui.core.storage.store import Store
 from plexsync_gui.core.sync.queueing import EnqueueResult, Queuer
+from plexsync_gui.core.sync.rules import DEFAULT_FINGERPRINT
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +42,7 @@ OVERLAP_SECONDS = 2 * 3600
 RECONCILE_EVERY = 3600
 CURSOR_SEEN_AT_KEY = "stash_watermark_seen_at"  # local time the poll that moved the cursor ended
 CURSOR_SETTLED_KEY = "stash_watermark_settled"  # the cursor, once its second was fetched again after it ended
+RULES_KEY = "rules_fingerprint"  # the fingerprint of the sync rules the last successful poll applied
 SECOND_OVER_AFTER = 2.0  # seconds after a poll saw a stamp by which the server has left that second (1 s + margin)
 
 
@@ -62,26 +68,34 @@ class ChangePoller:
         """One poll. Raises StashError on any failure, leaving the cursors where they were."""
         started = self.clock()
         watermark = self.store.get(WATERMARK_KEY)
-        full = watermark is None or self._reconcile_due()
+        rules = self.queuer.refresh_rules().fingerprint
+        applied = self.store.get(RULES_KEY)
+        reread = watermark is not None and rules != (applied or DEFAULT_FINGERPRINT)
+        if reread:
+            log.info("the sync rules changed: every scene is read again, the affected ones are queued")
+        full = watermark is None or reread or self._reconcile_due()
         enqueued = EnqueueResult()
-        returned, changed = self._poll_scenes(watermark, full, enqueued, started)
+        returned, changed = self._poll_scenes(watermark, full, enqueued, started, reread)
         renamed = sum(self._poll_entities(kind, full, enqueued) for kind in ENTITY_KINDS)
         if full:
             self.store.set(RECONCILED_AT_KEY, str(self.clock()))
+        if rules != applied:
+            self.store.set(RULES_KEY, rules)
         if changed or renamed or enqueued.queued or enqueued.deleted:
             log.info("Stash poll: %d changed, %d renamed, %d queued, %d deleted", changed, renamed,
                      enqueued.queued, enqueued.deleted)
         return PollResult(full, returned, changed, enqueued, renamed)
 
     def _poll_scenes(self, watermark: str | None, full: bool, enqueued: EnqueueResult,
-                     started: float) -> tuple[int, int]:
-        """Queue changed scenes (and, on the full pass, drop deleted ones); returns (listed, changed)."""
+                     started: float, reread: bool = False) -> tuple[int, int]:
+        """Queue changed scenes (every scene when `reread`; on the full pass, drop deleted ones); returns (listed,
+        changed)."""
         if full or watermark is None:
             stamps = self.stash.all_scenes()
         else:
             stamps = self.stash.changed_since(shift_stamp(watermark, -OVERLAP_SECONDS))
         seen = self.store.seen_updated_at(None if full else [s.scene_id for s in stamps])
-        changed = [s.scene_id for s in stamps if seen.get(s.scene_id) != s.updated_at]
+        changed = [s.scene_id for s in stamps if reread or seen.get(s.scene_id) != s.updated_at]
         settled = watermark is None or self.store.get(CURSOR_SETTLED_KEY) == watermark
         recheck = [] if settled else [s.scene_id for s in stamps
                                       if s.updated_at == watermark and seen.get(s.scene_id) == watermark]

@@ -121,3 +121,20 @@ def find_scenes_by_ids(has_groups: bool, ids_argument: str) -> str:
 def find_scene(has_groups: bool) -> str:
     """One scene by id; an unknown id answers `findScene: null`."""
     return "query FindScene($id: ID!) {\n  findScene(id: $id) { ...PlexScene }\n}\n" + scene_fragment(has_groups)
+
+
+# `[rules] genre_parent_tag`: a tag found by name (Stash's EQUALS on names ignores case), and with it, in the same
+# request, the tags under a parent id at any depth (`parents` criterion, depth -1). Variables: name_filter
+# {name: {value, modifier: EQUALS}}, under_filter {parents: {value: [id], modifier: INCLUDES, depth: -1}}, filter
+# {page: 1, per_page: -1}. The id comes from the previous round (or TAG_BY_NAME), so a round costs one request.
+TAG_BY_NAME = """
+query TagByName($name_filter: TagFilterType!, $filter: FindFilterType!) {
+  findTags(tag_filter: $name_filter, filter: $filter) { tags { id name } }
+}
+"""
+TAGS_UNDER = """
+query TagsUnder($name_filter: TagFilterType!, $under_filter: TagFilterType!, $filter: FindFilterType!) {
+  parent: findTags(tag_filter: $name_filter, filter: $filter) { tags { id name } }
+  under: findTags(tag_filter: $under_filter, filter: $filter) { count tags { id name } }
+}
+"""

@@ -503,6 +503,14 @@ class Store:
             where, args = _ids_clause(job_ids)
             return db.execute(f"DELETE FROM jobs WHERE status != 'in_progress' {where}", args).rowcount
 
+    def remove_jobs_of_scenes(self, scene_ids: list[str]) -> int:
+        """Drop the waiting jobs of scenes the sync rules no longer take; a job already in progress finishes."""
+        if not scene_ids:
+            return 0
+        with self._tx() as db:
+            return db.executemany("DELETE FROM jobs WHERE status != 'in_progress' AND scene_id = ?",
+                                  [(scene_id,) for scene_id in scene_ids]).rowcount
+
     def next_due_at(self, now: float | None = None) -> float | None:
         """When the next job becomes due: 0 when one is due now, None when the queue is empty or all in progress.
         Follows claim_next's rule for retry times the clock jumped back over."""

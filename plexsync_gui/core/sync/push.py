@@ -108,8 +108,10 @@ def plan_for(task: PushTask, item: PlexItem) -> TaskPlan:
     # What PlexSync wrote belongs to the item it wrote to; an item found by a new lookup has no record yet.
     owned = task.owned if task.owned is not None and task.owned.rating_key == item.rating_key else None
     last_written = (owned.written if owned else None) or {}
-    want, not_applicable = _fields_for(item, desired_fields(task.scene, task.config.fields))
-    plan = plan_edit(want, item.snapshot, last_written, task.config.sync.preserve_plex_edits)
+    config = task.config
+    want, not_applicable = _fields_for(item, desired_fields(task.scene, config.fields))
+    plan = plan_edit(want, item.snapshot, last_written, config.sync.preserve_plex_edits,
+                     config.rules.fill_empty_fields())
     return TaskPlan(owned, want, not_applicable, plan)
 
 
@@ -134,6 +136,8 @@ def _push(lane: Lane, task: PushTask, result: PushResult) -> None:
     detail = describe_fields(changed) + " changed" if changed else "no change"
     if plan.preserved:
         detail += f"; kept Plex edits to {describe_fields(plan.preserved)}"
+    if plan.kept_filled:
+        detail += f"; {describe_fields(plan.kept_filled)} already set in Plex (only filled when empty)"
     if not_applicable:
         plan.written[NOT_APPLICABLE] = not_applicable
         if last_written.get(NOT_APPLICABLE) != not_applicable:  # said once, not on every later sync

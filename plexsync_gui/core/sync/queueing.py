@@ -7,17 +7,20 @@ live job carries, or, without one, from what was last pushed or dead-lettered, s
 
 from __future__ import annotations
 
+import copy
 import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from plexsync_gui.core.errors import StashQueryError
 from plexsync_gui.core.setup.config import Config
 from plexsync_gui.core.stash.client import StashClient
 from plexsync_gui.core.stash.stamps import shift_stamp
 from plexsync_gui.core.storage.store import NewJob, Store
-from plexsync_gui.core.sync.scene import SceneMetadata, payload_hash, scene_from_stash
+from plexsync_gui.core.sync.rules import ActiveRules, scene_under_rules
+from plexsync_gui.core.sync.scene import SceneMetadata, payload_hash
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +30,7 @@ class EnqueueResult:
     queued: int = 0
     unchanged: int = 0
     deleted: int = 0
+    skipped: int = 0  # not synced under the rules (rules.only_organized, rules.require_tag)
     unknown: list[str] = field(default_factory=list)
     held: list[str] = field(default_factory=list)  # skipped: their Plex changes were undone (see core/sync/undo.py)
 
@@ -36,6 +40,7 @@ class EnqueueResult:
         self.queued += other.queued
         self.unchanged += other.unchanged
         self.deleted += other.deleted
+        self.skipped += other.skipped
         self.unknown += other.unknown
 
 
@@ -47,6 +52,33 @@ class Queuer:
         self.store = store
         self.stash = stash
         self.clock = clock
+        self._rules: ActiveRules | None = None
+        self._parent: tuple[str, str] | None = None  # (genre_parent_tag, its Stash id), found in an earlier round
+
+    # ---- rules -------------------------------------------------------------------------------------------------
+
+    def refresh_rules(self) -> ActiveRules:
+        """Resolve `config.rules` against Stash now (the tags under genre_parent_tag: one request, once per poll
+        round). StashQueryError naming the key when the parent tag does not exist: every genre would go."""
+        settings = copy.deepcopy(self.config.rules)
+        genre_ids = None
+        name = settings.genre_parent_tag
+        if name:
+            known = self._parent[1] if self._parent and self._parent[0] == name else None
+            tree = self.stash.tags_under(name, known)
+            if tree is None:
+                raise StashQueryError(f"rules.genre_parent_tag: Stash has no tag named {name!r}; nothing is synced "
+                                      "until it exists or the rule is changed (every genre would go otherwise)")
+            self._parent = (name, tree.parent_id)
+            genre_ids = tree.descendant_ids
+        self._rules = ActiveRules(settings, genre_ids)
+        return self._rules
+
+    def active_rules(self) -> ActiveRules:
+        """The rules resolved this round; resolved again when the config's rules changed since."""
+        if self._rules is None or self._rules.settings != self.config.rules:
+            return self.refresh_rules()
+        return self._rules
 
     def enqueue_raw(self, scenes: dict[str, dict[str, Any] | None], force: bool = False,
                     explicit: bool = False) -> EnqueueResult:
@@ -55,18 +87,25 @@ class Queuer:
         callers pass one Stash batch at a time. Scenes held after an undo are left out (`held`), unless the user
         named them (`explicit`), which ends their hold."""
         result = EnqueueResult()
+        rules = self.active_rules()
         metas: list[SceneMetadata] = []
+        skipped: list[SceneMetadata] = []
         for scene_id, raw in scenes.items():
             if raw is None:
                 self.store.drop_scene(scene_id)
                 result.deleted += 1
-            else:
-                metas.append(scene_from_stash(raw))
+                continue
+            meta, reason = scene_under_rules(raw, rules)
+            (skipped if reason else metas).append(meta)
+        result.skipped = len(skipped)
+        if self.store.remove_jobs_of_scenes([m.scene_id for m in skipped]):  # what Plex has stays as it is
+            log.info("queued jobs dropped: their scenes no longer pass the sync rules")
         queueable = self._unheld(metas, explicit, result)
         settled = self.store.settled_hashes([m.scene_id for m in queueable])
         jobs, unchanged = [], []
+        fill_empty = rules.fill_empty
         for meta in queueable:
-            digest = payload_hash(meta, self.config.fields)
+            digest = payload_hash(meta, self.config.fields, fill_empty)
             if not force and digest in settled.get(meta.scene_id, set()):
                 unchanged.append((meta.scene_id, digest))
                 continue
@@ -75,7 +114,7 @@ class Queuer:
         for scene_id in self.store.drop_stale_dead_letters(unchanged):
             log.info("scene %s: dead letter dropped, Stash is back at the values Plex already has", scene_id)
         result.queued = self.store.enqueue(jobs, now=self.clock(),
-                                           seen=[(m.scene_id, m.updated_at) for m in metas if m.updated_at])
+                                           seen=[(m.scene_id, m.updated_at) for m in metas + skipped if m.updated_at])
         return result
 
     def _unheld(self, metas: list[SceneMetadata], explicit: bool, result: EnqueueResult) -> list[SceneMetadata]:
@@ -91,6 +130,7 @@ class Queuer:
     def sync_scenes(self, scene_ids: list[str], force: bool = False, explicit: bool = False) -> EnqueueResult:
         """Fetch and queue the scenes one Stash batch at a time, so memory stays flat for any library size."""
         result = EnqueueResult()
+        self.refresh_rules()
         for found in self.stash.scene_batches(scene_ids):
             result.unknown += [i for i, s in found.items() if s is None]
             result.add(self.enqueue_raw({i: s for i, s in found.items() if s is not None}, force, explicit))

@@ -210,12 +210,18 @@ def desired_fields(scene: SceneMetadata, toggles: FieldToggles) -> dict[str, Any
     return want
 
 
-def payload_hash(scene: SceneMetadata, toggles: FieldToggles) -> str:
-    """Fingerprint of everything a sync would push; equal to the stored one means nothing to do."""
-    material = {
-        "fields": desired_fields(scene, toggles),
+def payload_hash(scene: SceneMetadata, toggles: FieldToggles, fill_empty: frozenset[str] = frozenset()) -> str:
+    """Fingerprint of everything a sync would push; equal to the stored one means nothing to do. `fill_empty` (the
+    Plex fields written only while empty, `[rules.fields]`) counts for the fields this scene writes, and only when
+    set, so a library synced before the rules keeps its hashes."""
+    fields = desired_fields(scene, toggles)
+    material: dict[str, Any] = {
+        "fields": fields,
         "poster": scene.screenshot_url if toggles.poster else None,
         "path": scene.path,
     }
+    filling = sorted(name for name in fill_empty if name in fields)
+    if filling:
+        material["fill_empty"] = filling
     encoded = _HASH_JSON.encode(material).encode("utf-8")
     return hashlib.sha256(encoded).hexdigest()

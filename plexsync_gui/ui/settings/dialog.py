@@ -26,6 +26,7 @@ from plexsync_gui.core.setup.settings_writer import NoKeyringError, SaveError, w
 from plexsync_gui.ui.settings.connections_page import PLAINTEXT_CHOICE, ConnectionsPage
 from plexsync_gui.ui.settings.pages import BehaviourPage, FieldsPage, MatchingPage
 from plexsync_gui.ui.settings.path_map_model import COLUMNS, SIDES
+from plexsync_gui.ui.settings.rules_page import RulesPage
 from plexsync_gui.ui.widgets import INVALID_STYLE, WrappingLabel, mark_invalid, set_result
 
 if TYPE_CHECKING:
@@ -55,10 +56,11 @@ class SettingsDialog(QDialog):
         self.connections = ConnectionsPage(config, secrets, keyring_available())
         self.matching = MatchingPage(config, self.connections.detect_target)
         self.fields = FieldsPage(config)
+        self.rules = RulesPage(config)
         self.behaviour = BehaviourPage(config, autostart)
         self.tabs = QTabWidget()
         for page, title in ((self.connections, "Connections"), (self.matching, "Matching"),
-                            (self.fields, "Fields"), (self.behaviour, "Behaviour")):
+                            (self.fields, "Fields"), (self.rules, "Rules"), (self.behaviour, "Behaviour")):
             self.tabs.addTab(page, title)
         self.status = WrappingLabel()
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
@@ -87,6 +89,9 @@ class SettingsDialog(QDialog):
         self.connections.stash_tls.verify.toggled.connect(self._validate)
         self.connections.plex_tls.verify.toggled.connect(self._validate)
         self.matching.path_map.edited.connect(self._validate)
+        for edit in (self.rules.require_tag, self.rules.genre_parent, self.rules.exclude_tags,
+                     self.rules.title_template):
+            edit.textChanged.connect(self._validate)
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
@@ -102,7 +107,7 @@ class SettingsDialog(QDialog):
         data: dict[str, Any] = config_to_dict(self._config)
         data["stash"].pop("api_key", None)  # secrets are the writer's business (keyring or, if allowed, file)
         data["plex"].pop("token", None)
-        for page in (self.connections, self.matching, self.fields, self.behaviour):
+        for page in (self.connections, self.matching, self.fields, self.rules, self.behaviour):
             page.apply(data)
         return config_from_dict(data)
 
@@ -137,7 +142,9 @@ class SettingsDialog(QDialog):
         page = self.connections
         return {"stash.url": ("Stash URL", page.stash_url), "plex.url": ("Plex URL", page.plex_url),
                 "stash.ca_bundle": ("Stash CA bundle", page.stash_tls.ca_bundle),
-                "plex.ca_bundle": ("Plex CA bundle", page.plex_tls.ca_bundle)}
+                "plex.ca_bundle": ("Plex CA bundle", page.plex_tls.ca_bundle),
+                "rules.title_template": ("Title template", self.rules.title_template),
+                "rules.exclude_tags": ("Never these tags", self.rules.exclude_tags)}
 
     def _mark(self, key: str) -> str:
         """Mark the widget behind a config key; returns the name the user knows that widget by."""
