@@ -108,7 +108,7 @@ def test_dry_run_reads_known_items_in_batches(session, library, plex):
         session.store.update_state(scene_id, pushed_hash="stale")  # so the preview plans every scene
     from plexsync_gui.core.preview.compute import fetch_scenes, preview
 
-    scenes, _ = fetch_scenes(session.stash, ids)
+    scenes = fetch_scenes(session.stash, ids, session.queuer.refresh_rules()).scenes
     plex.clear_log()
     rows = preview(scenes, session.config, session.store, session.plex, session.stash)
     assert len(rows) == 30 and all(row.problem is None and row.changes == 0 for row in rows)
@@ -124,12 +124,31 @@ def test_preview_shows_a_plex_edit_kept_by_preserve_plex_edits(session, plex, li
     plex.edit_item(rating_key, title="Renamed in Plex")
     stash.update_scene(scene_id, title="Renamed in Stash", details="New details")
     session.config.sync.preserve_plex_edits = True
-    scenes, _ = fetch_scenes(session.stash, [scene_id])
+    scenes = fetch_scenes(session.stash, [scene_id], session.queuer.refresh_rules()).scenes
     fields = {f.label: f for f in preview(scenes, session.config, session.store, session.plex, session.stash)[0].fields}
     assert (fields["title"].plex_now, fields["title"].would_write) == ("Renamed in Plex", "Renamed in Plex")
     assert fields["title"].status == FieldStatus.PRESERVED
     assert (fields["description"].would_write, fields["description"].status) == ("New details", FieldStatus.CHANGE)
     assert fields["tags"].status == FieldStatus.UNCHANGED
+
+
+def test_preview_applies_the_sync_rules_as_the_queuer_does(session, plex, library, stash):
+    from plexsync_gui.core.preview.compute import fetch_scenes, preview
+
+    kept_id, _ = seed_plex_item(plex, library)
+    stash.update_scene(kept_id, title="Kept", organized=True)
+    left_id, _ = library.add(title="Left out")
+    stash.update_scene(left_id, organized=False)
+    session.config.rules.only_organized = True
+    session.config.rules.title_template = "{title} (rule)"
+    plex.clear_log()
+    fetched = fetch_scenes(session.stash, [kept_id, left_id], session.queuer.refresh_rules())
+    rows = {row.scene_id: row for row in preview(fetched.scenes, session.config, session.store, session.plex,
+                                                 session.stash, ruled_out=fetched.ruled_out)}
+    assert rows[left_id].skipped is not None and "rules.only_organized" in rows[left_id].skipped
+    title = next(f for f in rows[kept_id].fields if f.label == "title")
+    assert title.would_write == "Kept (rule)"
+    assert plex.count("PUT") == 0
 
 
 def test_dry_run_json_needs_dry_run(cli):
