@@ -56,6 +56,14 @@ class EntityName:
     updated_at: str
 
 
+@dataclass(frozen=True)
+class StashOffers:
+    """The mutation and Scene field names this server has (introspected once per connection)."""
+
+    mutations: frozenset[str]
+    scene_fields: frozenset[str]
+
+
 class StashClient:
     """One connection to Stash; like PlexClient, not for concurrent use (concurrent work takes a `clone()`)."""
 
@@ -74,6 +82,7 @@ class StashClient:
         if api_key:
             self._session.headers["ApiKey"] = api_key
         self._schema: tuple[bool, str] | None = None  # (has groups, ids argument name)
+        self._offers: StashOffers | None = None
 
     def clone(self) -> StashClient:
         """A client for the same server with its own HTTP session."""
@@ -240,6 +249,40 @@ class StashClient:
         data = self._graphql("FindScene", q.find_scene(has_groups), {"id": scene_id})
         scene = data.get("findScene")
         return scene if isinstance(scene, dict) else None
+
+    # ---- play activity (Plex -> Stash) --------------------------------------------------------------------------
+
+    def offers(self) -> StashOffers:
+        """Which mutations and Scene fields the server has, asked once: play history needs v0.25+."""
+        if self._offers is None:
+            data = self._graphql("ActivityProbe", q.ACTIVITY_PROBE)
+            self._offers = StashOffers(
+                frozenset(f["name"] for f in (data.get("mutation") or {}).get("fields") or []),
+                frozenset(f["name"] for f in (data.get("scene") or {}).get("fields") or []))
+        return self._offers
+
+    def scene_activity(self, scene_ids: list[str], fields: tuple[str, ...]) -> dict[str, dict[str, Any]]:
+        """`id`, `title` and these activity fields of each existing scene, BATCH_SIZE scenes a request."""
+        _, ids_argument = self._schema_choice()
+        found: dict[str, dict[str, Any]] = {}
+        for start in range(0, len(scene_ids), BATCH_SIZE):
+            chunk = [i for i in scene_ids[start:start + BATCH_SIZE] if i.isdigit()]
+            values: list[Any] = chunk if ids_argument == "ids" else [int(i) for i in chunk]
+            data = self._graphql("SceneActivity", q.scene_activity(fields, ids_argument), {"ids": values})
+            scenes = (data.get("findScenes") or {}).get("scenes") or []
+            found.update((str(s["id"]), s) for s in scenes if isinstance(s, dict) and "id" in s)
+        return found
+
+    def add_plays(self, scene_id: str, times: list[str]) -> int:
+        """Add plays at these RFC 3339 times; returns the scene's play count after."""
+        data = self._graphql("SceneAddPlay", q.SCENE_ADD_PLAY, {"id": scene_id, "times": times})
+        return int((data.get("sceneAddPlay") or {}).get("count") or 0)
+
+    def save_resume(self, scene_id: str, seconds: float) -> None:
+        self._graphql("SceneSaveResume", q.SCENE_SAVE_RESUME, {"id": scene_id, "resume_time": seconds})
+
+    def set_rating(self, scene_id: str, rating100: int) -> None:
+        self._graphql("SceneSetRating", q.SCENE_SET_RATING, {"input": {"id": scene_id, "rating100": rating100}})
 
     # ---- images ------------------------------------------------------------------------------------------------
 

@@ -121,3 +121,46 @@ def find_scenes_by_ids(has_groups: bool, ids_argument: str) -> str:
 def find_scene(has_groups: bool) -> str:
     """One scene by id; an unknown id answers `findScene: null`."""
     return "query FindScene($id: ID!) {\n  findScene(id: $id) { ...PlexScene }\n}\n" + scene_fragment(has_groups)
+
+
+# ---- Plex -> Stash activity (docs: Stash schema v0.24..v0.30) ---------------------------------------------------
+# What the server offers, asked once per connection: sceneAddPlay and Scene.play_history exist from v0.25,
+# sceneSaveActivity and rating100 from v0.24 (before v0.25 a play had no date: sceneIncrementPlayCount only).
+ACTIVITY_PROBE = """
+query ActivityProbe {
+  mutation: __type(name: "Mutation") { fields { name } }
+  scene: __type(name: "Scene") { fields { name } }
+}
+"""
+
+
+def scene_activity(fields: tuple[str, ...], ids_argument: str) -> str:
+    """The activity fields (`rating100`, `resume_time`, `play_history`…) of scenes by id; `fields` holds only
+    names the server's Scene has, so an older Stash is never asked for one it lacks."""
+    var_type = "[ID!]" if ids_argument == "ids" else "[Int!]"
+    return (
+        f"query SceneActivity($ids: {var_type}) {{\n"
+        f"  findScenes({ids_argument}: $ids) {{ scenes {{ id title {' '.join(fields)} }} }}\n"
+        "}\n"
+    )
+
+
+# Times are RFC 3339 (`Timestamp`); Stash stores them in its own zone and answers the whole history.
+SCENE_ADD_PLAY = """
+mutation SceneAddPlay($id: ID!, $times: [Timestamp!]) {
+  sceneAddPlay(id: $id, times: $times) { count history }
+}
+"""
+
+# Sets the resume point only: without `playDuration` the play duration is left as it is.
+SCENE_SAVE_RESUME = """
+mutation SceneSaveResume($id: ID!, $resume_time: Float) {
+  sceneSaveActivity(id: $id, resume_time: $resume_time)
+}
+"""
+
+SCENE_SET_RATING = """
+mutation SceneSetRating($input: SceneUpdateInput!) {
+  sceneUpdate(input: $input) { id rating100 }
+}
+"""
