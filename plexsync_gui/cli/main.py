@@ -80,6 +80,8 @@ def build_parser() -> argparse.ArgumentParser:
     sync.add_argument("--force", action="store_true", help="queue unchanged scenes too")
     commands.add_parser("process", help="process every job that is due now, then exit")
     commands.add_parser("run", help="poll Stash and process continuously until interrupted")
+    commands.add_parser("import-plays", help="add Plex's past plays (and, if set, resume points and ratings) to "
+                                             "Stash once; running it again adds nothing")
     status = commands.add_parser("status", help="queue counts and circuit breaker state")
     status.add_argument("--json", action="store_true")
 
@@ -208,6 +210,15 @@ def cmd_run(session: Session, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_import_plays(session: Session, args: argparse.Namespace) -> int:
+    """The one-time import of Plex's play history into Stash; `[plex_to_stash]` says which parts."""
+    from plexsync_gui.core.activity.plex_to_stash import PlexActivity
+
+    activity = PlexActivity(session.store, session.stash, session.plex, lambda: session.config.plex_to_stash)
+    _say(activity.import_past().line())
+    return EXIT_OK
+
+
 class RoundReport:
     """`run`'s progress without -v: one line per poll round (its time, what the poll queued or why it failed, the
     jobs finished since the previous line, what is left), so a terminal shows the service is alive and working.
@@ -221,6 +232,8 @@ class RoundReport:
     def __call__(self, result: RoundResult) -> None:
         self._outcomes.update(outcome.outcome for outcome in result.outcomes)
         self._queued += result.enqueued
+        if result.from_plex:
+            _say(f"{time.strftime('%H:%M:%S')} {result.from_plex}")
         status = result.status
         problem = status.stash_error
         poll = (status.last_poll_at, int(problem["failures"]) if problem else 0)
@@ -355,7 +368,7 @@ def iso_utc(epoch: float | None) -> str | None:
 # ---- entry point ---------------------------------------------------------------------------------------------------
 
 NETWORK_COMMANDS: dict[str, Callable[[Session, argparse.Namespace], int]] = {
-    "sync": cmd_sync, "process": cmd_process, "run": cmd_run,
+    "sync": cmd_sync, "process": cmd_process, "run": cmd_run, "import-plays": cmd_import_plays,
 }
 LOCAL_COMMANDS: dict[str, Callable[[Store, argparse.Namespace], int]] = {
     "status": cmd_status, "queue": cmd_queue, "dlq": cmd_dlq,

@@ -73,6 +73,7 @@ class SyncService(QObject):
     poster_ready = Signal(str, QImage)  # scene id and its small poster (null when it has none)
     candidates_ready = Signal(int, list)  # dead letter id, the picker's facts about each candidate
     problem = Signal(str)
+    plays_imported = Signal(str)  # the summary line of "Import past plays now"
     stopped = Signal()
 
     _req_start = Signal()
@@ -89,6 +90,7 @@ class SyncService(QObject):
     _req_poster = Signal(str, str)
     _req_plex_now = Signal(int)
     _req_candidates = Signal(int, list)
+    _req_import_plays = Signal()
 
     def __init__(self, locations: Locations, config: Config, secrets: Secrets, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -126,6 +128,7 @@ class SyncService(QObject):
             (self._req_choose, worker.choose_candidate), (self._req_detail, worker.fetch_detail),
             (self._req_poster, worker.fetch_poster), (self._req_plex_now, worker.fetch_plex_now),
             (self._req_candidates, worker.fetch_candidates),
+            (self._req_import_plays, worker.import_plays),
         ):
             request.connect(slot)
         worker.status_changed.connect(self._on_status)
@@ -138,6 +141,7 @@ class SyncService(QObject):
         worker.plex_now_ready.connect(self._on_plex_now)
         worker.candidates_ready.connect(self.candidates_ready)
         worker.problem.connect(self._on_problem)
+        worker.plays_imported.connect(self.plays_imported)
         worker.stopped.connect(self._on_stopped)
         # The stop request is queued, and quit() can end the thread's loop before it is delivered: closing again as
         # the thread finishes (in that thread, directly) guarantees the session, database and lock are closed.
@@ -172,6 +176,9 @@ class SyncService(QObject):
 
     def sync_now(self) -> None:
         self._req_sync_now.emit()
+
+    def import_plays(self) -> None:
+        self._req_import_plays.emit()
 
     def apply_config(self, config: Config, secrets: Secrets) -> None:
         self._req_config.emit(config, secrets)

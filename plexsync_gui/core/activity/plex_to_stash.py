@@ -97,6 +97,10 @@ class PlexActivity:
         self._advance(since, known, plays)
         return summary
 
+    def read_states_soon(self) -> None:
+        """Make the next round read every matched item's resume point and rating ("Sync now")."""
+        self._next_state_pass = None
+
     def import_past(self) -> Summary:
         """Every play in Plex's history and every matched item's state, whatever the watermark; re-running adds
         nothing. The watermark moves to the newest play, so rounds carry on from there."""

@@ -83,8 +83,11 @@ class Runner:
         return read_status(self.engine.store, self.engine.breaker, self.health, self.last_poll_at)
 
     def poll_soon(self) -> None:
-        """Make the next round poll Stash ("Sync now", a resume, a changed poll interval)."""
+        """Make the next round poll Stash ("Sync now", a resume, a changed poll interval), and read Plex's resume
+        points and ratings again when those come back from Plex."""
         self._next_poll = None
+        if self._plex_activity is not None:
+            self._plex_activity.read_states_soon()
 
     def _poll(self) -> int:
         """Poll once; returns how many jobs it queued or dropped (0 when it failed)."""
