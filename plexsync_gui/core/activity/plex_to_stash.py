@@ -186,8 +186,9 @@ class PlexActivity:
             if new:
                 self.stash.add_plays(scene_id, [rules.stash_time(t) for t in new])
                 summary.plays_added += len(new)
+                latest = rules.stash_time(new[-1]).replace("T", " ")[:16]
                 changes.setdefault(scene_id, []).append(f"{len(new)} play{'s' * (len(new) != 1)} "
-                                                        f"(last {rules.stash_time(new[-1])})")
+                                                        f"(latest {latest} UTC)")
 
     def _apply_state(self, settings: PlexToStashSettings, parts: set[str], row: dict[str, Any], state: ViewState,
                      seen: tuple[int | None, float | None] | None, summary: Summary,

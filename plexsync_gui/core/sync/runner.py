@@ -116,8 +116,8 @@ class Runner:
         if not self.engine.config.plex_to_stash.enabled or self.engine.auth_problem \
                 or not self.engine.breaker.allows_requests():
             return ""
-        if self._plex_activity is None:
-            self._plex_activity = PlexActivity(self.engine.store, self.engine.stash.clone(), self.engine.plex.clone(),
+        if self._plex_activity is None:  # the engine's own clients: nothing else uses them between its rounds
+            self._plex_activity = PlexActivity(self.engine.store, self.engine.stash, self.engine.plex,
                                                lambda: self.engine.config.plex_to_stash)
         try:
             summary = self._plex_activity.round()
