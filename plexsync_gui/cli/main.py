@@ -216,6 +216,9 @@ def cmd_import_plays(session: Session, args: argparse.Namespace) -> int:
 
     activity = PlexActivity(session.store, session.stash, session.plex, lambda: session.config.plex_to_stash)
     _say(activity.import_past().line())
+    if not session.config.plex_to_stash.enabled:
+        _say("note: plex_to_stash.enabled is false, so later plays are not followed; set it to true to keep "
+             "them coming", err=True)
     return EXIT_OK
 
 

@@ -216,5 +216,14 @@ def test_import_plays_command_prints_one_summary_line(cli, stash, plex, movies):
     code, out, err = cli("import-plays")
     assert code == 0, err
     assert out.strip() == "From Plex: 2 new plays, 0 ratings, 0 resume points on 1 scene"
+    assert "plex_to_stash.enabled is false" in err
     code, out, _ = cli("import-plays")
     assert out.strip() == "From Plex: 0 new plays, 0 ratings, 0 resume points on 0 scenes; 2 plays already in Stash"
+
+
+def test_a_bad_plex_to_stash_setting_is_one_line_naming_the_key(cli):
+    with cli.config_file.open("a") as handle:
+        handle.write('[plex_to_stash]\nenabled = true\nrating_wins = "both"\n')
+    code, out, err = cli("import-plays")
+    assert code == 2 and out == ""
+    assert err.strip().count("\n") == 0 and "plex_to_stash.rating_wins: must be one of 'plex', 'stash'" in err
