@@ -37,6 +37,7 @@ from plexsync_gui.core.setup.session import (
     open_store,
     prepare_folders,
 )
+from plexsync_gui.core.storage.keys import PLEX_TO_STASH_NOTICE_KEY
 from plexsync_gui.core.storage.process_lock import ProcessLock, ProcessLockBusy
 from plexsync_gui.core.storage.store import DeadLetter, JobRow, Store
 from plexsync_gui.core.sync.health import iso_utc as health_time
@@ -287,6 +288,8 @@ def cmd_status(store: Store, args: argparse.Namespace) -> int:
     _say(f"pending {status['pending']}, retry_wait {status['retry_wait']}, in_progress {status['in_progress']}, "
           f"dead letters {status['dlq']}, synced {status['synced']}")
     _say(f"circuit breaker {status['breaker']}" + (f"; PAUSED: {status['paused']}" if status["paused"] else ""))
+    if (notice := store.get(PLEX_TO_STASH_NOTICE_KEY)) is not None:
+        _say(f"Plex to Stash: {notice}")
     if status["stash_error"]:
         problem = status["stash_error"]
         _say(f"Stash polls failing since {problem.get('since')} ({problem.get('failures')} in a row): "

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from plexsync_gui.cli.main import main
 from plexsync_gui.core.activity.plex_to_stash import OUTCOME, PlexActivity
 from plexsync_gui.core.activity.rules import stash_time, unix_of
 from plexsync_gui.core.setup.config import Config
@@ -183,7 +184,7 @@ def old_stash() -> Iterator[StashEmulator]:
         yield emulator
 
 
-def test_an_older_stash_without_play_history_is_said_once_and_skipped(tmp_path, old_stash, plex, movies):
+def test_an_older_stash_without_play_history_is_said_once_and_skipped(tmp_path, old_stash, plex, movies, capsys):
     config = base_config(old_stash, plex)
     config.plex_to_stash.resume = True
     store = Store(tmp_path / "plexsync.db")
@@ -205,6 +206,11 @@ def test_an_older_stash_without_play_history_is_said_once_and_skipped(tmp_path, 
     finally:
         session.close()
         store.close()
+    config_file = tmp_path / "config.toml"
+    config_file.write_text(f'[stash]\nurl = "{old_stash.url}"\n[plex]\nurl = "{plex.url}"\n')
+    capsys.readouterr()
+    assert main(["--config", str(config_file), "--data-dir", str(tmp_path), "status"]) == 0
+    assert "Plex to Stash: This Stash does not offer sceneAddPlay" in capsys.readouterr().out
 
 
 def test_import_plays_command_prints_one_summary_line(cli, stash, plex, movies):

@@ -21,11 +21,13 @@ from plexsync_gui.core.plex.client import PlexClient
 from plexsync_gui.core.plex.history import PlexPlay, ViewState
 from plexsync_gui.core.setup.config import PlexToStashSettings
 from plexsync_gui.core.stash.client import StashClient, StashOffers
+from plexsync_gui.core.storage.keys import PLEX_TO_STASH_NOTICE_KEY
 from plexsync_gui.core.storage.store import Store
 
 log = logging.getLogger(__name__)
 
 WATERMARK_KEY = "plex_to_stash.watermark"  # {"at": unix seconds, "keys": history keys read at that second}
+NOTICE_KEY = PLEX_TO_STASH_NOTICE_KEY  # what this Stash lacks, for `plexsync status`
 OUTCOME = "from_plex"  # the activity outcome of everything this module records
 NOTICE_TITLE = "Plex → Stash"
 STATE_PASS_INTERVAL = 3600.0  # seconds between reads of every matched item's resume point and rating
@@ -152,6 +154,7 @@ class PlexActivity:
         wanted = {name for name in NEEDS if getattr(settings, name)}
         offers: StashOffers = self.stash.offers()
         usable = set()
+        missing_now: list[str] = []
         for name in sorted(wanted):
             mutations, scene_fields, consequence = NEEDS[name]
             missing = [m for m in mutations if m not in offers.mutations]
@@ -160,11 +163,15 @@ class PlexActivity:
                 usable.add(name)
                 continue
             notice = f"This Stash does not offer {', '.join(missing)}: {consequence}"
+            missing_now.append(notice)
             if notice not in self._noted:  # once per session: the status and the activity say it, not every round
                 self._noted.add(notice)
                 summary.notices.append(notice)
                 log.warning("%s", notice)
                 self.store.record_activity("", NOTICE_TITLE, OUTCOME, notice)
+        said = "; ".join(missing_now) or None
+        if self.store.get(NOTICE_KEY) != said:
+            self.store.set(NOTICE_KEY, said)
         return usable
 
     def _changed_states(self, rating_keys: list[str], parts: set[str]) -> dict[str, tuple[ViewState, Any]]:
