@@ -20,7 +20,7 @@ from plexsync_gui.core.activity import rules
 from plexsync_gui.core.plex.client import PlexClient
 from plexsync_gui.core.plex.history import PlexPlay, ViewState
 from plexsync_gui.core.setup.config import PlexToStashSettings
-from plexsync_gui.core.stash.client import StashClient, StashOffers
+from plexsync_gui.core.stash.client import ActivityWrite, StashClient, StashOffers
 from plexsync_gui.core.storage.keys import PLEX_TO_STASH_NOTICE_KEY
 from plexsync_gui.core.storage.store import Store
 
@@ -136,12 +136,14 @@ class PlexActivity:
         fields = tuple(STASH_FIELDS[p] for p in sorted(parts))
         rows = self.stash.scene_activity(sorted(touched), fields) if touched else {}
         changes: dict[str, list[str]] = {}
+        writes: list[ActivityWrite] = []
         if "plays" in parts:
-            self._add_plays(rows, times, summary, changes)
+            writes += self._new_plays(rows, times, summary, changes)
         for rating_key, (state, seen) in states.items():
             for scene_id in scenes_of.get(rating_key, []):
                 if scene_id in rows:
-                    self._apply_state(settings, parts, rows[scene_id], state, seen, summary, changes)
+                    writes += self._state_writes(settings, parts, rows[scene_id], state, seen, summary, changes)
+        self.stash.write_activity(writes)
         self.store.remember_plex_seen({rk: (s.view_offset_ms, s.user_rating) for rk, (s, _) in states.items()})
         for scene_id, words in changes.items():
             summary.scenes.add(scene_id)
@@ -183,39 +185,43 @@ class PlexActivity:
         return {rk: (state, seen.get(rk)) for rk, state in states.items()
                 if seen.get(rk) != (state.view_offset_ms, state.user_rating)}
 
-    def _add_plays(self, rows: dict[str, dict[str, Any]], times: dict[str, set[int]], summary: Summary,
-                   changes: dict[str, list[str]]) -> None:
+    def _new_plays(self, rows: dict[str, dict[str, Any]], times: dict[str, set[int]], summary: Summary,
+                   changes: dict[str, list[str]]) -> list[ActivityWrite]:
+        writes = []
         for scene_id, plex_times in sorted(times.items()):
             if scene_id not in rows:
                 continue  # deleted in Stash since it was matched
             new = rules.new_play_times(plex_times, rows[scene_id].get("play_history") or [])
             summary.plays_known += len(plex_times) - len(new)
             if new:
-                self.stash.add_plays(scene_id, [rules.stash_time(t) for t in new])
+                writes.append(ActivityWrite("play", scene_id, [rules.stash_time(t) for t in new]))
                 summary.plays_added += len(new)
                 latest = rules.stash_time(new[-1]).replace("T", " ")[:16]
                 changes.setdefault(scene_id, []).append(f"{len(new)} play{'s' * (len(new) != 1)} "
                                                         f"(latest {latest} UTC)")
+        return writes
 
-    def _apply_state(self, settings: PlexToStashSettings, parts: set[str], row: dict[str, Any], state: ViewState,
-                     seen: tuple[int | None, float | None] | None, summary: Summary,
-                     changes: dict[str, list[str]]) -> None:
+    def _state_writes(self, settings: PlexToStashSettings, parts: set[str], row: dict[str, Any], state: ViewState,
+                      seen: tuple[int | None, float | None] | None, summary: Summary,
+                      changes: dict[str, list[str]]) -> list[ActivityWrite]:
         scene_id = str(row["id"])
+        writes = []
         before_offset, before_rating = seen or (None, None)
         if "rating" in parts:
             rating = rules.rating_to_write(state.user_rating, before_rating, seen is not None, row.get("rating100"),
                                            settings.rating_wins)
             if rating is not None:
-                self.stash.set_rating(scene_id, rating)
+                writes.append(ActivityWrite("rating", scene_id, rating))
                 summary.ratings += 1
                 changes.setdefault(scene_id, []).append(f"rating {rating / 10:g} of 10")
         if "resume" in parts:
             resume = rules.resume_to_write(state.view_offset_ms, before_offset, seen is not None,
                                            row.get("resume_time"))
             if resume is not None:
-                self.stash.save_resume(scene_id, resume)
+                writes.append(ActivityWrite("resume", scene_id, resume))
                 summary.resumes += 1
                 changes.setdefault(scene_id, []).append(f"resume at {rules.clock_text(resume)}")
+        return writes
 
     # ---- the watermark -----------------------------------------------------------------------------------------
 

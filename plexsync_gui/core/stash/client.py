@@ -30,6 +30,7 @@ from plexsync_gui.core.stash import queries as q
 log = logging.getLogger(__name__)
 
 BATCH_SIZE = 100
+WRITE_BATCH = 50  # activity writes per request: 50 aliased mutations stay far below any request size limit
 CONNECT_TIMEOUT = 5.0
 
 
@@ -54,6 +55,15 @@ class EntityName:
     entity_id: str
     name: str
     updated_at: str
+
+
+@dataclass(frozen=True)
+class ActivityWrite:
+    """One write of the Plex -> Stash activity: `play` (RFC 3339 times), `resume` (seconds) or `rating` (1-100)."""
+
+    kind: str
+    scene_id: str
+    value: Any
 
 
 @dataclass(frozen=True)
@@ -273,16 +283,15 @@ class StashClient:
             found.update((str(s["id"]), s) for s in scenes if isinstance(s, dict) and "id" in s)
         return found
 
-    def add_plays(self, scene_id: str, times: list[str]) -> int:
-        """Add plays at these RFC 3339 times; returns the scene's play count after."""
-        data = self._graphql("SceneAddPlay", q.SCENE_ADD_PLAY, {"id": scene_id, "times": times})
-        return int((data.get("sceneAddPlay") or {}).get("count") or 0)
-
-    def save_resume(self, scene_id: str, seconds: float) -> None:
-        self._graphql("SceneSaveResume", q.SCENE_SAVE_RESUME, {"id": scene_id, "resume_time": seconds})
-
-    def set_rating(self, scene_id: str, rating100: int) -> None:
-        self._graphql("SceneSetRating", q.SCENE_SET_RATING, {"input": {"id": scene_id, "rating100": rating100}})
+    def write_activity(self, writes: list[ActivityWrite]) -> None:
+        """Plays, resume points and ratings, WRITE_BATCH to a request; a failed batch raises (the caller's
+        records of what it read stay unchanged, so the next round tries again and dedupes)."""
+        for start in range(0, len(writes), WRITE_BATCH):
+            batch = writes[start:start + WRITE_BATCH]
+            variables: dict[str, Any] = {}
+            for n, write in enumerate(batch):
+                variables.update({f"id{n}": write.scene_id, f"{write.kind}{n}": write.value})
+            self._graphql("ActivityWrites", q.activity_writes([w.kind for w in batch]), variables)
 
     # ---- images ------------------------------------------------------------------------------------------------
 

@@ -145,22 +145,18 @@ def scene_activity(fields: tuple[str, ...], ids_argument: str) -> str:
     )
 
 
-# Times are RFC 3339 (`Timestamp`); Stash stores them in its own zone and answers the whole history.
-SCENE_ADD_PLAY = """
-mutation SceneAddPlay($id: ID!, $times: [Timestamp!]) {
-  sceneAddPlay(id: $id, times: $times) { count history }
+# One write per scene and kind, many in one request (aliases `w0`, `w1`…; Stash runs mutation fields in order).
+# A play's times are RFC 3339 `Timestamp`s (Stash stores them in its own zone); `sceneSaveActivity` without
+# `playDuration` sets only the resume point; the rating goes through `sceneUpdate`.
+ACTIVITY_WRITES = {
+    "play": ("[Timestamp!]", "sceneAddPlay(id: $id{n}, times: $play{n}) {{ count }}"),
+    "resume": ("Float", "sceneSaveActivity(id: $id{n}, resume_time: $resume{n})"),
+    "rating": ("Int", "sceneUpdate(input: {{id: $id{n}, rating100: $rating{n}}}) {{ id }}"),
 }
-"""
 
-# Sets the resume point only: without `playDuration` the play duration is left as it is.
-SCENE_SAVE_RESUME = """
-mutation SceneSaveResume($id: ID!, $resume_time: Float) {
-  sceneSaveActivity(id: $id, resume_time: $resume_time)
-}
-"""
 
-SCENE_SET_RATING = """
-mutation SceneSetRating($input: SceneUpdateInput!) {
-  sceneUpdate(input: $input) { id rating100 }
-}
-"""
+def activity_writes(kinds: list[str]) -> str:
+    """The mutation for one batch of writes, `kinds[n]` being write n's kind; variables `id<n>` and `<kind><n>`."""
+    variables = ", ".join(f"$id{n}: ID!, ${kind}{n}: {ACTIVITY_WRITES[kind][0]}" for n, kind in enumerate(kinds))
+    fields = "\n".join(f"  w{n}: {ACTIVITY_WRITES[kind][1].format(n=n)}" for n, kind in enumerate(kinds))
+    return f"mutation ActivityWrites({variables}) {{\n{fields}\n}}\n"
