@@ -13,6 +13,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 from plexsync_gui.emulators import plex_xml
 
@@ -46,7 +47,8 @@ class PlayHistory:
 
     def answer(self, param: Callable[[str], str | None], paging: Callable[[str], int | None]) -> ET.Element:
         """The history container for a request's filters, sort and page."""
-        rows = [p for p in self.plays if _matches(p, param)]
+        checks = _filters(param)
+        rows = [p for p in self.plays if all(check(p) for check in checks)]
         rows.sort(key=lambda p: (p.viewed_at, p.history_id), reverse=(param("sort") or "").endswith(":desc"))
         start = paging("X-Plex-Container-Start") or 0
         size = paging("X-Plex-Container-Size")
@@ -60,12 +62,29 @@ class PlayHistory:
         return root
 
 
-def _matches(play: Play, param: Callable[[str], str | None]) -> bool:
-    checks = (
-        ("viewedAt>", lambda v: play.viewed_at >= int(v)),
-        ("viewedAt<", lambda v: play.viewed_at <= int(v)),
-        ("metadataItemID", lambda v: play.rating_key == v),
-        ("accountID", lambda v: str(play.account_id) == v),
-        ("librarySectionID", lambda v: str(play.section_key) == v),
-    )
-    return all(check(value) for name, check in checks if (value := param(name)) is not None)
+def _filters(param: Callable[[str], str | None]) -> list[Callable[[Play], bool]]:
+    """The request's filters as checks on a play, built once per request (`viewedAt>`: at or after)."""
+    checks: list[Callable[[Play], bool]] = []
+    since, until = param("viewedAt>"), param("viewedAt<")
+    if since is not None:
+        checks.append(partial(_at_or_after, int(since)))
+    if until is not None:
+        checks.append(partial(_at_or_before, int(until)))
+    for name, attribute in (("metadataItemID", "rating_key"), ("accountID", "account_id"),
+                            ("librarySectionID", "section_key")):
+        value = param(name)
+        if value is not None:
+            checks.append(partial(_attribute_is, attribute, value))
+    return checks
+
+
+def _at_or_after(moment: int, play: Play) -> bool:
+    return play.viewed_at >= moment
+
+
+def _at_or_before(moment: int, play: Play) -> bool:
+    return play.viewed_at <= moment
+
+
+def _attribute_is(attribute: str, value: str, play: Play) -> bool:
+    return str(getattr(play, attribute)) == value

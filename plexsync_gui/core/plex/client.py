@@ -338,7 +338,7 @@ class PlexClient:
             return None
         return container
 
-    def play_history(self, since: int, page_size: int = 200) -> list[PlexPlay]:
+    def play_history(self, since: int, page_size: int = 500) -> list[PlexPlay]:
         """Every play with `viewedAt` at or after `since` (unix seconds), newest first, read a page at a time."""
         plays: list[PlexPlay] = []
         start = 0
