@@ -117,6 +117,8 @@ class PlexActivity:
     # ---- applying ----------------------------------------------------------------------------------------------
 
     def _apply(self, settings: PlexToStashSettings, plays: list[PlexPlay], state_keys: list[str] | None) -> Summary:
+        """Plays (and the state of `state_keys`, None: of every matched item) into Stash; one activity row per
+        scene that changed."""
         summary = Summary()
         parts = self._usable_parts(settings, summary)
         played = {p.rating_key for p in plays}
@@ -125,20 +127,13 @@ class PlexActivity:
         elif state_keys is not None:
             state_keys = sorted(played | set(state_keys))
         scenes_of = self.store.scenes_by_rating_key(None if state_keys is None else sorted(played | set(state_keys)))
-        times: dict[str, set[int]] = {}
-        for play in {p.history_key: p for p in plays}.values():
-            scenes = scenes_of.get(play.rating_key)
-            summary.unmatched += not scenes
-            for scene_id in scenes or []:
-                times.setdefault(scene_id, set()).add(play.viewed_at)
+        times = self._plays_by_scene(plays, scenes_of, summary) if "plays" in parts else {}
         states = self._changed_states(sorted(scenes_of) if state_keys is None else state_keys, parts)
-        touched = set(times if "plays" in parts else ()) | {s for rk in states for s in scenes_of.get(rk, [])}
+        touched = set(times) | {s for rk in states for s in scenes_of.get(rk, [])}
         fields = tuple(STASH_FIELDS[p] for p in sorted(parts))
         rows = self.stash.scene_activity(sorted(touched), fields) if touched else {}
         changes: dict[str, list[str]] = {}
-        writes: list[ActivityWrite] = []
-        if "plays" in parts:
-            writes += self._new_plays(rows, times, summary, changes)
+        writes = self._new_plays(rows, times, summary, changes)
         for rating_key, (state, seen) in states.items():
             for scene_id in scenes_of.get(rating_key, []):
                 if scene_id in rows:
@@ -150,6 +145,18 @@ class PlexActivity:
             self.store.record_activity(scene_id, str(rows[scene_id].get("title") or ""), OUTCOME, ", ".join(words))
         log.info("%s", summary.line())
         return summary
+
+    @staticmethod
+    def _plays_by_scene(plays: list[PlexPlay], scenes_of: dict[str, list[str]], summary: Summary
+                        ) -> dict[str, set[int]]:
+        """Each matched scene's Plex play times (a history row read twice counts once)."""
+        times: dict[str, set[int]] = {}
+        for play in {p.history_key: p for p in plays}.values():
+            scenes = scenes_of.get(play.rating_key, [])
+            summary.unmatched += not scenes
+            for scene_id in scenes:
+                times.setdefault(scene_id, set()).add(play.viewed_at)
+        return times
 
     def _usable_parts(self, settings: PlexToStashSettings, summary: Summary) -> set[str]:
         """The parts switched on that this Stash offers; the others are said once per session."""
