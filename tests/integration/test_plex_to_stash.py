@@ -253,3 +253,18 @@ def test_writes_go_in_batches_of_aliased_mutations(session, library, plex, stash
     assert (summary.plays_added, summary.ratings) == (60, 60)
     assert stash.count(operation="ActivityWrites") == 3  # 120 writes, 50 a request
     assert all(stash_view(stash, scene_id)["rating100"] == 60 for scene_id, _ in pairs)
+
+
+def test_import_plays_with_plex_down_is_one_line_and_moves_nothing(cli, stash, plex, movies, tmp_path):
+    library = Library(stash, plex, movies)
+    library.add(title="Watched")
+    assert cli("sync", "--all")[0] == 0 and cli("process")[0] == 0
+    plex.refuse()
+    code, out, err = cli("import-plays")
+    assert code == 3 and out == "" and "Traceback" not in err
+    assert err.strip().count("\n") == 0 and "unreachable" in err
+    store = Store(tmp_path / "data" / "plexsync.db")
+    try:
+        assert store.get("plex_to_stash.watermark") is None
+    finally:
+        store.close()
