@@ -268,3 +268,19 @@ def test_import_plays_with_plex_down_is_one_line_and_moves_nothing(cli, stash, p
         assert store.get("plex_to_stash.watermark") is None
     finally:
         store.close()
+
+
+def test_a_failing_history_request_leaves_the_round_and_the_watermark_alone(session, library, plex, stash, config):
+    config.plex_to_stash.enabled = True
+    ((scene_id, rating_key),) = synced(session, library, 1)
+    runner = Runner(session.engine, session.poller, 30)
+    runner.step(lambda: False)
+    mark = session.store.get("plex_to_stash.watermark")
+    plex.add_play(rating_key, int(time.time()) + 5)
+    plex.fail_next(500, route="/status/sessions/history")
+    runner.poll_soon()
+    failed = runner.step(lambda: False)
+    assert failed.from_plex == "" and session.store.get("plex_to_stash.watermark") == mark
+    runner.poll_soon()
+    assert "1 new play" in runner.step(lambda: False).from_plex
+    assert len(stash_view(stash, scene_id)["play_history"]) == 1
