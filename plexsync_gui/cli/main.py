@@ -37,6 +37,7 @@ from plexsync_gui.core.setup.session import (
     open_store,
     prepare_folders,
 )
+from plexsync_gui.core.storage.keys import PLEX_TO_STASH_NOTICE_KEY
 from plexsync_gui.core.storage.process_lock import ProcessLock, ProcessLockBusy
 from plexsync_gui.core.storage.store import DeadLetter, JobRow, Store
 from plexsync_gui.core.sync.health import iso_utc as health_time
@@ -88,6 +89,8 @@ def build_parser() -> argparse.ArgumentParser:
     undo_which.add_argument("--all", action="store_true", help="every Plex item PlexSync changed")
     commands.add_parser("process", help="process every job that is due now, then exit")
     commands.add_parser("run", help="poll Stash and process continuously until interrupted")
+    commands.add_parser("import-plays", help="add Plex's past plays (and, if set, resume points and ratings) to "
+                                             "Stash once; running it again adds nothing")
     status = commands.add_parser("status", help="queue counts and circuit breaker state")
     status.add_argument("--json", action="store_true")
 
@@ -255,6 +258,18 @@ def cmd_run(session: Session, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_import_plays(session: Session, args: argparse.Namespace) -> int:
+    """The one-time import of Plex's play history into Stash; `[plex_to_stash]` says which parts."""
+    from plexsync_gui.core.activity.plex_to_stash import PlexActivity
+
+    activity = PlexActivity(session.store, session.stash, session.plex, lambda: session.config.plex_to_stash)
+    _say(activity.import_past().line())
+    if not session.config.plex_to_stash.enabled:
+        _say("note: plex_to_stash.enabled is false, so later plays are not followed; set it to true to keep "
+             "them coming", err=True)
+    return EXIT_OK
+
+
 class RoundReport:
     """`run`'s progress without -v: one line per poll round (its time, what the poll queued or why it failed, the
     jobs finished since the previous line, what is left), so a terminal shows the service is alive and working.
@@ -268,6 +283,8 @@ class RoundReport:
     def __call__(self, result: RoundResult) -> None:
         self._outcomes.update(outcome.outcome for outcome in result.outcomes)
         self._queued += result.enqueued
+        if result.from_plex:
+            _say(f"{time.strftime('%H:%M:%S')} {result.from_plex}")
         status = result.status
         problem = status.stash_error
         poll = (status.last_poll_at, int(problem["failures"]) if problem else 0)
@@ -318,6 +335,8 @@ def cmd_status(store: Store, args: argparse.Namespace) -> int:
     _say(f"pending {status['pending']}, retry_wait {status['retry_wait']}, in_progress {status['in_progress']}, "
           f"dead letters {status['dlq']}, synced {status['synced']}")
     _say(f"circuit breaker {status['breaker']}" + (f"; PAUSED: {status['paused']}" if status["paused"] else ""))
+    if (notice := store.get(PLEX_TO_STASH_NOTICE_KEY)) is not None:
+        _say(f"Plex to Stash: {notice}")
     if status["stash_error"]:
         problem = status["stash_error"]
         _say(f"Stash polls failing since {problem.get('since')} ({problem.get('failures')} in a row): "
@@ -411,7 +430,7 @@ def cmd_undo(session: Session, args: argparse.Namespace) -> int:
 
 
 NETWORK_COMMANDS: dict[str, Callable[[Session, argparse.Namespace], int]] = {
-    "sync": cmd_sync, "process": cmd_process, "run": cmd_run, "undo": cmd_undo,
+    "sync": cmd_sync, "process": cmd_process, "run": cmd_run, "undo": cmd_undo, "import-plays": cmd_import_plays,
 }
 LOCAL_COMMANDS: dict[str, Callable[[Store, argparse.Namespace], int]] = {
     "status": cmd_status, "queue": cmd_queue, "dlq": cmd_dlq,

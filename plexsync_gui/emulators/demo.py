@@ -22,13 +22,14 @@ DEMO_API_KEY = "demo-stash-key"
 
 _STUDIOS = ["Northern Lights Films", "Harbour Studio", "Blue Hour Pictures", "Field Notes"]
 _PERFORMERS = ["Ada Lane", "Ben Ortiz", "Cleo Park", "Dev Rao", "Eli Moss", "Fay Quinn", "Gus Hale", "Ivy Shaw"]
+_FIRST_PLAY = 1_760_000_000  # 2025-10-09: the demo's plays in Plex are days apart from there
 _TAGS = ["Outdoor", "Interview", "Travel", "Behind the Scenes", "Night", "Music", "Documentary", "Drama"]
 
 
 def seed_demo(stash: StashEmulator, plex: PlexEmulator, scenes: int = 40) -> None:
     """Scenes in Stash under /data/, the same files in a Plex "Movies" library under /media/, plus failures:
     a scene without a file (permanent), two files Plex has not scanned (not found, retried), and one file Plex
-    lists twice (ambiguous under strict_matching)."""
+    lists twice (ambiguous under strict_matching). The first six were played once in Plex."""
     movies = plex.add_section("Movies", "movie", ["/media/movies"])
     for i in range(1, scenes + 1):
         name = f"scene-{i:03d}.mp4"
@@ -43,7 +44,9 @@ def seed_demo(stash: StashEmulator, plex: PlexEmulator, scenes: int = 40) -> Non
             files=[f"/data/movies/{name}"],
         )
         if i not in (scenes - 1, scenes):  # the last two are not scanned into Plex yet
-            plex.add_item(movies, f"/media/movies/{name}", title=name.removesuffix(".mp4"))
+            rating_key = plex.add_item(movies, f"/media/movies/{name}", title=name.removesuffix(".mp4"))
+            if i <= 6:  # watched in Plex: what Settings › Plex → Stash › "Import past plays now" brings over
+                plex.add_play(rating_key, _FIRST_PLAY + i * 86_400)
     stash.add_scene(title="Scene without a file", details="Created in Stash without a file.")
     stash.add_scene(title="Duplicated in Plex", files=["/data/movies/duplicate.mp4"])
     plex.add_item(movies, "/media/movies/duplicate.mp4", title="duplicate", duration=5_409_000, size=2_147_483_648)

@@ -39,6 +39,7 @@ from typing import Any, cast
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from plexsync_gui.emulators import plex_xml
+from plexsync_gui.emulators.plex_history import VIEW_FIELDS, PlayHistory
 from plexsync_gui.emulators.plex_xml import TAG_ELEMENTS
 
 PMS_VERSION = "1.41.3.9314-emulated"
@@ -467,6 +468,7 @@ class PlexEmulator:
         self._clear_state()
 
     def _clear_state(self) -> None:
+        self.history = PlayHistory()  # plays for /status/sessions/history/all (add_play)
         self._sections: dict[int, Section] = {}
         self._items: dict[str, Item] = {}
         self._file_index: _FileIndex | None = None  # rebuilt on demand after items are added or removed
@@ -606,6 +608,17 @@ class PlexEmulator:
             self._apply_attrs(item, attrs)
             self._touch(item)
 
+    def add_play(self, rating_key: str, viewed_at: int, account_id: int = 1) -> None:
+        """A completed view of the item at `viewed_at` (unix seconds), as PMS records a scrobble: a history row,
+        viewCount up, lastViewedAt set, the resume point cleared."""
+        with self._lock:
+            item = self._items[str(rating_key)]
+            self.history.add(item.rating_key, item.section_key, str(item.fields["title"] or ""), item.type,
+                             int(viewed_at), account_id)
+            count = item.fields.get("viewCount") or 0
+            item.fields.update(viewCount=int(count) + 1, viewOffset=None,
+                               lastViewedAt=max(int(viewed_at), int(item.fields.get("lastViewedAt") or 0)))
+
     def delete_item(self, rating_key: str) -> None:
         with self._lock:
             del self._items[str(rating_key)]
@@ -637,7 +650,7 @@ class PlexEmulator:
 
     def _apply_attrs(self, item: Item, attrs: dict[str, Any]) -> None:
         """Seed or overwrite attributes; unknown names raise TypeError so typos in tests fail loudly."""
-        scalar_types = EDITABLE_FIELDS | (EPISODE_FIELDS if item.type == "episode" else {})
+        scalar_types = EDITABLE_FIELDS | VIEW_FIELDS | (EPISODE_FIELDS if item.type == "episode" else {})
         for name, value in attrs.items():
             if name in scalar_types:
                 item.fields[name] = None if value is None else scalar_types[name](value)
@@ -827,6 +840,7 @@ class PlexEmulator:
             ("DELETE", rk + r"/(?P<kind>thumb|art)", self._delete_image),
             ("GET", rk + r"/(?P<kind>thumb|art)/\d+", self._get_image_bytes),
             ("PUT", r"/:/rate", self._rate),
+            ("GET", r"/status/sessions/history/all", self._get_history),
         ]
         return [(method, re.compile(pattern), handler) for method, pattern, handler in table]
 
@@ -1020,6 +1034,9 @@ class PlexEmulator:
         item.fields["userRating"] = None if rating == -1 else rating
         self._touch(item)
         return Response(200)
+
+    def _get_history(self, request: _Request, groups: dict[str, str]) -> Response:
+        return Response.xml(self.history.answer(request.param, lambda name: self._paging_value(request, name)))
 
     # --- routes: images --------------------------------------------------------------------------------------
 

@@ -19,6 +19,7 @@ from http import HTTPStatus
 from types import TracebackType
 from typing import Any, cast
 
+from plexsync_gui.emulators.stash_activity import MUTATION_RESULTS, ActivityMutations, mutation_fields
 from plexsync_gui.emulators.stash_graphql import (
     ENTITY_ROOTS,
     Field,
@@ -127,6 +128,11 @@ class StashEmulator:
         self._store = SceneStore(self._clock, partial_dates=self._minor >= 30)
         self._types = object_types(self._minor)
         self._query_args = query_fields(self._minor)
+        self._mutation_args = mutation_fields(self._minor)
+        self._types["Mutation"] = {name: MUTATION_RESULTS.get(name) for name in self._mutation_args}
+        self._types["HistoryMutationResult"] = {"count": None, "history": None}
+        self._activity = ActivityMutations(self._store, self._clock,
+                                           lambda record, base: self._store.view(record, base, self._api_key))
         self._log: list[RequestRecord] = []
         self._faults: list[_Fault] = []
         self._graphql_errors: list[str] = []
@@ -439,7 +445,9 @@ class StashEmulator:
         operations, fragments = parse(query)
         operation = self._pick_operation(operations, body.get("operationName"))
         operation.selections = expand(operation.selections, fragments)
-        validate(operation.selections, "Query", self._types, self._query_args.get)
+        mutation = operation.kind == "mutation"
+        validate(operation.selections, "Mutation" if mutation else "Query", self._types,
+                 (self._mutation_args if mutation else self._query_args).get)
         variables = self._variables(operation, body.get("variables"))
         for root in operation.selections:
             self._check_input(root, variables)
@@ -520,7 +528,8 @@ class StashEmulator:
     def _resolvers(self) -> dict[str, Callable[[dict[str, Any], str], Any]]:
         listings = {root: self._entity_listing(root) for root in ENTITY_ROOTS}
         return {"findScenes": self._find_scenes, "findScene": self._find_scene, "version": self._version,
-                "systemStatus": self._system_status, "__type": self._introspect_type, **listings}
+                "systemStatus": self._system_status, "__type": self._introspect_type, **listings,
+                **self._activity.resolvers()}
 
     def _entity_listing(self, root: str) -> Callable[[dict[str, Any], str], Any]:
         """The resolver of `findTags` and its kin: `{count, <list>}` filtered by the entity's own timestamps."""
@@ -579,6 +588,8 @@ class StashEmulator:
         elif name == "Query":
             fields = [_field_info(field, None, args_) for field, args_ in self._query_args.items()
                       if not field.startswith("__")]
+        elif name == "Mutation":
+            fields = [_field_info(field, None, args_) for field, args_ in self._mutation_args.items()]
         elif name in self._types:
             fields = [_field_info(field, None) for field in self._types[name]]
         else:

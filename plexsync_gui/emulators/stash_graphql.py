@@ -83,6 +83,7 @@ class Operation:
     var_types: dict[str, str]
     var_defaults: dict[str, Any]
     selections: list[Field] = field(default_factory=list)
+    kind: str = "query"  # or "mutation"
 
 
 class _Parser:
@@ -147,11 +148,11 @@ class _Parser:
             return Operation(None, {}, {}, self._selection_set())
         if self._peek()[1] not in ("query", "mutation", "subscription"):
             raise self._error(f"Unexpected {self._peek()[1]}", self._peek()[2])
-        self._take()
+        kind = self._take()
         name = self._take(kind="name") if self._peek()[0] == "name" else None
         var_types, var_defaults = self._variable_definitions()
         self._directives()
-        return Operation(name, var_types, var_defaults, self._selection_set())
+        return Operation(name, var_types, var_defaults, self._selection_set(), kind)
 
     def _variable_definitions(self) -> tuple[dict[str, str], dict[str, Any]]:
         types: dict[str, str] = {}
@@ -328,7 +329,7 @@ ENTITY_ROOTS: dict[str, tuple[str, str, str]] = {
 _SCENE_FIELDS_V024: list[str] = [
     "id", "title", "code", "details", "director", "url", "urls", "date", "rating100", "organized", "o_counter",
     "interactive", "interactive_speed", "captions", "created_at", "updated_at", "last_played_at", "resume_time",
-    "play_duration", "play_count", "play_history", "o_history", "files", "paths", "scene_markers", "galleries",
+    "play_duration", "play_count", "files", "paths", "scene_markers", "galleries",
     "studio", "movies", "tags", "performers", "stash_ids", "sceneStreams",
 ]
 _SCENE_OBJECT_FIELDS: dict[str, str] = {
@@ -340,6 +341,8 @@ _SCENE_OBJECT_FIELDS: dict[str, str] = {
 def scene_fields(minor: int) -> list[tuple[str, bool]]:
     """(name, isDeprecated) of Scene for Stash v0.<minor>: `groups` from v0.27, when `movies` became deprecated."""
     names = list(_SCENE_FIELDS_V024)
+    if minor >= 25:  # play and O dates arrived in v0.25
+        names[names.index("play_count") + 1:names.index("play_count") + 1] = ["play_history", "o_history"]
     if minor >= 27:
         names.insert(names.index("movies") + 1, "groups")
     deprecated = {"url"} | ({"movies"} if minor >= 27 else set())
@@ -416,10 +419,10 @@ def validate(selections: list[Field], type_name: str, types: dict[str, ObjectFie
         if sel.name not in fields:
             raise GraphQLError(f'Cannot query field "{sel.name}" on type "{type_name}".',
                                locations=[sel.location])
-        allowed = args_of(sel.name) if type_name == "Query" else None
+        allowed = args_of(sel.name) if type_name in ("Query", "Mutation") else None
         for arg in sel.args:
             if allowed is not None and arg not in allowed:
-                raise GraphQLError(f'Unknown argument "{arg}" on field "Query.{sel.name}".',
+                raise GraphQLError(f'Unknown argument "{arg}" on field "{type_name}.{sel.name}".',
                                    locations=[sel.location])
         child = fields[sel.name]
         if child is not None:

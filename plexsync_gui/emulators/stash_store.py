@@ -108,6 +108,9 @@ class SceneRecord:
     files: list[FileRecord] = field(default_factory=list)
     cover: bytes | None = None
     cover_version: int = 0
+    play_history: list[str] = field(default_factory=list)  # play times as Stash writes them, oldest first
+    resume_time: float = 0.0
+    play_duration: float = 0.0
 
 
 class _Names:
@@ -262,6 +265,9 @@ class SceneStore:
             "movies": [{"scene_index": None, "movie": self._named(self.groups, gid)} for gid in scene.groups],
             "files": [{"id": str(f.id), "path": f.path, "basename": f.basename, "size": f.size,
                        "duration": f.duration, "width": f.width, "height": f.height} for f in scene.files],
+            "play_history": list(scene.play_history), "play_count": len(scene.play_history),
+            "last_played_at": scene.play_history[-1] if scene.play_history else None,
+            "resume_time": scene.resume_time, "play_duration": scene.play_duration,
             "paths": {"screenshot": f"{base}/scene/{scene.id}/screenshot?t={unix_of(scene.updated_at)}",
                       "stream": f"{base}/scene/{scene.id}/stream{stream_query}"},
         }

@@ -276,6 +276,8 @@ class PlexSyncApp(QObject):
                                        self.autostart, self.window, store_secrets=not self.startup.demo,
                                        offer_preview=self.startup.first_run)
         self.settings.saved.connect(self.apply_settings)
+        self.settings.plex_to_stash.import_requested.connect(self.service.import_plays)
+        self.service.plays_imported.connect(self.settings.plex_to_stash.show_import_result)
         self.settings.finished.connect(self._settings_closed)
         self.settings.show()
 

@@ -134,7 +134,8 @@ ACTIVITY_COLUMNS = (
     Column("Time", "at", _ago("at"), width=110, hover=_exact("at")),
     Column("Scene", "scene_id", width=70),
     Column("Title", "title", width=260, thumbnail=True),
-    Column("Outcome", "outcome", width=80),
+    Column("Outcome", "outcome", lambda r: wording.outcome(r.outcome), width=100,
+           hover=lambda r: wording.outcome_hint(r.outcome)),
     Column("What changed", "detail", lambda r: wording.activity(r.outcome, r.detail), width=400,
            hover=_message("detail")),
 )
@@ -171,7 +172,8 @@ class KeyedTableModel(QAbstractTableModel):
             return column.text(row)
         if role == Qt.ItemDataRole.ToolTipRole:
             return column.tooltip(row)
-        if role == Qt.ItemDataRole.DecorationRole and column.thumbnail and self.thumbnails is not None:
+        if role == Qt.ItemDataRole.DecorationRole and column.thumbnail and self.thumbnails is not None \
+                and row.scene_id:  # a note about the whole direction (Plex -> Stash) has no scene
             return self.thumbnails(row.scene_id)
         if role == ID_ROLE:
             return row.id

@@ -75,6 +75,7 @@ class SyncService(QObject):
     problem = Signal(str)
     preview_ready = Signal(object)  # PreviewOutcome
     undo_done = Signal(object)  # UndoReport, or a one-line str
+    plays_imported = Signal(str)  # the summary line of "Import past plays now"
     stopped = Signal()
 
     _req_start = Signal()
@@ -94,6 +95,7 @@ class SyncService(QObject):
     _req_preview = Signal(str)
     _req_undo = Signal(object)
     _req_sync_scenes = Signal(list)
+    _req_import_plays = Signal()
 
     def __init__(self, locations: Locations, config: Config, secrets: Secrets, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -132,6 +134,8 @@ class SyncService(QObject):
             (self._req_poster, worker.fetch_poster), (self._req_plex_now, worker.fetch_plex_now),
             (self._req_candidates, worker.fetch_candidates), (self._req_preview, worker.preview),
             (self._req_undo, worker.undo), (self._req_sync_scenes, worker.sync_scenes),
+            (self._req_candidates, worker.fetch_candidates),
+            (self._req_import_plays, worker.import_plays),
         ):
             request.connect(slot)
         worker.status_changed.connect(self._on_status)
@@ -146,6 +150,7 @@ class SyncService(QObject):
         worker.preview_ready.connect(self.preview_ready)
         worker.undo_done.connect(self.undo_done)
         worker.problem.connect(self._on_problem)
+        worker.plays_imported.connect(self.plays_imported)
         worker.stopped.connect(self._on_stopped)
         # The stop request is queued, and quit() can end the thread's loop before it is delivered: closing again as
         # the thread finishes (in that thread, directly) guarantees the session, database and lock are closed.
@@ -180,6 +185,9 @@ class SyncService(QObject):
 
     def sync_now(self) -> None:
         self._req_sync_now.emit()
+
+    def import_plays(self) -> None:
+        self._req_import_plays.emit()
 
     def apply_config(self, config: Config, secrets: Secrets) -> None:
         self._req_config.emit(config, secrets)

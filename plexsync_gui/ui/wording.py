@@ -115,3 +115,18 @@ def activity(outcome: str, detail: str) -> str:
     if outcome != "failed" or not separator or error_type not in _PROBLEMS:
         return message(detail)
     return f"{problem(error_type, rest)}: {message(rest)}"
+
+
+# Activity outcomes shown with their direction: everything else went from Stash to Plex.
+_OUTCOMES = {"from_plex": "← From Plex"}
+FROM_PLEX_HINT = "Came from Plex into Stash (Settings › Plex → Stash)"
+TO_PLEX_HINT = "Went from Stash to Plex"
+
+
+def outcome(value: str) -> str:
+    """The Activity's Outcome column: "synced", "failed"…, and "← From Plex" for what Plex sent to Stash."""
+    return _OUTCOMES.get(value, value)
+
+
+def outcome_hint(value: str) -> str:
+    return FROM_PLEX_HINT if value in _OUTCOMES else TO_PLEX_HINT

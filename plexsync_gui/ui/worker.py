@@ -20,6 +20,8 @@ from typing import Any
 from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QImage
 
+from plexsync_gui.core.activity.plex_to_stash import PlexActivity
+from plexsync_gui.core.errors import StashError, SyncError
 from plexsync_gui.core.net.http import Cancellation
 from plexsync_gui.core.plex.client import CandidateDetails, PlexClient, PlexItem, plex_web_url
 from plexsync_gui.core.preview.compute import ScenePreview, fetch_scenes, preview, queued_scenes
@@ -28,7 +30,7 @@ from plexsync_gui.core.setup.logs import redact
 from plexsync_gui.core.setup.secrets import Secrets
 from plexsync_gui.core.setup.session import Locations, Session, open_session, open_store
 from plexsync_gui.core.storage.process_lock import ProcessLock, ProcessLockBusy
-from plexsync_gui.core.storage.store import Store
+from plexsync_gui.core.storage.store import DiskFullError, Store
 from plexsync_gui.core.sync.engine import Outcome
 from plexsync_gui.core.sync.runner import RoundResult, Runner
 from plexsync_gui.core.sync.status import SyncStatus
@@ -69,6 +71,7 @@ class SyncWorker(QObject):
     problem = Signal(str)  # the worker cannot run (database or config trouble), one line
     preview_ready = Signal(object)  # a PreviewOutcome: the rows of core/preview, or why there are none
     undo_done = Signal(object)  # an UndoReport, or a one-line str saying why nothing could be undone
+    plays_imported = Signal(str)  # the one-time import of Plex's plays finished: its summary line, or why not
     stopped = Signal()
 
     def __init__(self, locations: Locations, config: Config, secrets: Secrets, stop_event: threading.Event,
@@ -226,6 +229,24 @@ class SyncWorker(QObject):
         self._store.update_state(detail.scene_id, rating_key=rating_key)
         log.info("scene %s: the user chose Plex item %s", detail.scene_id, rating_key)
         self.retry_failed([dead_letter_id])
+
+    @Slot()
+    def import_plays(self) -> None:
+        """Settings' "Import past plays now": Plex's whole play history into Stash, with the saved settings."""
+        if self._session is None:
+            self.plays_imported.emit("Not connected to Stash and Plex yet: save the settings first")
+            return
+        stash, plex = self._session.stash.clone(), self._session.plex.clone()
+        try:
+            activity = PlexActivity(self._session.store, stash, plex, lambda: self._config.plex_to_stash)
+            line = activity.import_past().line()
+        except (SyncError, StashError, DiskFullError) as exc:
+            line = f"The import stopped: {exc}"
+        finally:
+            stash.close()
+            plex.close()
+        self.plays_imported.emit(line)
+        self._publish_activity()
 
     @Slot(int)
     def fetch_detail(self, dead_letter_id: int) -> None:
@@ -392,7 +413,7 @@ class SyncWorker(QObject):
             self.failures_added.emit([o.title for o in failed])
         if any(o.outcome == Outcome.SYNCED for o in outcomes):
             self._last_synced_at = time.time()
-        if outcomes:
+        if outcomes or result.from_plex:
             self._publish_activity()
         self._emit_status(result.status)
 

@@ -47,6 +47,7 @@ from plexsync_gui.core.net.http import (
 )
 from plexsync_gui.core.net.transport import transport_reason
 from plexsync_gui.core.plex.edits import MAX_REQUEST_LINE, PlexItemSnapshot, describe_fields, fields_in, split_edit
+from plexsync_gui.core.plex.history import HISTORY_PATH, PlexPlay, ViewState, read_plays, read_view_states
 from plexsync_gui.core.setup.security import allow_unverified_tls
 from plexsync_gui.core.sync.paths import basename, normalise, unicode_forms
 
@@ -336,6 +337,30 @@ class PlexClient:
         except PlexNotFound:
             return None
         return container
+
+    def play_history(self, since: int, page_size: int = 500) -> list[PlexPlay]:
+        """Every play with `viewedAt` at or after `since` (unix seconds), newest first, read a page at a time."""
+        plays: list[PlexPlay] = []
+        start = 0
+        while True:
+            query = joinArgs({"sort": "viewedAt:desc", "viewedAt>": since,
+                              "X-Plex-Container-Start": start, "X-Plex-Container-Size": page_size})
+            with self._translated("reading the play history"):
+                container = self.server.query(f"{HISTORY_PATH}{query}")
+            page = read_plays(container)
+            plays.extend(page)
+            size = len(container) if container is not None else 0
+            total = _integer(container.get("totalSize") if container is not None else None)
+            start += size
+            if size < page_size or (total is not None and start >= total):
+                return plays
+
+    def view_states(self, rating_keys: list[str]) -> dict[str, ViewState]:
+        """Resume point and rating of several items, 100 per request; keys Plex no longer has are absent."""
+        states: dict[str, ViewState] = {}
+        for begin in range(0, len(rating_keys), 100):
+            states.update(read_view_states(self._metadata([str(int(k)) for k in rating_keys[begin:begin + 100]])))
+        return states
 
     def machine_identifier(self) -> str:
         return str(self.server.machineIdentifier)

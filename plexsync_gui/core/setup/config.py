@@ -97,6 +97,19 @@ class DesktopSettings:
 
 
 @dataclass
+class PlexToStashSettings:
+    """What flows back from Plex into Stash: off by default, since it writes to Stash, which PlexSync otherwise only
+    reads. `rating_wins` settles a rating both sides have: "plex" carries a rating changed in Plex into Stash,
+    "stash" only fills in a Stash scene that has no rating."""
+
+    enabled: bool = False
+    plays: bool = True
+    resume: bool = False
+    rating: bool = False
+    rating_wins: str = "plex"
+
+
+@dataclass
 class Config:
     stash: StashSettings = field(default_factory=StashSettings)
     plex: PlexSettings = field(default_factory=PlexSettings)
@@ -105,6 +118,7 @@ class Config:
     path_map: list[PathRule] = field(default_factory=list)
     desktop: DesktopSettings = field(default_factory=DesktopSettings)
     rules: RuleSettings = field(default_factory=RuleSettings)  # [rules], read by rules_config
+    plex_to_stash: PlexToStashSettings = field(default_factory=PlexToStashSettings)
 
 
 _SECTIONS: dict[str, type] = {
@@ -113,7 +127,9 @@ _SECTIONS: dict[str, type] = {
     "sync": SyncSettings,
     "fields": FieldToggles,
     "desktop": DesktopSettings,
+    "plex_to_stash": PlexToStashSettings,
 }
+CHOICES: dict[str, tuple[str, ...]] = {"plex_to_stash.rating_wins": ("plex", "stash")}
 SECRET_KEYS = frozenset({"plex.token", "stash.api_key"})
 LIMITS: dict[str, tuple[float, float]] = {
     "stash.timeout": (1, 600),
@@ -160,8 +176,7 @@ def config_from_dict(data: dict[str, Any]) -> Config:
                 raise ConfigError(f"{name}: must be a table ([{name}])")
             setattr(config, name, _section(name, _SECTIONS[name], value))
         else:
-            raise ConfigError(f"{name}: unknown section "
-                              "(expected stash, plex, sync, fields, desktop, rules or path_map)")
+            raise ConfigError(f"{name}: unknown section (expected {', '.join(_SECTIONS)}, rules or path_map)")
     _check_urls(config)
     _check_tls(config)
     return config
@@ -209,6 +224,8 @@ def _coerce(key: str, value: Any, default: Any, declared: Any) -> Any:
         return [v.strip() for v in value]
     if not isinstance(value, str):
         raise ConfigError(f"{key}: must be a string, got {got}")
+    if key in CHOICES and value not in CHOICES[key]:
+        raise ConfigError(f"{key}: must be one of {', '.join(repr(c) for c in CHOICES[key])}, got {got}")
     return value
 
 

@@ -30,6 +30,7 @@ from plexsync_gui.core.stash import queries as q
 log = logging.getLogger(__name__)
 
 BATCH_SIZE = 100
+WRITE_BATCH = 50  # activity writes per request: 50 aliased mutations stay far below any request size limit
 CONNECT_TIMEOUT = 5.0
 
 
@@ -64,6 +65,23 @@ class TagTree:
     descendant_ids: frozenset[str]
 
 
+@dataclass(frozen=True)
+class ActivityWrite:
+    """One write of the Plex -> Stash activity: `play` (RFC 3339 times), `resume` (seconds) or `rating` (1-100)."""
+
+    kind: str
+    scene_id: str
+    value: Any
+
+
+@dataclass(frozen=True)
+class StashOffers:
+    """The mutation and Scene field names this server has (introspected once per connection)."""
+
+    mutations: frozenset[str]
+    scene_fields: frozenset[str]
+
+
 class StashClient:
     """One connection to Stash; like PlexClient, not for concurrent use (concurrent work takes a `clone()`)."""
 
@@ -82,6 +100,7 @@ class StashClient:
         if api_key:
             self._session.headers["ApiKey"] = api_key
         self._schema: tuple[bool, str] | None = None  # (has groups, ids argument name)
+        self._offers: StashOffers | None = None
 
     def clone(self) -> StashClient:
         """A client for the same server with its own HTTP session."""
@@ -274,6 +293,39 @@ class StashClient:
         data = self._graphql("FindScene", q.find_scene(has_groups), {"id": scene_id})
         scene = data.get("findScene")
         return scene if isinstance(scene, dict) else None
+
+    # ---- play activity (Plex -> Stash) --------------------------------------------------------------------------
+
+    def offers(self) -> StashOffers:
+        """Which mutations and Scene fields the server has, asked once: play history needs v0.25+."""
+        if self._offers is None:
+            data = self._graphql("ActivityProbe", q.ACTIVITY_PROBE)
+            self._offers = StashOffers(
+                frozenset(f["name"] for f in (data.get("mutation") or {}).get("fields") or []),
+                frozenset(f["name"] for f in (data.get("scene") or {}).get("fields") or []))
+        return self._offers
+
+    def scene_activity(self, scene_ids: list[str], fields: tuple[str, ...]) -> dict[str, dict[str, Any]]:
+        """`id`, `title` and these activity fields of each existing scene, BATCH_SIZE scenes a request."""
+        _, ids_argument = self._schema_choice()
+        found: dict[str, dict[str, Any]] = {}
+        for start in range(0, len(scene_ids), BATCH_SIZE):
+            chunk = [i for i in scene_ids[start:start + BATCH_SIZE] if i.isdigit()]
+            values: list[Any] = chunk if ids_argument == "ids" else [int(i) for i in chunk]
+            data = self._graphql("SceneActivity", q.scene_activity(fields, ids_argument), {"ids": values})
+            scenes = (data.get("findScenes") or {}).get("scenes") or []
+            found.update((str(s["id"]), s) for s in scenes if isinstance(s, dict) and "id" in s)
+        return found
+
+    def write_activity(self, writes: list[ActivityWrite]) -> None:
+        """Plays, resume points and ratings, WRITE_BATCH to a request; a failed batch raises (the caller's
+        records of what it read stay unchanged, so the next round tries again and dedupes)."""
+        for start in range(0, len(writes), WRITE_BATCH):
+            batch = writes[start:start + WRITE_BATCH]
+            variables: dict[str, Any] = {}
+            for n, write in enumerate(batch):
+                variables.update({f"id{n}": write.scene_id, f"{write.kind}{n}": write.value})
+            self._graphql("ActivityWrites", q.activity_writes([w.kind for w in batch]), variables)
 
     # ---- images ------------------------------------------------------------------------------------------------
 

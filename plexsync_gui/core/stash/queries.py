@@ -138,3 +138,40 @@ query TagsUnder($name_filter: TagFilterType!, $under_filter: TagFilterType!, $fi
   under: findTags(tag_filter: $under_filter, filter: $filter) { count tags { id name } }
 }
 """
+# ---- Plex -> Stash activity (docs: Stash schema v0.24..v0.30) ---------------------------------------------------
+# What the server offers, asked once per connection: sceneAddPlay and Scene.play_history exist from v0.25,
+# sceneSaveActivity and rating100 from v0.24 (before v0.25 a play had no date: sceneIncrementPlayCount only).
+ACTIVITY_PROBE = """
+query ActivityProbe {
+  mutation: __type(name: "Mutation") { fields { name } }
+  scene: __type(name: "Scene") { fields { name } }
+}
+"""
+
+
+def scene_activity(fields: tuple[str, ...], ids_argument: str) -> str:
+    """The activity fields (`rating100`, `resume_time`, `play_history`…) of scenes by id; `fields` holds only
+    names the server's Scene has, so an older Stash is never asked for one it lacks."""
+    var_type = "[ID!]" if ids_argument == "ids" else "[Int!]"
+    return (
+        f"query SceneActivity($ids: {var_type}) {{\n"
+        f"  findScenes({ids_argument}: $ids) {{ scenes {{ id title {' '.join(fields)} }} }}\n"
+        "}\n"
+    )
+
+
+# One write per scene and kind, many in one request (aliases `w0`, `w1`…; Stash runs mutation fields in order).
+# A play's times are RFC 3339 `Timestamp`s (Stash stores them in its own zone); `sceneSaveActivity` without
+# `playDuration` sets only the resume point; the rating goes through `sceneUpdate`.
+ACTIVITY_WRITES = {
+    "play": ("[Timestamp!]", "sceneAddPlay(id: $id{n}, times: $play{n}) {{ count }}"),
+    "resume": ("Float", "sceneSaveActivity(id: $id{n}, resume_time: $resume{n})"),
+    "rating": ("Int", "sceneUpdate(input: {{id: $id{n}, rating100: $rating{n}}}) {{ id }}"),
+}
+
+
+def activity_writes(kinds: list[str]) -> str:
+    """The mutation for one batch of writes, `kinds[n]` being write n's kind; variables `id<n>` and `<kind><n>`."""
+    variables = ", ".join(f"$id{n}: ID!, ${kind}{n}: {ACTIVITY_WRITES[kind][0]}" for n, kind in enumerate(kinds))
+    fields = "\n".join(f"  w{n}: {ACTIVITY_WRITES[kind][1].format(n=n)}" for n, kind in enumerate(kinds))
+    return f"mutation ActivityWrites({variables}) {{\n{fields}\n}}\n"

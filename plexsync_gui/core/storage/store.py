@@ -123,6 +123,13 @@ CREATE TABLE IF NOT EXISTS kv (
     value TEXT NOT NULL
 );
 
+-- The resume point and rating last read from each Plex item (Plex -> Stash): only a change in Plex is carried over.
+CREATE TABLE IF NOT EXISTS plex_seen (
+    rating_key  TEXT PRIMARY KEY,
+    view_offset INTEGER,
+    user_rating REAL
+);
+
 CREATE TABLE IF NOT EXISTS activity (
     id       INTEGER PRIMARY KEY AUTOINCREMENT,
     at       REAL NOT NULL,
@@ -661,6 +668,35 @@ class Store:
                            [(kind, entity_id, name) for entity_id, name in names.items()])
             db.executemany("DELETE FROM entity_names WHERE kind = ? AND entity_id = ?",
                            [(kind, entity_id) for entity_id in gone])
+
+    def scenes_by_rating_key(self, rating_keys: list[str] | None = None) -> dict[str, list[str]]:
+        """The scenes matched to these Plex items (or to any, with None), by ratingKey."""
+        query = "SELECT rating_key, scene_id FROM sync_state WHERE rating_key IS NOT NULL"
+        rows: list[tuple[str, str]] = []
+        if rating_keys is None:
+            rows = self._db.execute(query).fetchall()
+        for chunk in _chunks(rating_keys or [], 500):
+            rows += self._db.execute(f"{query} AND rating_key IN ({','.join('?' * len(chunk))})", chunk).fetchall()
+        found: dict[str, list[str]] = {}
+        for rating_key, scene_id in rows:
+            found.setdefault(rating_key, []).append(scene_id)
+        return found
+
+    def plex_seen(self, rating_keys: list[str]) -> dict[str, tuple[int | None, float | None]]:
+        """(view offset, user rating) last read from these Plex items; absent when never read."""
+        found: dict[str, tuple[int | None, float | None]] = {}
+        for chunk in _chunks(rating_keys, 500):
+            found.update((r[0], (r[1], r[2])) for r in self._db.execute(
+                f"SELECT rating_key, view_offset, user_rating FROM plex_seen "
+                f"WHERE rating_key IN ({','.join('?' * len(chunk))})", chunk))
+        return found
+
+    def remember_plex_seen(self, seen: dict[str, tuple[int | None, float | None]]) -> None:
+        with self._tx() as db:
+            db.executemany("INSERT INTO plex_seen (rating_key, view_offset, user_rating) VALUES (?, ?, ?) "
+                           "ON CONFLICT (rating_key) DO UPDATE SET view_offset = excluded.view_offset, "
+                           "user_rating = excluded.user_rating",
+                           [(key, offset, rating) for key, (offset, rating) in seen.items()])
 
     @staticmethod
     def _upsert_state(db: sqlite3.Connection, scene_id: str, values: dict[str, Any]) -> None:

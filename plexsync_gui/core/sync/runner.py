@@ -18,7 +18,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from plexsync_gui.core.errors import Cancelled, StashError
+from plexsync_gui.core.activity.plex_to_stash import PlexActivity
+from plexsync_gui.core.errors import Cancelled, StashError, SyncError
 from plexsync_gui.core.stash.poller import ChangePoller
 from plexsync_gui.core.storage.store import DiskFullError
 from plexsync_gui.core.sync.backoff import Backoff
@@ -35,6 +36,7 @@ class RoundResult:
     outcomes: tuple[JobOutcome, ...]  # the jobs recorded this round, in order
     enqueued: int  # jobs queued or dropped by this round's poll (0 without one): the app reloads its queue view
     status: SyncStatus  # as of the end of the round
+    from_plex: str = ""  # what came from Plex this round (plays, ratings, resume points), one line; "" for nothing
 
 
 class Runner:
@@ -49,6 +51,7 @@ class Runner:
         self.last_poll_at: float | None = None  # wall clock of the last successful poll
         self._poll_backoff = Backoff(poll_interval, STASH_POLL_CAP, jitter=0.5)
         self._next_poll: float | None = None  # None: poll at the next step
+        self._plex_activity: PlexActivity | None = None  # made on first use: most users leave it off
 
     def run(self, stop: threading.Event, on_round: Callable[[RoundResult], None] | None = None) -> None:
         """Rounds until `stop` is set; `on_round` receives each round's plain result (the CLI's progress line)."""
@@ -65,20 +68,26 @@ class Runner:
 
         The desktop worker calls this from a timer, the headless loop from `run`; both share one schedule.
         """
-        enqueued = 0
+        enqueued, from_plex = 0, ""
         if self._next_poll is None or self.clock() >= self._next_poll:
+            polled_before = self.last_poll_at
             enqueued = self._poll()
             if self.engine.auth_problem:
                 self.engine.check_auth_recovered()
+            if self.last_poll_at != polled_before:  # Stash answered this poll
+                from_plex = self._from_plex()
         summary = self.engine.process_due(should_stop)
-        return RoundResult(self._wait_seconds(), tuple(summary.outcomes), enqueued, self.status())
+        return RoundResult(self._wait_seconds(), tuple(summary.outcomes), enqueued, self.status(), from_plex)
 
     def status(self) -> SyncStatus:
         return read_status(self.engine.store, self.engine.breaker, self.health, self.last_poll_at)
 
     def poll_soon(self) -> None:
-        """Make the next round poll Stash ("Sync now", a resume, a changed poll interval)."""
+        """Make the next round poll Stash ("Sync now", a resume, a changed poll interval), and read Plex's resume
+        points and ratings again when those come back from Plex."""
         self._next_poll = None
+        if self._plex_activity is not None:
+            self._plex_activity.read_states_soon()
 
     def _poll(self) -> int:
         """Poll once; returns how many jobs it queued or dropped (0 when it failed)."""
@@ -100,6 +109,26 @@ class Runner:
         self._next_poll = self.clock() + self.poll_interval
         self.health.poll_answered()
         return result.enqueued.queued + result.enqueued.deleted
+
+    def _from_plex(self) -> str:
+        """Plays, resume points and ratings from Plex into Stash, at the poll's pace, when switched on and both
+        servers are usable; a failure is logged and retried next poll (the watermark has not moved)."""
+        if not self.engine.config.plex_to_stash.enabled or self.engine.auth_problem \
+                or not self.engine.breaker.allows_requests():
+            return ""
+        if self._plex_activity is None:  # the engine's own clients: nothing else uses them between its rounds
+            self._plex_activity = PlexActivity(self.engine.store, self.engine.stash, self.engine.plex,
+                                               lambda: self.engine.config.plex_to_stash)
+        try:
+            summary = self._plex_activity.round()
+        except Cancelled:
+            return ""
+        except (SyncError, StashError, DiskFullError) as exc:
+            log.warning("reading activity from Plex failed (%s); trying again at the next poll", exc)
+            return ""
+        if summary is None or not (summary.scenes or summary.notices):
+            return ""
+        return summary.line()
 
     def _poll_failed(self, message: str, persist: bool = True) -> None:
         """Back off exponentially (jittered, capped) and note why in the Stash health record."""

@@ -26,6 +26,7 @@ from plexsync_gui.core.setup.settings_writer import NoKeyringError, SaveError, w
 from plexsync_gui.ui.settings.connections_page import PLAINTEXT_CHOICE, ConnectionsPage
 from plexsync_gui.ui.settings.pages import BehaviourPage, FieldsPage, MatchingPage
 from plexsync_gui.ui.settings.path_map_model import COLUMNS, SIDES
+from plexsync_gui.ui.settings.plex_to_stash_page import PlexToStashPage
 from plexsync_gui.ui.settings.rules_page import RulesPage
 from plexsync_gui.ui.widgets import INVALID_STYLE, WrappingLabel, mark_invalid, set_result
 
@@ -58,9 +59,11 @@ class SettingsDialog(QDialog):
         self.fields = FieldsPage(config)
         self.rules = RulesPage(config)
         self.behaviour = BehaviourPage(config, autostart)
+        self.plex_to_stash = PlexToStashPage(config)
         self.tabs = QTabWidget()
         for page, title in ((self.connections, "Connections"), (self.matching, "Matching"),
-                            (self.fields, "Fields"), (self.rules, "Rules"), (self.behaviour, "Behaviour")):
+                            (self.fields, "Fields"), (self.rules, "Rules"), (self.behaviour, "Behaviour"),
+                            (self.plex_to_stash, "Plex → Stash")):
             self.tabs.addTab(page, title)
         self.status = WrappingLabel()
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
@@ -107,7 +110,7 @@ class SettingsDialog(QDialog):
         data: dict[str, Any] = config_to_dict(self._config)
         data["stash"].pop("api_key", None)  # secrets are the writer's business (keyring or, if allowed, file)
         data["plex"].pop("token", None)
-        for page in (self.connections, self.matching, self.fields, self.rules, self.behaviour):
+        for page in (self.connections, self.matching, self.fields, self.rules, self.behaviour, self.plex_to_stash):
             page.apply(data)
         return config_from_dict(data)
 

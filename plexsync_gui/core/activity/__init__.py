@@ -1,0 +1,1 @@
+"""Plex -> Stash: plays, resume points and ratings made in Plex, carried into Stash (opt-in)."""
