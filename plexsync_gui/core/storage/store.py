@@ -100,6 +100,12 @@ CREATE TABLE IF NOT EXISTS entity_names (
     PRIMARY KEY (kind, entity_id)
 ) WITHOUT ROWID;
 
+-- Rows of the coverage report the user chose to ignore: `scene:<id>` or `item:<ratingKey>` (core/coverage).
+CREATE TABLE IF NOT EXISTS coverage_ignored (
+    ref        TEXT PRIMARY KEY,
+    ignored_at REAL NOT NULL
+) WITHOUT ROWID;
+
 CREATE TABLE IF NOT EXISTS kv (
     key   TEXT PRIMARY KEY,
     value TEXT NOT NULL
@@ -638,6 +644,21 @@ class Store:
             f"INSERT INTO sync_state ({names}) VALUES ({marks}) ON CONFLICT (scene_id) DO UPDATE SET {updates}",
             [scene_id, *values.values()],
         )
+
+    # ---- coverage: ignored rows --------------------------------------------------------------------------------
+
+    def coverage_ignored(self) -> set[str]:
+        """The refs (`scene:ID`, `item:RATINGKEY`) of the coverage rows the user ignored."""
+        return {row[0] for row in self._db.execute("SELECT ref FROM coverage_ignored")}
+
+    def set_coverage_ignored(self, refs: Iterable[str], ignored: bool, now: float | None = None) -> int:
+        """Ignore these coverage rows (or show them again); how many changed."""
+        now = time.time() if now is None else now
+        with self._tx() as db:
+            if ignored:
+                return sum(db.execute("INSERT OR IGNORE INTO coverage_ignored (ref, ignored_at) VALUES (?, ?)",
+                                      (ref, now)).rowcount for ref in refs)
+            return sum(db.execute("DELETE FROM coverage_ignored WHERE ref = ?", (ref,)).rowcount for ref in refs)
 
     # ---- key/value and activity --------------------------------------------------------------------------------
 
