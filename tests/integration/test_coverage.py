@@ -4,32 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from plexsync_gui.core.coverage.actions import pick_item, scan_folders, scene_plex_paths, set_ignored
+from plexsync_gui.core.coverage.actions import pick_item, plan_scans, scan_folders, scene_plex_paths, set_ignored
 from plexsync_gui.core.coverage.check import check_coverage
 from plexsync_gui.core.coverage.report import IGNORED, CoverageReport, Reason
 from plexsync_gui.core.errors import PermanentError
 from plexsync_gui.core.setup.session import Session
 from plexsync_gui.emulators.plex import PlexEmulator
 from plexsync_gui.emulators.stash import StashEmulator
-
-
-class Crafted:
-    """A library with one scene (or item) of every kind the report knows."""
-
-    def __init__(self, stash: StashEmulator, plex: PlexEmulator, movies: int) -> None:
-        self.other = plex.add_section("Home videos", "movie", ["/media/home"])
-        self.matched = stash.add_scene(title="In Plex", files=["/data/movies/in-plex.mp4"])
-        plex.add_item(movies, "/media/movies/in-plex.mp4", title="in-plex")
-        self.not_scanned = stash.add_scene(title="Not scanned", files=["/data/movies/new/not-scanned.mp4"])
-        self.unmapped = stash.add_scene(title="Unmapped", files=["/srv/elsewhere/unmapped.mp4"])
-        self.ambiguous = stash.add_scene(title="Twice", files=["/data/movies/twice.mp4"])
-        self.candidates = [plex.add_item(movies, "/media/movies/twice.mp4", title="twice"),
-                           plex.add_item(movies, "/media/movies/twice.mp4", title="twice (copy)")]
-        self.excluded = stash.add_scene(title="Home video", files=["/data/home/birthday.mp4"])
-        self.no_file = stash.add_scene(title="No file")
-        self.orphan = plex.add_item(movies, "/media/movies/only-in-plex.mp4", title="Only in Plex")
-        self.by_name = stash.add_scene(title="Moved", files=["/data/old/moved.mp4"])
-        plex.add_item(movies, "/media/movies/moved.mp4", title="moved")  # the sync finds it by file name
+from tests.integration.coverage_library import Crafted
 
 
 @pytest.fixture
@@ -38,8 +20,7 @@ def crafted(stash: StashEmulator, plex: PlexEmulator, movies: int) -> Crafted:
 
 
 def report_of(session: Session, page_size: int = 1000) -> CoverageReport:
-    return check_coverage(session.stash, session.plex, session.config, session.store.coverage_ignored(),
-                          page_size=page_size)
+    return check_coverage(session.stash, session.plex, session.config, session.store, page_size=page_size)
 
 
 def reasons(report: CoverageReport) -> dict[str, str]:
@@ -84,9 +65,10 @@ def test_scan_asks_plex_for_the_folder_of_each_file_once(session: Session, craft
     report = report_of(session)
     paths = [row.plex_path for row in report.select(Reason.NOT_SCANNED) if row.plex_path]
     plex.clear_log()
-    asked, outside = scan_folders(session.plex, session.config, paths + paths + ["/srv/elsewhere/x.mp4"])
+    asked, outside = plan_scans(session.plex, session.config, paths + paths + ["/srv/elsewhere/x.mp4"])
     assert [(r.section.title, r.folder) for r in asked] == [("Movies", "/media/movies/new")]
     assert outside == ["/srv/elsewhere/x.mp4"]
+    assert scan_folders(session.plex, asked) == 1
     scans = [r for r in plex.requests if r.path == f"/library/sections/{movies}/refresh"]
     assert [r.params.get("path") for r in scans] == [["/media/movies/new"]]
 
@@ -109,6 +91,8 @@ def test_pick_queues_the_scene_and_it_syncs_to_the_chosen_item(session: Session,
     assert plex.item_state(crafted.candidates[0])["title"] == "twice"
     state = session.store.sync_state(crafted.ambiguous)
     assert state is not None and state.rating_key == chosen
+    after = report_of(session)
+    assert f"scene:{crafted.ambiguous}" not in reasons(after) and after.matched == 3
 
 
 def test_pick_of_an_item_without_the_file_is_refused_and_changes_nothing(session: Session, crafted: Crafted) -> None:

@@ -40,12 +40,18 @@ def scan_requests(plex_paths: Iterable[str], sections: list[SectionInfo]) -> tup
     return list(requests.values()), outside
 
 
-def scan_folders(plex: PlexClient, config: Config, plex_paths: Iterable[str]) -> tuple[list[ScanRequest], list[str]]:
-    """Ask Plex to scan each folder once (`PlexClient.scan_folder`); returns what was asked and what could not be."""
-    requests, outside = scan_requests(plex_paths, plex.target_sections(config.plex.libraries))
+def plan_scans(plex: PlexClient, config: Config, plex_paths: Iterable[str]) -> tuple[list[ScanRequest], list[str]]:
+    """`scan_requests` in the chosen libraries, as Plex lists them now."""
+    return scan_requests(plex_paths, plex.target_sections(config.plex.libraries))
+
+
+def scan_folders(plex: PlexClient, requests: Iterable[ScanRequest]) -> int:
+    """Ask Plex to scan each folder (`PlexClient.scan_folder`); how many were asked."""
+    asked = 0
     for request in requests:
         plex.scan_folder(request.section, request.folder)
-    return requests, outside
+        asked += 1
+    return asked
 
 
 def scene_plex_paths(queuer: Queuer, config: Config, scene_ids: list[str]) -> dict[str, str]:

@@ -19,6 +19,7 @@ from plexsync_gui.core.coverage.report import CoverageReport, CoverageRow, Reaso
 from plexsync_gui.core.plex.client import SEARCH_TYPES, PlexClient, SectionInfo, sections_for_path
 from plexsync_gui.core.setup.config import Config
 from plexsync_gui.core.stash.client import StashClient
+from plexsync_gui.core.storage.store import Store
 from plexsync_gui.core.sync.paths import basename, map_path, normalise
 
 PAGE_SIZE = 1000  # items (and scenes) per listing request
@@ -100,15 +101,17 @@ class _Rows:
                                      section, ref in self._ignored))
 
 
-def check_coverage(stash: StashClient, plex: PlexClient, config: Config, ignored: Collection[str] = (),
+def check_coverage(stash: StashClient, plex: PlexClient, config: Config, store: Store,
                    progress: Progress | None = None, page_size: int = PAGE_SIZE) -> CoverageReport:
-    """List the chosen libraries and every Stash scene once and classify them (see the module docstring). Raises
-    the clients' errors (Plex or Stash unreachable, a library missing) for the front end to show in one line."""
+    """List the chosen libraries and every Stash scene once and classify them (see the module docstring). An
+    ambiguous scene whose pick is remembered (the duplicate picker's, or `coverage pick`) counts as matched, since
+    its sync uses that item. Raises the clients' errors (Plex or Stash unreachable, a library missing) for the
+    front end to show in one line."""
     sections = plex.target_sections(config.plex.libraries)
     chosen = {s.key for s in sections}
     others = [s for s in plex.sections() if s.type in SEARCH_TYPES and s.key not in chosen]
     files = PlexFiles.build(plex, sections, page_size, progress)
-    rows = _Rows(set(ignored))
+    rows = _Rows(store.coverage_ignored())
     scenes = matched = 0
     for scene_id, title, path in stash.scene_paths(page_size):
         scenes += 1
@@ -122,10 +125,10 @@ def check_coverage(stash: StashClient, plex: PlexClient, config: Config, ignored
         found = files.candidates(plex_path)
         for number in found:
             files.claimed[number] = 1
-        if len(found) == 1:
+        keys = tuple(files.rating_key(n) for n in found)
+        if len(found) == 1 or (found and _picked(store, scene_id) in keys):
             matched += 1
         elif found:
-            keys = tuple(files.rating_key(n) for n in found)
             rows.add(Reason.AMBIGUOUS, scene_id, keys, shown, path, plex_path, _holding(plex_path, sections))
         else:
             reason, section = _missing_reason(plex_path, sections, others)
@@ -133,6 +136,11 @@ def check_coverage(stash: StashClient, plex: PlexClient, config: Config, ignored
     for rating_key, item_title, file, section_title in _unclaimed(plex, files, page_size):
         rows.add(Reason.NO_STASH_SCENE, None, (rating_key,), item_title or basename(file), file, None, section_title)
     return CoverageReport(scenes, len(files.keys), matched, tuple(s.title for s in sections), tuple(rows.rows))
+
+
+def _picked(store: Store, scene_id: str) -> str | None:
+    state = store.sync_state(scene_id)
+    return state.rating_key if state is not None else None
 
 
 def _missing_reason(plex_path: str, chosen: list[SectionInfo],
