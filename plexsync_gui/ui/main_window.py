@@ -208,6 +208,11 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.queue_page, "")
         self.tabs.addTab(self.failed_page, "")
         self.tabs.addTab(self.activity_page, "")
+        from plexsync_gui.ui.library_page import LibraryPage  # here: it builds on this module's TablePage
+
+        self.library_page = LibraryPage(service.coverage)
+        self.tabs.addTab(self.library_page, "")
+        service.coverage.report_changed.connect(self._update_tab_titles)
         self.setCentralWidget(self.tabs)
         self._build_menu()
         self._build_status_bar()
@@ -346,6 +351,9 @@ class MainWindow(QMainWindow):
         for page, name in ((self.queue_page, "Queue"), (self.failed_page, "Failed"), (self.activity_page, "Activity")):
             count = page.model.rowCount()
             self.tabs.setTabText(self.tabs.indexOf(page), f"{name} ({count:,})" if count else name)
+        from plexsync_gui.ui.library_page import library_tab_title
+
+        self.tabs.setTabText(self.tabs.indexOf(self.library_page), library_tab_title(self.service.coverage.report))
 
     # ---- actions -----------------------------------------------------------------------------------------------
 

@@ -209,6 +209,13 @@ class SyncWorker(QObject):
         log.info("scene %s: the user chose Plex item %s", detail.scene_id, rating_key)
         self.retry_failed([dead_letter_id])
 
+    @Slot()
+    def wake(self) -> None:
+        """Something queued a job outside the rounds (a pick in the Library tab): show it and process it now."""
+        if self._store is not None:
+            self._publish_queue()
+            self._schedule(0)
+
     @Slot(int)
     def fetch_detail(self, dead_letter_id: int) -> None:
         if self._store is not None:
