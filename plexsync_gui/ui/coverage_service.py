@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 
-from PySide6.QtCore import QObject, QThread, Signal, Slot
+from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 
 from plexsync_gui.core.coverage.report import IGNORED, CoverageReport, CoverageRow, Reason
 from plexsync_gui.core.net.http import Cancellation
@@ -39,7 +39,7 @@ class CoverageService(QObject):
 
     def __init__(self, locations: Locations, config: Config, secrets: Secrets, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self.model = KeyedTableModel(COVERAGE_COLUMNS, self)
+        self.model = KeyedTableModel(COVERAGE_COLUMNS, self, sort=(0, Qt.SortOrder.AscendingOrder))  # by problem
         self.report: CoverageReport | None = None
         self.reason: str | None = None  # the rows shown: None for every row not ignored, a Reason, or IGNORED
         self.busy = False

@@ -149,14 +149,14 @@ REASON_LABELS = {
     Reason.NO_STASH_SCENE: "Not in Stash",
 }
 COVERAGE_COLUMNS = (
-    Column("Problem", "reason", lambda r: REASON_LABELS[r.reason], width=150,
+    Column("Problem", "reason", lambda r: REASON_LABELS[r.reason], width=140,
            hover=lambda r: DESCRIPTIONS[r.reason]),
-    Column("Scene", "scene_id", width=70),
-    Column("Title", "title", width=220),
-    Column("File", "path", width=300, elide_middle=True),
-    Column("Library", "section", width=110),
-    Column("Plex items", "rating_keys", lambda r: ", ".join(r.rating_keys), width=100),
-    Column("What to do", "reason", lambda r: r.action_text, width=260),
+    Column("Scene", "scene_id", width=60),
+    Column("Title", "title", width=200),
+    Column("File", "path", width=280, elide_middle=True),
+    Column("Library", "section", width=100),
+    Column("Plex items", "rating_keys", lambda r: ", ".join(r.rating_keys), width=90),
+    Column("What to do", "reason", lambda r: r.action_text, width=240),
 )
 TIME_COLUMNS = {"next_retry_at", "failed_at", "at"}  # shown relative to now: refreshed while the window is open
 
