@@ -36,6 +36,11 @@ class PlexFiles:
     by_path: dict[int, int | tuple[int, ...]] = field(default_factory=dict)  # hash of the normalised file
     by_name: dict[int, int | tuple[int, ...]] = field(default_factory=dict)  # hash of its file name
     claimed: bytearray = field(default_factory=bytearray)  # 1 where a scene has the item's file
+    folders: list[tuple[int, str]] = field(default_factory=list)  # (section position, normalised folder + "/")
+
+    def __post_init__(self) -> None:
+        self.folders = [(position, normalise(location).rstrip("/") + "/")
+                        for position, section in enumerate(self.sections) for location in section.locations]
 
     @classmethod
     def build(cls, plex: PlexClient, sections: list[SectionInfo], page_size: int = PAGE_SIZE,
@@ -60,11 +65,12 @@ class PlexFiles:
 
     def candidates(self, plex_path: str) -> list[int]:
         """Item numbers a sync would find for the path: exact file first, else the same file name, within the
-        sections whose folder holds the path (all sections when none does)."""
-        allowed = {id(s) for s in sections_for_path(plex_path, self.sections)}
+        sections whose folder holds the path (all sections when none does), as `sections_for_path` chooses them
+        (its folders normalised once here: per scene it cost a third of the check's own CPU)."""
         path = normalise(plex_path)
+        allowed = {position for position, folder in self.folders if path.startswith(folder)} or None
         for table, key in ((self.by_path, hash(path)), (self.by_name, hash(basename(path)))):
-            found = [n for n in _numbers(table.get(key)) if id(self.sections[self.section_of[n]]) in allowed]
+            found = [n for n in _numbers(table.get(key)) if allowed is None or self.section_of[n] in allowed]
             if found:
                 return found
         return []
