@@ -37,6 +37,7 @@ class PlexFiles:
     by_name: dict[int, int | tuple[int, ...]] = field(default_factory=dict)  # hash of its file name
     claimed: bytearray = field(default_factory=bytearray)  # 1 where a scene has the item's file
     folders: list[tuple[int, str]] = field(default_factory=list)  # (section position, normalised folder + "/")
+    _number_of: dict[int, int] = field(default_factory=dict)  # ratingKey -> item number, while listing
 
     def __post_init__(self) -> None:
         self.folders = [(position, normalise(location).rstrip("/") + "/")
@@ -46,22 +47,30 @@ class PlexFiles:
     def build(cls, plex: PlexClient, sections: list[SectionInfo], page_size: int = PAGE_SIZE,
               progress: Progress | None = None) -> PlexFiles:
         files = cls(sections)
-        number_of: dict[int, int] = {}  # ratingKey -> item number, for items with several parts (dropped after)
         for position, section in enumerate(sections):
             for rating_key, _title, file in plex.section_files(section, page_size):
-                if not rating_key.isdigit():
-                    continue  # never editable, never a sync's match
-                number = number_of.setdefault(int(rating_key), len(files.keys))
-                if number == len(files.keys):
-                    files.keys.append(int(rating_key))
-                    files.section_of.append(position)
-                    if progress is not None and number % page_size == 0:
-                        progress("plex", number)
-                path = normalise(file)
-                _put(files.by_path, hash(path), number)
-                _put(files.by_name, hash(basename(path)), number)
-        files.claimed = bytearray(len(files.keys))
+                files.add(rating_key, position, file)
+                if progress is not None and len(files.keys) % page_size == 0:
+                    progress("plex", len(files.keys))
+        files.finish()
         return files
+
+    def add(self, rating_key: str, position: int, file: str) -> None:
+        """One file of an item of `sections[position]` (an item with several parts comes once per part)."""
+        if not rating_key.isdigit():
+            return  # never editable, never a sync's match
+        number = self._number_of.setdefault(int(rating_key), len(self.keys))
+        if number == len(self.keys):
+            self.keys.append(int(rating_key))
+            self.section_of.append(position)
+        path = normalise(file)
+        _put(self.by_path, hash(path), number)
+        _put(self.by_name, hash(basename(path)), number)
+
+    def finish(self) -> None:
+        """Listing done: no scene has claimed an item yet; the ratingKey lookup of `add` is no longer needed."""
+        self.claimed = bytearray(len(self.keys))
+        self._number_of = {}
 
     def candidates(self, plex_path: str) -> list[int]:
         """Item numbers a sync would find for the path: exact file first, else the same file name, within the
