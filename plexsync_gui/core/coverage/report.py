@@ -79,7 +79,7 @@ class CoverageRow:
 
     @property
     def action_text(self) -> str:
-        return "ignored (unignore to show it again)" if self.ignored else ACTION_TEXT[self.reason]
+        return "ignored (show it again to act on it)" if self.ignored else ACTION_TEXT[self.reason]
 
 
 @dataclass(frozen=True)
