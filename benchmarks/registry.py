@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 MODULES = ("benchmarks.sync_benchmarks", "benchmarks.run_benchmark", "benchmarks.gui_benchmarks",
-           "benchmarks.preview_benchmarks")
+           "benchmarks.preview_benchmarks", "benchmarks.coverage_benchmark")
 
 
 @dataclass

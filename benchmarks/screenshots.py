@@ -1,5 +1,5 @@
-"""The README's screenshots: the demo app's Queue, Failed (with details) and Activity views, taken on a private X
-display (Xvfb) so they look as on a real desktop and never clutter the one we run on.
+"""The README's screenshots: the demo app's Queue, Failed (with details), Activity and Library views, taken on a
+private X display (Xvfb) so they look as on a real desktop and never clutter the one we run on.
 
     python -m benchmarks.screenshots [docs/screenshots]
 """
@@ -57,6 +57,13 @@ def capture(out_dir: Path) -> None:
             while time.monotonic() < end:
                 app.processEvents()
             window.grab().save(str(out_dir / f"{name}.png"))
+        window.tabs.setCurrentWidget(window.library_page)  # its first showing starts the coverage check
+        wait(lambda: service.coverage.report is not None and not service.coverage.busy, 30.0)
+        window.library_page.select_id(service.coverage.model.find(lambda r: r.reason == "ambiguous") or 0)
+        end = time.monotonic() + 0.5
+        while time.monotonic() < end:
+            app.processEvents()
+        window.grab().save(str(out_dir / "library.png"))
         service.shutdown()
 
 
@@ -71,7 +78,7 @@ def main() -> None:
         env.update(DISPLAY=display, QT_QPA_PLATFORM="xcb", PYTHONPATH=str(REPO))
         code = f"from pathlib import Path; from benchmarks.screenshots import capture; capture(Path({str(out_dir)!r}))"
         subprocess.run([sys.executable, "-c", code], cwd=REPO, env=env, check=True, timeout=180)
-    for name in ("queue", "failed", "activity"):
+    for name in ("queue", "failed", "activity", "library"):
         path = out_dir / f"{name}.png"
         print(f"{path}: {path.stat().st_size // 1024} KB")
 

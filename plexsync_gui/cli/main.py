@@ -20,6 +20,7 @@ from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
 from plexsync_gui import __version__
+from plexsync_gui.cli import coverage as coverage_cli
 from plexsync_gui.cli.terminal import json_line, visible
 from plexsync_gui.core.errors import PermanentError, StashError, SyncError
 from plexsync_gui.core.setup.config import Config, ConfigError, load_config
@@ -105,6 +106,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_id_selection(dlq.add_parser("discard", help="delete dead letters"), by_scene=True)
     purge = dlq.add_parser("purge", help="delete dead letters older than DAYS")
     purge.add_argument("--older-than", type=_positive_float, required=True, metavar="DAYS")
+    coverage_cli.add_parser(commands)
     return parser
 
 
@@ -431,6 +433,7 @@ def cmd_undo(session: Session, args: argparse.Namespace) -> int:
 
 NETWORK_COMMANDS: dict[str, Callable[[Session, argparse.Namespace], int]] = {
     "sync": cmd_sync, "process": cmd_process, "run": cmd_run, "undo": cmd_undo, "import-plays": cmd_import_plays,
+    "coverage": coverage_cli.run,
 }
 LOCAL_COMMANDS: dict[str, Callable[[Store, argparse.Namespace], int]] = {
     "status": cmd_status, "queue": cmd_queue, "dlq": cmd_dlq,
@@ -453,6 +456,8 @@ def main(argv: list[str] | None = None) -> int:
             return _dispatch(args, locations, config, resolved)
     except CliError as exc:
         return _failed(str(exc), exc.code, secrets)
+    except coverage_cli.CoverageInputError as exc:
+        return _failed(str(exc), EXIT_INPUT, secrets)
     except ConfigError as exc:
         return _failed(f"config error: {exc}", EXIT_INPUT, secrets)
     except (ProcessLockBusy, DatabaseUnusable, DataDirUnusable) as exc:

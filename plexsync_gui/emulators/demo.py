@@ -29,7 +29,8 @@ _TAGS = ["Outdoor", "Interview", "Travel", "Behind the Scenes", "Night", "Music"
 def seed_demo(stash: StashEmulator, plex: PlexEmulator, scenes: int = 40) -> None:
     """Scenes in Stash under /data/, the same files in a Plex "Movies" library under /media/, plus failures:
     a scene without a file (permanent), two files Plex has not scanned (not found, retried), and one file Plex
-    lists twice (ambiguous under strict_matching). The first six were played once in Plex."""
+    lists twice (ambiguous under strict_matching); and two Plex files no scene has. The first six were played once
+    in Plex."""
     movies = plex.add_section("Movies", "movie", ["/media/movies"])
     for i in range(1, scenes + 1):
         name = f"scene-{i:03d}.mp4"
@@ -51,6 +52,9 @@ def seed_demo(stash: StashEmulator, plex: PlexEmulator, scenes: int = 40) -> Non
     stash.add_scene(title="Duplicated in Plex", files=["/data/movies/duplicate.mp4"])
     plex.add_item(movies, "/media/movies/duplicate.mp4", title="duplicate", duration=5_409_000, size=2_147_483_648)
     plex.add_item(movies, "/media/movies/duplicate.mp4", title="duplicate (copy)", duration=42_000, size=52_428_800)
+    # Files Plex has and Stash does not: the Library view's "Plex item without a Stash scene" rows.
+    plex.add_item(movies, "/media/movies/extras/making-of.mp4", title="Making of")
+    plex.add_item(movies, "/media/movies/extras/trailer.mp4", title="Trailer")
 
 
 def demo_config(stash: StashEmulator, plex: PlexEmulator) -> Config:

@@ -223,6 +223,11 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.queue_page, "")
         self.tabs.addTab(self.failed_page, "")
         self.tabs.addTab(self.activity_page, "")
+        from plexsync_gui.ui.library_page import LibraryPage  # here: it builds on this module's TablePage
+
+        self.library_page = LibraryPage(service.coverage)
+        self.tabs.addTab(self.library_page, "")
+        service.coverage.report_changed.connect(self._update_tab_titles)
         self.setCentralWidget(self.tabs)
         self._build_menu()
         self._build_status_bar()
@@ -366,6 +371,9 @@ class MainWindow(QMainWindow):
         for page, name in ((self.queue_page, "Queue"), (self.failed_page, "Failed"), (self.activity_page, "Activity")):
             count = page.model.rowCount()
             self.tabs.setTabText(self.tabs.indexOf(page), f"{name} ({count:,})" if count else name)
+        from plexsync_gui.ui.library_page import library_tab_title
+
+        self.tabs.setTabText(self.tabs.indexOf(self.library_page), library_tab_title(self.service.coverage.report))
 
     # ---- actions -----------------------------------------------------------------------------------------------
 
@@ -402,10 +410,11 @@ class MainWindow(QMainWindow):
         if count and self.confirm("Discard all", f"Discard all {_scenes(count)} that failed?"):
             self.service.discard_failed(None)
 
-    @Slot(QModelIndex, QModelIndex)
     def _selected_activity_scenes(self) -> list[str]:
+        """The scenes of the selected Activity rows (a note from Plex about no scene in particular has none)."""
         rows = [self.activity_page.model.row(i) for i in self.activity_page.selected_ids()]
-        return sorted({row.scene_id for row in rows if row is not None}, key=lambda s: (len(s), s))
+        return sorted({row.scene_id for row in rows if row is not None and row.scene_id},
+                      key=lambda s: (len(s), s))
 
     def sync_selected_again(self) -> None:
         """Queue the selected scenes again, compared with Plex as they are (and resumed after an undo)."""
@@ -432,6 +441,7 @@ class MainWindow(QMainWindow):
         self.undo_box = QMessageBox(QMessageBox.Icon.Information, "PlexSync", message, parent=self)
         self.undo_box.open()
 
+    @Slot(QModelIndex, QModelIndex)
     def _show_failed_detail(self, current: QModelIndex, _previous: QModelIndex) -> None:
         if current.isValid():
             [dead_letter_id] = self.failed_page.proxy.ids([current.row()])

@@ -15,6 +15,7 @@ from typing import Any, Protocol
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QSortFilterProxyModel, Qt
 
+from plexsync_gui.core.coverage.report import DESCRIPTIONS, Reason
 from plexsync_gui.core.storage.store import DeadLetter, JobRow, JobStatus
 from plexsync_gui.ui import wording
 from plexsync_gui.ui.times import local_time, relative_time
@@ -27,13 +28,14 @@ Index = QModelIndex | QPersistentModelIndex
 
 
 class Row(Protocol):
-    """A store row (JobRow, DeadLetter, ActivityEntry): a frozen dataclass with a unique id and its scene."""
+    """A store row (JobRow, DeadLetter, ActivityEntry) or a coverage row: a frozen dataclass with a unique id and its
+    scene (None for a coverage row of a Plex item without one)."""
 
     @property
     def id(self) -> int: ...
 
     @property
-    def scene_id(self) -> str: ...
+    def scene_id(self) -> str | None: ...
 
 
 @dataclass(frozen=True)
@@ -138,6 +140,24 @@ ACTIVITY_COLUMNS = (
            hover=lambda r: wording.outcome_hint(r.outcome)),
     Column("What changed", "detail", lambda r: wording.activity(r.outcome, r.detail), width=400,
            hover=_message("detail")),
+)
+REASON_LABELS = {
+    Reason.NO_PATH_MAPPING: "No path mapping",
+    Reason.NOT_SCANNED: "Not scanned",
+    Reason.AMBIGUOUS: "Several Plex items",
+    Reason.EXCLUDED: "Library not synced",
+    Reason.NO_FILE: "No file in Stash",
+    Reason.NO_STASH_SCENE: "Not in Stash",
+}
+COVERAGE_COLUMNS = (
+    Column("Problem", "reason", lambda r: REASON_LABELS[r.reason], width=140,
+           hover=lambda r: DESCRIPTIONS[r.reason]),
+    Column("Scene", "scene_id", width=60),
+    Column("Title", "title", width=200),
+    Column("File", "path", width=280, elide_middle=True),
+    Column("Library", "section", width=100),
+    Column("Plex items", "rating_keys", lambda r: ", ".join(r.rating_keys), width=90),
+    Column("What to do", "reason", lambda r: r.action_text, width=240),
 )
 TIME_COLUMNS = {"next_retry_at", "failed_at", "at"}  # shown relative to now: refreshed while the window is open
 

@@ -24,6 +24,7 @@ from plexsync_gui.core.setup.config import Config
 from plexsync_gui.core.setup.secrets import Secrets
 from plexsync_gui.core.setup.session import Locations
 from plexsync_gui.core.storage.store import ActivityEntry, DeadLetterDetail
+from plexsync_gui.ui.coverage_service import CoverageService
 from plexsync_gui.ui.models import ACTIVITY_COLUMNS, FAILED_COLUMNS, QUEUE_COLUMNS, KeyedTableModel, Row
 from plexsync_gui.ui.progress import ProgressTracker
 from plexsync_gui.ui.worker import SyncWorker
@@ -96,6 +97,7 @@ class SyncService(QObject):
     _req_undo = Signal(object)
     _req_sync_scenes = Signal(list)
     _req_import_plays = Signal()
+    _req_wake = Signal()
 
     def __init__(self, locations: Locations, config: Config, secrets: Secrets, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -121,6 +123,7 @@ class SyncService(QObject):
         self._flush_timer.setSingleShot(True)
         self._flush_timer.setInterval(FLUSH_MS)
         self._flush_timer.timeout.connect(self.flush)
+        self.coverage = CoverageService(locations, config, secrets, self)  # the Library tab's checks and actions
         self._connect()
 
     def _connect(self) -> None:
@@ -134,8 +137,7 @@ class SyncService(QObject):
             (self._req_poster, worker.fetch_poster), (self._req_plex_now, worker.fetch_plex_now),
             (self._req_candidates, worker.fetch_candidates), (self._req_preview, worker.preview),
             (self._req_undo, worker.undo), (self._req_sync_scenes, worker.sync_scenes),
-            (self._req_candidates, worker.fetch_candidates),
-            (self._req_import_plays, worker.import_plays),
+            (self._req_import_plays, worker.import_plays), (self._req_wake, worker.wake),
         ):
             request.connect(slot)
         worker.status_changed.connect(self._on_status)
@@ -151,6 +153,7 @@ class SyncService(QObject):
         worker.undo_done.connect(self.undo_done)
         worker.problem.connect(self._on_problem)
         worker.plays_imported.connect(self.plays_imported)
+        self.coverage.queued.connect(self._req_wake)  # a pick in the Library tab queued a scene
         worker.stopped.connect(self._on_stopped)
         # The stop request is queued, and quit() can end the thread's loop before it is delivered: closing again as
         # the thread finishes (in that thread, directly) guarantees the session, database and lock are closed.
@@ -168,6 +171,7 @@ class SyncService(QObject):
         server would hold the worker in its round; the jobs go back to the queue uncharged); the worker closes its
         database and the thread ends. It waits for the thread however long that takes: a QThread destroyed while
         running aborts the process, and an abort's core dump would hold the secrets."""
+        self.coverage.shutdown()
         if not self._thread.isRunning():
             return
         self._stop_event.set()
@@ -191,6 +195,7 @@ class SyncService(QObject):
 
     def apply_config(self, config: Config, secrets: Secrets) -> None:
         self._req_config.emit(config, secrets)
+        self.coverage.apply_config(config, secrets)
 
     def retry_jobs(self, job_ids: list[int]) -> None:
         self._req_retry_jobs.emit(list(job_ids))

@@ -247,6 +247,11 @@ class SyncWorker(QObject):
             plex.close()
         self.plays_imported.emit(line)
         self._publish_activity()
+    def wake(self) -> None:
+        """Something queued a job outside the rounds (a pick in the Library tab): show it and process it now."""
+        if self._store is not None:
+            self._publish_queue()
+            self._schedule(0)
 
     @Slot(int)
     def fetch_detail(self, dead_letter_id: int) -> None:

@@ -209,6 +209,26 @@ class StashClient:
         return [file["path"] for scene in scenes if isinstance(scene, dict) for file in scene.get("files") or []
                 if isinstance(file, dict) and isinstance(file.get("path"), str) and file["path"]]
 
+    def scene_paths(self, page_size: int = 1000) -> Iterator[tuple[str, str, str | None]]:
+        """Every scene as (id, title, first file path or None), one page at a time in id order, so a caller can keep
+        what it needs of 100,000 scenes without holding their pages. The first file is the one a sync matches
+        (`scene_from_stash`). Ends at a short page; a scene added meanwhile may be missed, one removed may shift
+        another onto the page already read: ids are not repeated."""
+        seen: set[int] = set()
+        page = 1
+        while True:
+            variables = {"filter": {"page": page, "per_page": page_size, "sort": "id", "direction": "ASC"}}
+            data = self._graphql("ScenePathsPage", q.SCENE_PATHS_PAGE, variables)
+            scenes = (data.get("findScenes") or {}).get("scenes") or []
+            for scene in scenes:
+                row = _scene_path(scene)
+                if row is not None and (number := int(row[0]) if row[0].isdigit() else hash(row[0])) not in seen:
+                    seen.add(number)
+                    yield row
+            if len(scenes) < page_size:
+                return
+            page += 1
+
     def newest_updated_at(self) -> str | None:
         variables = {"filter": {"page": 1, "per_page": 1, "sort": "updated_at", "direction": "DESC"}}
         stamps = _stamps(self._graphql("AllSceneIds", q.ALL_SCENE_IDS, variables))
@@ -372,3 +392,12 @@ def _tag_id(listing: Any, name: str) -> str | None:
 def _stamps(data: dict[str, Any]) -> list[SceneStamp]:
     scenes = (data.get("findScenes") or {}).get("scenes") or []
     return [SceneStamp(str(s["id"]), str(s["updated_at"])) for s in scenes if s.get("updated_at")]
+
+
+def _scene_path(scene: Any) -> tuple[str, str, str | None] | None:
+    """(id, title, first file path) of one listed scene; None for a row without an id."""
+    if not isinstance(scene, dict) or scene.get("id") is None:
+        return None
+    files = [f["path"] for f in scene.get("files") or [] if isinstance(f, dict) and isinstance(f.get("path"), str)]
+    title = scene.get("title")
+    return str(scene["id"]), title if isinstance(title, str) else "", files[0] if files and files[0] else None

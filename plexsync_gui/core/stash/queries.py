@@ -57,6 +57,14 @@ query SceneFilePaths($filter: FindFilterType!) {
 }
 """
 
+# Every scene's id, title and file paths, a page at a time: the coverage report's listing (core/coverage), ~150 bytes
+# per scene, never the full fragment. Variables: filter {page, per_page, sort: "id", direction: "ASC"}.
+SCENE_PATHS_PAGE = """
+query ScenePathsPage($filter: FindFilterType!) {
+  findScenes(filter: $filter) { count scenes { id title files { path } } }
+}
+"""
+
 # Every scene id; also used (per_page 1, sort updated_at DESC) to read the newest server timestamp.
 ALL_SCENE_IDS = """
 query AllSceneIds($filter: FindFilterType!) {

@@ -118,6 +118,12 @@ CREATE TABLE IF NOT EXISTS sync_holds (
     held_at  REAL NOT NULL
 ) WITHOUT ROWID;
 
+-- Rows of the coverage report the user chose to ignore: `scene:<id>` or `item:<ratingKey>` (core/coverage).
+CREATE TABLE IF NOT EXISTS coverage_ignored (
+    ref        TEXT PRIMARY KEY,
+    ignored_at REAL NOT NULL
+) WITHOUT ROWID;
+
 CREATE TABLE IF NOT EXISTS kv (
     key   TEXT PRIMARY KEY,
     value TEXT NOT NULL
@@ -786,6 +792,20 @@ class Store:
         with self._tx() as db:
             return sum(db.execute("DELETE FROM sync_holds WHERE scene_id = ?", (scene_id,)).rowcount
                        for scene_id in scene_ids)
+    # ---- coverage: ignored rows --------------------------------------------------------------------------------
+
+    def coverage_ignored(self) -> set[str]:
+        """The refs (`scene:ID`, `item:RATINGKEY`) of the coverage rows the user ignored."""
+        return {row[0] for row in self._db.execute("SELECT ref FROM coverage_ignored")}
+
+    def set_coverage_ignored(self, refs: Iterable[str], ignored: bool, now: float | None = None) -> int:
+        """Ignore these coverage rows (or show them again); how many changed."""
+        now = time.time() if now is None else now
+        with self._tx() as db:
+            if ignored:
+                return sum(db.execute("INSERT OR IGNORE INTO coverage_ignored (ref, ignored_at) VALUES (?, ?)",
+                                      (ref, now)).rowcount for ref in refs)
+            return sum(db.execute("DELETE FROM coverage_ignored WHERE ref = ?", (ref,)).rowcount for ref in refs)
 
     # ---- key/value and activity --------------------------------------------------------------------------------
 
