@@ -451,6 +451,7 @@ def read_item(element: Element, container_section: str | None = None) -> PlexIte
         },
         tags={name: [t.get("tag") or "" for t in element.findall(tag)] for name, tag in TAG_ELEMENTS.items()},
         locks=frozenset(f.get("name") or "" for f in element.findall("Field") if f.get("locked") in ("1", "true")),
+        actor_thumbs={role.get("tag") or "": thumb for role in element.findall("Role") if (thumb := role.get("thumb"))},
     )
     files = tuple(part.get("file") or "" for part in element.iterfind("Media/Part") if part.get("file"))
     return PlexItem(rating_key, section_key, ITEM_TYPES[item_type], files, snapshot)

@@ -24,7 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from plexsync_gui.core.stash.client import StashClient
-from plexsync_gui.core.stash.queries import ENTITY_KINDS, EntityKind
+from plexsync_gui.core.stash.queries import EntityKind
 from plexsync_gui.core.stash.stamps import shift_stamp
 from plexsync_gui.core.storage.keys import WATERMARK_KEY
 from plexsync_gui.core.storage.store import Store
@@ -65,7 +65,7 @@ class ChangePoller:
         full = watermark is None or self._reconcile_due()
         enqueued = EnqueueResult()
         returned, changed = self._poll_scenes(watermark, full, enqueued, started)
-        renamed = sum(self._poll_entities(kind, full, enqueued) for kind in ENTITY_KINDS)
+        renamed = sum(self._poll_entities(kind, full, enqueued) for kind in self.stash.entity_kinds())
         if full:
             self.store.set(RECONCILED_AT_KEY, str(self.clock()))
         if changed or renamed or enqueued.queued or enqueued.deleted:

@@ -18,6 +18,7 @@ from typing import Any
 from plexsync_gui.core.errors import PermanentError
 from plexsync_gui.core.setup.config import FieldToggles
 from plexsync_gui.core.sync.paths import basename
+from plexsync_gui.core.sync.people import GroupEntry, performer_photos, scene_groups
 
 MAX_TITLE = 255
 MAX_SUMMARY = 10_000  # every field travels in one PUT's query string; keep it well under server URL limits
@@ -47,6 +48,9 @@ class SceneMetadata:
     performers: tuple[str, ...]
     tags: tuple[str, ...]
     screenshot_url: str | None
+    # Added after the first release: payloads queued by an older version have neither, hence the defaults.
+    groups: tuple[GroupEntry, ...] = ()  # (group name, the scene's index in it), for collections and their order
+    performer_photos: tuple[str | None, ...] = ()  # each performer's photo address (Plex fetches it), or None
 
     @property
     def display_title(self) -> str:
@@ -61,6 +65,8 @@ class SceneMetadata:
         data = json.loads(text)
         data["performers"] = tuple(data["performers"])
         data["tags"] = tuple(data["tags"])
+        data["groups"] = tuple((name, index) for name, index in data.get("groups", ()))
+        data["performer_photos"] = tuple(data.get("performer_photos", ()))
         return cls(**data)
 
 
@@ -161,6 +167,7 @@ def scene_from_stash(raw: dict[str, Any]) -> SceneMetadata:
     studio: dict[str, Any] = raw["studio"] if isinstance(raw.get("studio"), dict) else {}
     paths: dict[str, Any] = raw["paths"] if isinstance(raw.get("paths"), dict) else {}
     screenshot = _plain(paths.get("screenshot"))
+    performers = clean_names(raw.get("performers"))
     return SceneMetadata(
         scene_id=_scene_id(raw.get("id")),
         updated_at=_plain(raw.get("updated_at")),
@@ -170,9 +177,11 @@ def scene_from_stash(raw: dict[str, Any]) -> SceneMetadata:
         summary=clean_text(raw.get("details"), MAX_SUMMARY, keep_newlines=True, max_bytes=MAX_SUMMARY_BYTES),
         date=parse_date(raw.get("date")),
         rating=parse_rating(raw.get("rating100")),
-        performers=clean_names(raw.get("performers")),
+        performers=performers,
         tags=clean_names(raw.get("tags")),
         screenshot_url=screenshot or None,
+        groups=scene_groups(raw, clean_name, MAX_TAGS),
+        performer_photos=performer_photos(raw.get("performers"), performers, clean_name),
     )
 
 
@@ -207,15 +216,29 @@ def desired_fields(scene: SceneMetadata, toggles: FieldToggles) -> dict[str, Any
         want["genre"] = list(scene.tags)
     if toggles.collection:
         want["collection"] = scene.studio
+    if toggles.groups:
+        want["groups"] = [name for name, _ in scene.groups]
+    if toggles.performers and toggles.performer_photos:
+        want["actor_thumb"] = {name: url for name, url in zip(scene.performers, scene.performer_photos, strict=False)
+                               if url}
     return want
+
+
+# Wanted fields left out of the hash while empty, so a scene without groups or photos keeps the hash it had before
+# they existed (no library-wide re-sync after an upgrade); a scene that loses its last group still changes hash.
+_HASHED_WHEN_SET = ("groups", "actor_thumb")
 
 
 def payload_hash(scene: SceneMetadata, toggles: FieldToggles) -> str:
     """Fingerprint of everything a sync would push; equal to the stored one means nothing to do."""
-    material = {
-        "fields": desired_fields(scene, toggles),
+    fields = {name: value for name, value in desired_fields(scene, toggles).items()
+              if value or name not in _HASHED_WHEN_SET}
+    material: dict[str, Any] = {
+        "fields": fields,
         "poster": scene.screenshot_url if toggles.poster else None,
         "path": scene.path,
     }
+    if toggles.groups and scene.groups:  # a new place in a group re-syncs the scene, so its collection is reordered
+        material["group_order"] = [list(entry) for entry in scene.groups]
     encoded = _HASH_JSON.encode(material).encode("utf-8")
     return hashlib.sha256(encoded).hexdigest()
