@@ -413,6 +413,13 @@ class PlexClient:
                     f"Plex refused the edit of item {item.rating_key} (HTTP 500); it carried {carried}") from None
             raise
 
+    def request(self, path: str, action: str, method: str = "GET") -> Element | None:
+        """One request to this server (the token in a header), its failures translated; the XML answer, None when
+        the answer is empty. For the few calls without a helper of their own (core/plex/collections.py)."""
+        with self._translated(action):
+            answer: Element | None = self.server.query(path, method=getattr(self._session, method.lower()))
+        return answer
+
     def upload_poster(self, item: PlexItem, data: bytes) -> None:
         """The raw bytes as the body, as plexapi's `uploadPoster(filepath=bytes)` sends them (§9)."""
         with self._translated(f"uploading the poster of item {item.rating_key}"):

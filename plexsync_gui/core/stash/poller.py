@@ -113,6 +113,8 @@ class ChangePoller:
         listing = self.stash.entities(kind, since)
         known = self.store.entity_names(kind.name, None if full else [e.entity_id for e in listing])
         renamed = [e.entity_id for e in listing if known.get(e.entity_id, e.name) != e.name]
+        if not full and kind.name == "performer" and self.queuer.config.fields.performer_photos:
+            renamed = [e.entity_id for e in listing]  # a new photo bumps only the performer: its scenes re-hash
         for batch in self.stash.scene_batches(self.stash.scenes_using(kind, renamed)):
             enqueued.add(self.queuer.enqueue_raw(batch))
         present = {e.entity_id for e in listing}
