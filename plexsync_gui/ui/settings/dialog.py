@@ -52,6 +52,8 @@ class SettingsDialog(QDialog):
         self.connections = ConnectionsPage(config, secrets, keyring_available())
         self.matching = MatchingPage(config, self.connections.detect_target)
         self.fields = FieldsPage(config)
+        self.fields.set_stash_key(self.connections.stash_key.text())
+        self.connections.stash_key.textChanged.connect(self.fields.set_stash_key)
         self.behaviour = BehaviourPage(config, autostart)
         self.tabs = QTabWidget()
         for page, title in ((self.connections, "Connections"), (self.matching, "Matching"),
