@@ -191,3 +191,29 @@ def test_photos_are_off_when_stash_needs_a_key(tmp_path, stash, plex, library, c
     finally:
         session.close()
         store.close()
+
+
+# ---- the CLI ------------------------------------------------------------------------------------------------
+
+
+def test_cli_syncs_groups_as_ordered_collections(cli, library, plex, movies):
+    later = library.add(title="Later", groups=[("Series", 2)])
+    earlier = library.add(title="Earlier", groups=[("Series", 1)])
+    assert cli("sync", "--all")[0] == 0
+    assert cli("process")[0] == 0
+    assert plex.collection_state(movies, "Series")["items"] == [earlier[1], later[1]]
+
+
+def test_cli_check_says_why_photos_stay_off(cli):
+    cli.config_file.write_text(cli.config_file.read_text() + "[fields]\nperformer_photos = true\n")
+    code, out, _ = cli("check")
+    assert code == 0
+    assert f"warning: fields.performer_photos is on, but performer photos stay off: {PHOTOS_NEED_KEY}" in out
+    assert STASH_KEY not in out
+
+
+def test_cli_rejects_a_bad_toggle_in_one_line(cli):
+    cli.config_file.write_text(cli.config_file.read_text() + "[fields]\ngroups = 1\n")
+    code, out, err = cli("check")
+    assert code == 2
+    assert "fields.groups: must be true or false, got 1" in err and "Traceback" not in err + out

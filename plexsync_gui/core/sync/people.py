@@ -30,6 +30,14 @@ def photos_blocked(stash_api_key: str | None) -> str | None:
     return PHOTOS_NEED_KEY if stash_api_key else None
 
 
+def photo_warnings(config: Config, stash_api_key: str | None) -> list[str]:
+    """What `plexsync check` says about performer photos: nothing, unless they are on and cannot be."""
+    reason = photos_blocked(stash_api_key)
+    if reason is None or not config.fields.performer_photos:
+        return []
+    return [f"fields.performer_photos is on, but performer photos stay off: {reason}"]
+
+
 def effective_config(config: Config, stash_api_key: str | None) -> Config:
     """The config a session syncs with: `fields.performer_photos` turned off (and said once) when Stash needs a key.
     The file keeps the user's choice, so the photos come back on their own once the key is gone."""
