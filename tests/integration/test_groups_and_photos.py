@@ -55,6 +55,17 @@ def test_order_is_one_pass_per_collection_after_the_edits(session, library, plex
     assert plex.count("GET", "/library/collections/") == 0  # nothing due: an idle round costs nothing
 
 
+def test_a_collection_plex_could_not_order_stays_due_for_the_next_round(session, library, plex, movies):
+    later = library.add(title="Later", groups=[("Duo", 2)])
+    earlier = library.add(title="Earlier", groups=[("Duo", 1)])
+    plex.fail_next(503, route=f"/library/sections/{movies}/collections")
+    sync(session, [later[0], earlier[0]])  # the scenes themselves synced
+    assert session.store.collections_due() == [(str(movies), "Duo")]
+    assert session.engine.process_due().outcomes == []  # the next round, with no job at all
+    assert session.store.collections_due() == []
+    assert plex.collection_state(movies, "Duo")["items"] == [earlier[1], later[1]]
+
+
 def test_new_place_in_the_group_reorders(session, library, plex, stash, movies):
     one = library.add(title="One", groups=[("Box", 1)])
     two = library.add(title="Two", groups=[("Box", 2)])

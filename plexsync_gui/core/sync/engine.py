@@ -142,7 +142,7 @@ class SyncEngine:
             self._release_stranded()
             with LanePool(self._active_lanes(), push) as pool:
                 self._run(pool, should_stop, summary)
-            self._order_collections(summary)
+            self._order_collections(summary, should_stop)
         except DiskFullError as exc:
             summary.stopped_reason = str(exc)
             log.error("%s", exc)
@@ -168,10 +168,11 @@ class SyncEngine:
                 self._release_stranded()
             raise
 
-    def _order_collections(self, summary: ProcessSummary) -> None:
+    def _order_collections(self, summary: ProcessSummary, should_stop: Callable[[], bool]) -> None:
         """After the round's edits (Plex makes a collection on its first tag): the group collections it touched,
-        in their Stash order; skipped while processing is stopped, the collections stay due."""
-        if self.config.fields.groups and summary.stopped_reason is None and self.breaker.allows_requests():
+        in their Stash order; skipped while processing is stopped or stopping, the collections stay due."""
+        if (self.config.fields.groups and summary.stopped_reason is None and self.breaker.allows_requests()
+                and not should_stop()):
             order_due_collections(self.plex, self.store)
 
     def _release_stranded(self) -> None:
