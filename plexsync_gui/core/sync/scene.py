@@ -18,7 +18,7 @@ from typing import Any
 from plexsync_gui.core.errors import PermanentError
 from plexsync_gui.core.setup.config import FieldToggles
 from plexsync_gui.core.sync.paths import basename
-from plexsync_gui.core.sync.people import GroupEntry, performer_photos, scene_groups
+from plexsync_gui.core.sync.people import GroupEntry, photo_url, scene_groups
 
 MAX_TITLE = 255
 MAX_SUMMARY = 10_000  # every field travels in one PUT's query string; keep it well under server URL limits
@@ -130,14 +130,20 @@ def _clean_name(value: str) -> str | None:
 
 def clean_names(values: Any) -> tuple[str, ...]:
     """Names from a list of `{name: …}` objects: cleaned, de-duplicated case-insensitively, capped."""
-    names: list[str] = []
+    return tuple(name for name, _ in named_entries(values))
+
+
+def named_entries(values: Any) -> list[tuple[str, dict[str, Any]]]:
+    """The `{name: …}` objects of a list with their cleaned names, the first of each name (case-insensitively),
+    capped: one pass for a performer's name and its photo."""
+    entries: list[tuple[str, dict[str, Any]]] = []
     seen: set[str] = set()
     for item in _list(values):
         name = clean_name(item.get("name") if isinstance(item, dict) else None)
         if name and name.casefold() not in seen:
             seen.add(name.casefold())
-            names.append(name)
-    return tuple(names[:MAX_TAGS])
+            entries.append((name, item))
+    return entries[:MAX_TAGS]
 
 
 def parse_date(value: Any) -> str | None:
@@ -167,7 +173,7 @@ def scene_from_stash(raw: dict[str, Any]) -> SceneMetadata:
     studio: dict[str, Any] = raw["studio"] if isinstance(raw.get("studio"), dict) else {}
     paths: dict[str, Any] = raw["paths"] if isinstance(raw.get("paths"), dict) else {}
     screenshot = _plain(paths.get("screenshot"))
-    performers = clean_names(raw.get("performers"))
+    performers = named_entries(raw.get("performers"))
     return SceneMetadata(
         scene_id=_scene_id(raw.get("id")),
         updated_at=_plain(raw.get("updated_at")),
@@ -177,11 +183,11 @@ def scene_from_stash(raw: dict[str, Any]) -> SceneMetadata:
         summary=clean_text(raw.get("details"), MAX_SUMMARY, keep_newlines=True, max_bytes=MAX_SUMMARY_BYTES),
         date=parse_date(raw.get("date")),
         rating=parse_rating(raw.get("rating100")),
-        performers=performers,
+        performers=tuple(name for name, _ in performers),
         tags=clean_names(raw.get("tags")),
         screenshot_url=screenshot or None,
         groups=scene_groups(raw, clean_name, MAX_TAGS),
-        performer_photos=performer_photos(raw.get("performers"), performers, clean_name),
+        performer_photos=tuple(photo_url(performer.get("image_path")) for _, performer in performers),
     )
 
 
