@@ -14,7 +14,7 @@ from benchmarks.registry import Result, benchmark
 from plexsync_gui.core.plex.index import PAGE_SIZE
 from plexsync_gui.core.setup.session import Session
 from plexsync_gui.core.stash.client import BATCH_SIZE
-from plexsync_gui.core.stash.queries import ENTITY_KINDS
+from plexsync_gui.core.stash.queries import ENTITY_KINDS, GROUP_KIND
 from plexsync_gui.core.sync.runner import Runner
 
 POOL_SIZES = (1, 2, 4, 8)
@@ -242,7 +242,7 @@ def idle_edit(ctx: Context) -> Result:
     delays: list[float] = []
     # An idle poll: the light scene query and one light query per related entity kind, nothing fetched.
     light_poll = {"ChangedSceneIds": 1, "FindScenesByIds": 0, "AllSceneIds": 0, "ScenesUsing": 0,
-                  **{kind.operation: 1 for kind in ENTITY_KINDS}}
+                  **{kind.operation: 1 for kind in (*ENTITY_KINDS, GROUP_KIND)}}
     with _RunnerThread(ctx, library, database, interval) as runner:
         runner.wait_next_poll(interval + 30)
         runner.wait_next_poll(interval + 30)  # fetches the newest second's scenes once more, once it is over

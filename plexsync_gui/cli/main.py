@@ -146,6 +146,7 @@ def _row_id(text: str) -> int:
 
 def cmd_check(config: Config, secrets: Secrets, locations: Locations) -> int:
     from plexsync_gui.core.setup.connection_check import check_plex, check_stash
+    from plexsync_gui.core.sync.people import photo_warnings
 
     """The settings dialog's connection tests, the folders of each library, the configured libraries, and warnings
     about TLS verification and the config file's permissions."""
@@ -167,7 +168,8 @@ def cmd_check(config: Config, secrets: Secrets, locations: Locations) -> int:
     if missing:
         raise CliError(f"config error: plex.libraries: no movie or show library named {missing[0]!r}", EXIT_INPUT)
     _check_rules(config, secrets)
-    for warning in unverified + _permission_warnings(locations, config):
+    for warning in (unverified + _permission_warnings(locations, config)
+                    + photo_warnings(config, secrets.stash_api_key)):
         _say(f"warning: {warning}")
     return EXIT_OK
 

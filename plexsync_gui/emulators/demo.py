@@ -29,8 +29,8 @@ _TAGS = ["Outdoor", "Interview", "Travel", "Behind the Scenes", "Night", "Music"
 def seed_demo(stash: StashEmulator, plex: PlexEmulator, scenes: int = 40) -> None:
     """Scenes in Stash under /data/, the same files in a Plex "Movies" library under /media/, plus failures:
     a scene without a file (permanent), two files Plex has not scanned (not found, retried), and one file Plex
-    lists twice (ambiguous under strict_matching); and two Plex files no scene has. The first six were played once
-    in Plex."""
+    lists twice (ambiguous under strict_matching); and two Plex files no scene has. The first six scenes form a
+    group, numbered backwards, and were played once in Plex."""
     movies = plex.add_section("Movies", "movie", ["/media/movies"])
     for i in range(1, scenes + 1):
         name = f"scene-{i:03d}.mp4"
@@ -43,6 +43,7 @@ def seed_demo(stash: StashEmulator, plex: PlexEmulator, scenes: int = 40) -> Non
             performers=[_PERFORMERS[i % 8], _PERFORMERS[(i * 3) % 8]],
             tags=[_TAGS[i % 8], _TAGS[(i + 3) % 8]],
             files=[f"/data/movies/{name}"],
+            groups=[("Demo series", 7 - i)] if i <= 6 else [],  # a group whose order is not the scenes' order
         )
         if i not in (scenes - 1, scenes):  # the last two are not scanned into Plex yet
             rating_key = plex.add_item(movies, f"/media/movies/{name}", title=name.removesuffix(".mp4"))

@@ -39,6 +39,7 @@ from typing import Any, cast
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from plexsync_gui.emulators import plex_xml
+from plexsync_gui.emulators.plex_collections import SORTS, Collection, Collections
 from plexsync_gui.emulators.plex_history import VIEW_FIELDS, PlayHistory
 from plexsync_gui.emulators.plex_xml import TAG_ELEMENTS
 
@@ -320,6 +321,7 @@ _LOGIN_PAGE = (
 
 _INDEXED_TAG = re.compile(r"(?P<tag>\w+)\[(?P<index>\d+)\]\.tag\.tag")
 _REMOVED_TAG = re.compile(r"(?P<tag>\w+)\[\]\.tag\.tag-")
+_TAG_THUMB = re.compile(r"(?P<tag>\w+)\[(?P<index>\d+)\]\.tag\.thumb")
 
 
 @dataclass
@@ -330,15 +332,20 @@ class EditPlan:
     locks: dict[str, bool] = field(default_factory=dict)
     tag_lists: dict[str, list[str]] = field(default_factory=dict)  # indexed entries: the new list
     tag_removals: dict[str, list[str]] = field(default_factory=dict)
+    tag_thumbs: dict[str, dict[str, str]] = field(default_factory=dict)  # a tag's photo address, by tag name
 
 
 def parse_edit(params: dict[str, list[str]]) -> EditPlan:
     """Turn once-decoded query parameters into an EditPlan. Unknown keys (`id`, `type`, tokens…) are ignored."""
     plan = EditPlan()
     indexed: dict[str, list[tuple[int, str]]] = {}
+    thumbs: dict[tuple[str, int], str] = {}
     for key, values in params.items():
         value = values[-1]
-        if match := _INDEXED_TAG.fullmatch(key):
+        if match := _TAG_THUMB.fullmatch(key):
+            if match["tag"] in TAG_TYPES:
+                thumbs[(match["tag"], int(match["index"]))] = value
+        elif match := _INDEXED_TAG.fullmatch(key):
             if match["tag"] in TAG_TYPES and value:
                 indexed.setdefault(match["tag"], []).append((int(match["index"]), value))
         elif match := _REMOVED_TAG.fullmatch(key):
@@ -353,6 +360,12 @@ def parse_edit(params: dict[str, list[str]]) -> EditPlan:
     # plexapi sorts keys as strings (actor[10] before actor[2]); the list order is the numeric index order.
     for tag, entries in indexed.items():
         plan.tag_lists[tag] = _dedupe(name for _, name in sorted(entries, key=lambda entry: entry[0]))
+    # `actor[i].tag.thumb` names the photo of the tag `actor[i].tag.tag` of the same request (assumed from other
+    # projects' edits; no recorded answer): a photo belongs to the tag, so every item with that actor shows it.
+    for tag, entries in indexed.items():
+        names = dict(entries)
+        plan.tag_thumbs[tag] = {names[index]: url for (kind, index), url in thumbs.items()
+                                if kind == tag and index in names}
     return plan
 
 
@@ -362,7 +375,8 @@ def _for_episode(plan: EditPlan) -> EditPlan:
     def kept(values: dict[str, Any]) -> dict[str, Any]:
         return {name: value for name, value in values.items() if name not in NOT_ON_EPISODES}
 
-    return EditPlan(kept(plan.values), kept(plan.locks), kept(plan.tag_lists), kept(plan.tag_removals))
+    return EditPlan(kept(plan.values), kept(plan.locks), kept(plan.tag_lists), kept(plan.tag_removals),
+                    kept(plan.tag_thumbs))
 
 
 def _cast_field(name: str, kind: type, value: str) -> FieldValue:
@@ -473,6 +487,8 @@ class PlexEmulator:
         self._items: dict[str, Item] = {}
         self._file_index: _FileIndex | None = None  # rebuilt on demand after items are added or removed
         self._tag_ids: dict[tuple[str, str], int] = {}
+        self._tag_thumbs: dict[tuple[str, str], str] = {}  # a tag's photo (an actor's), shared by every item
+        self._collections = Collections(self._take_rating_key)
         self._faults: list[_Fault] = []
         self._chaos: _Chaos | None = None
         self._next_section_key = 1
@@ -586,8 +602,7 @@ class PlexEmulator:
             for spec in items:
                 attrs = dict(spec)
                 file, title = attrs.pop("file"), attrs.pop("title", None)
-                rating_key = str(self._next_rating_key)
-                self._next_rating_key += 1
+                rating_key = self._take_rating_key()
                 fields: dict[str, FieldValue] = dict.fromkeys(EDITABLE_FIELDS)
                 fields["title"] = title if title is not None else _default_title(file)
                 if section.kind.item_type == "episode":
@@ -669,6 +684,12 @@ class PlexEmulator:
         for tag_type, names in item.tags.items():
             for name in names:
                 self._tag_ids.setdefault((tag_type, name), len(self._tag_ids) + 1)
+
+    def _take_rating_key(self) -> str:
+        """The next ratingKey: items and collections share one sequence, as in PMS."""
+        rating_key = str(self._next_rating_key)
+        self._next_rating_key += 1
+        return rating_key
 
     @staticmethod
     def _touch(item: Item) -> int:
@@ -841,6 +862,10 @@ class PlexEmulator:
             ("GET", rk + r"/(?P<kind>thumb|art)/\d+", self._get_image_bytes),
             ("PUT", r"/:/rate", self._rate),
             ("GET", r"/status/sessions/history/all", self._get_history),
+            ("GET", r"/library/sections/(?P<section>\d+)/collections", self._get_collections),
+            ("GET", r"/library/collections/(?P<rk>\d+)/children", self._get_collection_items),
+            ("PUT", r"/library/collections/(?P<rk>\d+)/prefs", self._put_collection_prefs),
+            ("PUT", r"/library/collections/(?P<rk>\d+)/items/(?P<item>\d+)/move", self._move_collection_item),
         ]
         return [(method, re.compile(pattern), handler) for method, pattern, handler in table]
 
@@ -859,7 +884,7 @@ class PlexEmulator:
     def _video(self, item: Item, *, full: bool) -> ET.Element:
         return plex_xml.video_elem(
             item, self._sections[item.section_key], full=full, tag_limit=self.listing_tag_limit, tag_ids=self._tag_ids,
-            section_on_item=full and self.item_section_id,
+            section_on_item=full and self.item_section_id, tag_thumbs=self._tag_thumbs,
         )
 
     # --- routes: server and sections -------------------------------------------------------------------------
@@ -1019,6 +1044,8 @@ class PlexEmulator:
             item.tags[tag] = _dedupe(merged)
         for tag, names in plan.tag_removals.items():
             item.tags[tag] = [name for name in item.tags[tag] if name not in names]
+        for tag, photos in plan.tag_thumbs.items():
+            self._tag_thumbs.update(((tag, name), url) for name, url in photos.items())
         self._register_tags(item)
         self._touch(item)
 
@@ -1037,6 +1064,62 @@ class PlexEmulator:
 
     def _get_history(self, request: _Request, groups: dict[str, str]) -> Response:
         return Response.xml(self.history.answer(request.param, lambda name: self._paging_value(request, name)))
+    # --- routes: collections (plexapi's Collection: items(), sortUpdate(), moveItem()) --------------------------
+
+    def _get_collections(self, request: _Request, groups: dict[str, str]) -> Response:
+        section = self._section(groups["section"])
+        listed = self._collections.listed(section.key, self._items.values(), int(time.time()))
+        root = plex_xml.container(size=len(listed), identifier=plex_xml.LIBRARY_IDENTIFIER, title1=section.title,
+                                  librarySectionUUID=section.uuid, **plex_xml.section_attrs(section))
+        for collection, members in listed:
+            root.append(plex_xml.collection_elem(collection, section, len(members)))
+        return Response.xml(root)
+
+    def _get_collection_items(self, request: _Request, groups: dict[str, str]) -> Response:
+        collection = self._collection(groups["rk"])
+        members = self._collections.items(collection, self._items.values())
+        root = plex_xml.container(size=len(members), identifier=plex_xml.LIBRARY_IDENTIFIER, title1=collection.title)
+        for item in members:
+            root.append(self._video(item, full=False))
+        return Response.xml(root)
+
+    def _put_collection_prefs(self, request: _Request, groups: dict[str, str]) -> Response:
+        collection = self._collection(groups["rk"])
+        sort = request.int_param("collectionSort")
+        if sort is not None:
+            if sort not in SORTS:
+                raise HttpError(400)
+            collection.sort = sort
+        return Response(200)
+
+    def _move_collection_item(self, request: _Request, groups: dict[str, str]) -> Response:
+        collection = self._collection(groups["rk"])
+        members = self._collections.items(collection, self._items.values())
+        if not self._collections.move(collection, members, groups["item"], request.param("after")):
+            raise HttpError(400)
+        return Response(200)
+
+    def _collection(self, rating_key: str) -> Collection:
+        collection = self._collections.get(rating_key)
+        if collection is None:
+            raise HttpError(404)
+        return collection
+
+    def collection_state(self, section_key: int, title: str) -> dict[str, Any] | None:
+        """A collection as Plex would show it: ratingKey, collectionSort and its items' ratingKeys in order (None
+        when no item of the section carries the name)."""
+        with self._lock:
+            listed = self._collections.listed(section_key, self._items.values(), int(time.time()))
+            for collection, members in listed:
+                if collection.title == title:
+                    return {"ratingKey": collection.rating_key, "collectionSort": collection.sort,
+                            "items": [item.rating_key for item in members]}
+            return None
+
+    def tag_thumb(self, tag: str, name: str) -> str | None:
+        """The photo address a tag (an actor) carries, as its `thumb`."""
+        with self._lock:
+            return self._tag_thumbs.get((tag, name))
 
     # --- routes: images --------------------------------------------------------------------------------------
 

@@ -17,6 +17,7 @@ from urllib.parse import quote
 
 if TYPE_CHECKING:
     from plexsync_gui.emulators.plex import Item, Resource, Section
+    from plexsync_gui.emulators.plex_collections import Collection
 
 XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>\n'
 LIBRARY_IDENTIFIER = "com.plexapp.plugins.library"
@@ -111,6 +112,7 @@ def video_elem(
     tag_limit: int | None,
     tag_ids: Mapping[tuple[str, str], int],
     section_on_item: bool = True,
+    tag_thumbs: Mapping[tuple[str, str], str] | None = None,
 ) -> ET.Element:
     """The one `<Video>` builder. `full=False` is the listing view: tags cut to `tag_limit` per type, no locks.
     Without `section_on_item` the section is named by the container only (as in PMS 1.43.1's listings)."""
@@ -134,11 +136,31 @@ def video_elem(
         shown = names if full or tag_limit is None else names[: max(tag_limit, 0)]
         for name in shown:
             tag_id = tag_ids[(tag_type, name)]
-            element(tag_elem_name, elem, id=tag_id, filter=f"{tag_type}={tag_id}", tag=name)
+            thumb = tag_thumbs.get((tag_type, name)) if tag_thumbs else None
+            element(tag_elem_name, elem, id=tag_id, filter=f"{tag_type}={tag_id}", tag=name, thumb=thumb)
     if full:
         for name in sorted(item.locks):
             element("Field", elem, locked=True, name=name)
     return elem
+
+
+def collection_elem(collection: Collection, section: Section, child_count: int) -> ET.Element:
+    """One `<Directory>` of `GET /library/sections/{id}/collections`, with the attributes plexapi's Collection reads."""
+    return element(
+        "Directory",
+        ratingKey=collection.rating_key,
+        key=f"/library/collections/{collection.rating_key}/children",
+        guid=f"collection://{collection.rating_key}",
+        type="collection",
+        title=collection.title,
+        subtype=section.kind.item_type,
+        smart=False,
+        collectionSort=collection.sort,
+        childCount=child_count,
+        addedAt=collection.added_at,
+        updatedAt=collection.added_at,
+        **section_attrs(section),
+    )
 
 
 def _media_elem(parent: ET.Element, item: Item) -> None:

@@ -207,9 +207,10 @@ class StashEmulator:
                   rating100: int | None = None, studio: str | None = None, performers: Sequence[str] = (),
                   tags: Sequence[str] = (), files: Sequence[str] = (), code: str | None = None,
                   director: str | None = None, organized: bool = False, urls: Sequence[str] = (),
-                  groups: Sequence[str] = (), has_cover: bool = True, scene_id: str | None = None,
-                  updated_at: str | None = None) -> str:
-        """Create a scene; related entities are created by name. Returns its id (`"1"`, `"2"`, …)."""
+                  groups: Sequence[str | tuple[str, int | None]] = (), has_cover: bool = True,
+                  scene_id: str | None = None, updated_at: str | None = None) -> str:
+        """Create a scene; related entities are created by name (`groups` as names or (name, scene_index) pairs).
+        Returns its id (`"1"`, `"2"`, …)."""
         fields = dict(title=title, details=details, date=date, rating100=rating100, studio=studio,
                       performers=performers, tags=tags, files=files, code=code, director=director,
                       organized=organized, urls=urls, groups=groups, has_cover=has_cover, updated_at=updated_at)
@@ -245,6 +246,19 @@ class StashEmulator:
         with self._lock:
             stamp = self._clock.stamp()
             self._store.set_tag_parents(name, parents, stamp)
+            return stamp
+
+    def set_performer_image(self, name: str, data: bytes | None) -> str:
+        """Give a performer (made when unknown) an image, or take it away (None: Stash's placeholder again). Like
+        Stash's performerUpdate, it bumps the performer's `updated_at` (returned) and not its scenes'."""
+        with self._lock:
+            stamp = self._clock.stamp()
+            performer_id = self._store.performers.id_for(name, stamp)
+            self._store.performers.updated[performer_id] = stamp
+            if data is None:
+                self._store.performer_images.pop(performer_id, None)
+            else:
+                self._store.performer_images[performer_id] = data
             return stamp
 
     def set_cover(self, scene_id: str, data: bytes | None) -> None:
@@ -613,14 +627,17 @@ class StashEmulator:
         return image_response(request, data, "image/svg+xml" if cover is None else sniff_content_type(data))
 
     def _performer_image(self, request: Request, performer_id: str) -> Response:
-        """Seeded performers have no image, so Stash answers with its default PNG, `default=true` or not."""
+        """The performer's image; without one Stash answers with its default PNG, `default=true` or not."""
         if not performer_id.isdigit():
             return Response(400, f'strconv.Atoi: parsing "{performer_id}": invalid syntax\n'.encode(), "text/plain")
         with self._lock:
             known = int(performer_id) in self._store.performers.names
+            image = self._store.performer_images.get(int(performer_id))
         if not known:
             return Response(404, b"404 page not found\n", "text/plain; charset=utf-8")
-        return image_response(request, PERFORMER_PLACEHOLDER_PNG, "image/png")
+        if image is None:
+            return image_response(request, PERFORMER_PLACEHOLDER_PNG, "image/png")
+        return image_response(request, image, sniff_content_type(image))
 
 
 def _field_info(name: str, deprecation: str | None, args: list[str] | tuple[str, ...] = ()) -> dict[str, Any]:

@@ -105,6 +105,7 @@ class SceneRecord:
     performers: list[int] = field(default_factory=list)
     tags: list[int] = field(default_factory=list)
     groups: list[int] = field(default_factory=list)
+    group_indexes: list[int | None] = field(default_factory=list)  # the scene's place in each of its groups
     files: list[FileRecord] = field(default_factory=list)
     cover: bytes | None = None
     cover_version: int = 0
@@ -163,6 +164,7 @@ class SceneStore:
         self._max_id = 0  # max(self.scenes), kept up to date so that adding is O(1)
         self.studios, self.performers, self.tags, self.groups = _Names(), _Names(), _Names(), _Names()
         self.tag_parents: dict[int, set[int]] = {}  # tag id -> its parent tags' ids (Stash tags form a DAG)
+        self.performer_images: dict[int, bytes] = {}  # performers without one get Stash's placeholder
         self._next_file_id = 1
 
     # ------------------------------------------------------------------------------------------------ mutation
@@ -216,7 +218,11 @@ class SceneStore:
                 record.urls = list(value)
             elif name == "studio":
                 record.studio = None if value is None else self.studios.id_for(value, stamp)
-            elif name in ("performers", "tags", "groups"):
+            elif name == "groups":  # names, or (name, scene_index) pairs
+                entries = [(item, None) if isinstance(item, str) else tuple(item) for item in value]
+                record.groups = [self.groups.id_for(group, stamp) for group, _ in entries]
+                record.group_indexes = [index for _, index in entries]
+            elif name in ("performers", "tags"):
                 registry = getattr(self, name)
                 setattr(record, name, [registry.id_for(item, stamp) for item in value])
             elif name == "files":
@@ -261,8 +267,10 @@ class SceneStore:
             "studio": None if scene.studio is None else self._named(self.studios, scene.studio, parent_studio=None),
             "performers": [self._performer(pid, base) for pid in scene.performers],
             "tags": [self._named(self.tags, tid) for tid in scene.tags],
-            "groups": [{"scene_index": None, "group": self._named(self.groups, gid)} for gid in scene.groups],
-            "movies": [{"scene_index": None, "movie": self._named(self.groups, gid)} for gid in scene.groups],
+            "groups": [{"scene_index": index, "group": self._named(self.groups, gid)} for gid, index in
+                       zip(scene.groups, self._indexes(scene), strict=True)],
+            "movies": [{"scene_index": index, "movie": self._named(self.groups, gid)} for gid, index in
+                       zip(scene.groups, self._indexes(scene), strict=True)],
             "files": [{"id": str(f.id), "path": f.path, "basename": f.basename, "size": f.size,
                        "duration": f.duration, "width": f.width, "height": f.height} for f in scene.files],
             "play_history": list(scene.play_history), "play_count": len(scene.play_history),
@@ -276,10 +284,15 @@ class SceneStore:
     def _named(registry: _Names, entity_id: int, **extra: Any) -> dict[str, Any]:
         return {**registry.view(entity_id), **extra}
 
+    @staticmethod
+    def _indexes(scene: SceneRecord) -> list[int | None]:
+        return scene.group_indexes if len(scene.group_indexes) == len(scene.groups) else [None] * len(scene.groups)
+
     def _performer(self, performer_id: int, base: str) -> dict[str, Any]:
-        """Seeded performers have no image, so `image_path` carries Stash's `&default=true` marker."""
-        stamp = self.performers.created[performer_id]
-        image = f"{base}/performer/{performer_id}/image?t={unix_of(stamp)}&default=true"
+        """A performer without an image gets Stash's `&default=true` marker in `image_path`."""
+        stamp = self.performers.updated[performer_id]
+        marker = "" if performer_id in self.performer_images else "&default=true"
+        image = f"{base}/performer/{performer_id}/image?t={unix_of(stamp)}{marker}"
         return self._named(self.performers, performer_id, disambiguation=None, gender=None, image_path=image)
 
     # ------------------------------------------------------------------------------------------------- queries

@@ -456,6 +456,13 @@ class PlexClient:
             else:
                 self.server.query(f"{path}/poster{joinArgs({'url': poster})}", method=self._session.put)
 
+    def request(self, path: str, action: str, method: str = "GET") -> Element | None:
+        """One request to this server (the token in a header), its failures translated; the XML answer, None when
+        the answer is empty. For the few calls without a helper of their own (core/plex/collections.py)."""
+        with self._translated(action):
+            answer: Element | None = self.server.query(path, method=getattr(self._session, method.lower()))
+        return answer
+
     def upload_poster(self, item: PlexItem, data: bytes) -> None:
         """The raw bytes as the body, as plexapi's `uploadPoster(filepath=bytes)` sends them (§9)."""
         with self._translated(f"uploading the poster of item {item.rating_key}"):
@@ -495,6 +502,7 @@ def read_item(element: Element, container_section: str | None = None) -> PlexIte
         tags={name: [t.get("tag") or "" for t in element.findall(tag)] for name, tag in TAG_ELEMENTS.items()},
         locks=frozenset(f.get("name") or "" for f in element.findall("Field") if f.get("locked") in ("1", "true")),
         thumb=element.get("thumb") or None,
+        actor_thumbs={role.get("tag") or "": thumb for role in element.findall("Role") if (thumb := role.get("thumb"))},
     )
     files = tuple(part.get("file") or "" for part in element.iterfind("Media/Part") if part.get("file"))
     return PlexItem(rating_key, section_key, ITEM_TYPES[item_type], files, snapshot)

@@ -26,7 +26,7 @@ MAX_REQUEST_LINE = 8192
 TAG_FIELDS = (*LIST_FIELDS, "collection")
 # Fields Plex does not model on episodes: plexapi's Episode has no studio, genre or actor edit (its EpisodeEditMixins
 # lack them) and Kometa never edits them on episodes. Sent anyway, they never show up on the item.
-NOT_ON_EPISODES = ("studio", "genre", "actor")
+NOT_ON_EPISODES = ("studio", "genre", "actor", "actor_thumb")
 
 
 @dataclass(frozen=True)
@@ -38,6 +38,7 @@ class PlexItemSnapshot:
     tags: dict[str, list[str]]  # "genre", "actor", "collection"
     locks: frozenset[str]
     thumb: str | None = None  # the selected poster's URL on the server; None when the item shows none
+    actor_thumbs: dict[str, str] = field(default_factory=dict)  # an actor's photo address, by name
 
 
 @dataclass
@@ -103,8 +104,10 @@ def plan_edit(
     for name in LIST_FIELDS:
         if name in want:
             _plan_list(plan, name, want[name], item, last, preserve_plex_edits, name in fill_empty)
-    if "collection" in want:
-        _plan_collection(plan, want["collection"], item, last)
+    if "actor_thumb" in want and "actor" in want and "actor" not in plan.preserved:
+        _plan_actor_photos(plan, want["actor"], want["actor_thumb"], item)
+    if "collection" in want or "groups" in want:
+        _plan_collections(plan, want, item, last)
     _check_size(plan.params)
     return plan
 
@@ -229,21 +232,45 @@ def _plan_list(plan: EditPlan, name: str, value: list[str], item: PlexItemSnapsh
     plan.changed.append(name)
 
 
-def _plan_collection(plan: EditPlan, studio: str | None, item: PlexItemSnapshot, last: dict[str, Any]) -> None:
-    """The studio collection follows the studio: the one PlexSync added before is swapped, the user's stay."""
+def _plan_collections(plan: EditPlan, want: dict[str, Any], item: PlexItemSnapshot, last: dict[str, Any]) -> None:
+    """The studio collection follows the studio and the group collections follow the groups: the ones PlexSync
+    added before and no longer wants are removed, the user's own collections stay."""
+    before: list[str | None] = []
+    now: list[str] = []
+    if "collection" in want:
+        studio = want["collection"]
+        before.append(last.get("collection"))
+        now += [studio] if studio else []
+        plan.written["collection"] = studio
+    if "groups" in want:
+        before += last.get("groups") or []
+        now += want["groups"]
+        plan.written["groups"] = list(want["groups"])
     current = item.tags.get("collection", [])
-    previous = last.get("collection")
-    keep = [c for c in current if c != previous or c == studio]
-    target = keep + ([studio] if studio and studio not in keep else [])
-    plan.written["collection"] = studio
+    keep = [c for c in current if c not in before or c in now]
+    target = keep + [c for c in dict.fromkeys(now) if c not in keep]
     if _same_tags(current, target):
         return
     plan.params.update(tag_params("collection", target, current))
     plan.changed.append("collection")
 
 
+def _plan_actor_photos(plan: EditPlan, actors: list[str], photos: dict[str, str], item: PlexItemSnapshot) -> None:
+    """Each performer's photo address on its actor tag (`actor[i].tag.thumb`), sent with the whole actor list (a tag
+    entry needs its name); nothing is sent while every wanted photo is already the actor's."""
+    if all(item.actor_thumbs.get(name) == url for name, url in photos.items() if name in actors):
+        return
+    if "actor[0].tag.tag" not in plan.params:
+        plan.params.update(tag_params("actor", actors, item.tags.get("actor", [])))
+    for index, name in enumerate(actors):
+        if name in photos:
+            plan.params[f"actor[{index}].tag.thumb"] = photos[name]
+    plan.changed.append("actor_thumb")
+
+
 _FIELD_WORDS = {"originallyAvailableAt": "date", "year": "date", "summary": "description", "genre": "tags",
-                "actor": "performers", "userRating": "rating"}
+                "actor": "performers", "userRating": "rating",
+                "actor_thumb": "performer photos", "groups": "group collections"}
 
 
 def describe_fields(names: list[str]) -> str:

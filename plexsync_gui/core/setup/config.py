@@ -84,6 +84,8 @@ class FieldToggles:
     collection: bool = True
     poster: bool = True
     rating: bool = False
+    groups: bool = True  # Stash groups as Plex collections, in the group's scene order
+    performer_photos: bool = False  # Plex fetches each photo from Stash itself: only possible without an API key
 
 
 @dataclass

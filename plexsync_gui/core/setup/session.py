@@ -165,9 +165,11 @@ def open_session(config: Config, secrets: Secrets, store: Store, cancellation: C
     from plexsync_gui.core.stash.client import StashClient
     from plexsync_gui.core.stash.poller import ChangePoller
     from plexsync_gui.core.sync.engine import SyncEngine
+    from plexsync_gui.core.sync.people import effective_config
     from plexsync_gui.core.sync.queueing import Queuer
 
     set_client_identity(client_id(store))
+    config = effective_config(config, secrets.stash_api_key)
     for warning in tls_warnings(config):
         log.warning("%s", warning)
     cancellation = cancellation or Cancellation()

@@ -249,6 +249,11 @@ class StashClient:
 
     # ---- related entities --------------------------------------------------------------------------------------
 
+    def entity_kinds(self) -> tuple[q.EntityKind, ...]:
+        """The related entities whose renames are polled: tags, performers, studios, and groups (or movies)."""
+        has_groups, _ = self._schema_choice()
+        return (*q.ENTITY_KINDS, q.GROUP_KIND if has_groups else q.LEGACY_GROUP_KIND)
+
     def entities(self, kind: q.EntityKind, since: str | None = None) -> list[EntityName]:
         """Every entity of `kind`, or (with `since`) those whose own `updated_at` text is greater."""
         variables: dict[str, Any] = {"filter": {"page": 1, "per_page": -1}}

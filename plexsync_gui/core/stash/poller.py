@@ -28,7 +28,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from plexsync_gui.core.stash.client import StashClient
-from plexsync_gui.core.stash.queries import ENTITY_KINDS, EntityKind
+from plexsync_gui.core.stash.queries import EntityKind
 from plexsync_gui.core.stash.stamps import shift_stamp
 from plexsync_gui.core.storage.keys import WATERMARK_KEY
 from plexsync_gui.core.storage.store import Store
@@ -76,7 +76,7 @@ class ChangePoller:
         full = watermark is None or reread or self._reconcile_due()
         enqueued = EnqueueResult()
         returned, changed = self._poll_scenes(watermark, full, enqueued, started, reread)
-        renamed = sum(self._poll_entities(kind, full, enqueued) for kind in ENTITY_KINDS)
+        renamed = sum(self._poll_entities(kind, full, enqueued) for kind in self.stash.entity_kinds())
         if full:
             self.store.set(RECONCILED_AT_KEY, str(self.clock()))
         if rules != applied:
@@ -127,6 +127,8 @@ class ChangePoller:
         listing = self.stash.entities(kind, since)
         known = self.store.entity_names(kind.name, None if full else [e.entity_id for e in listing])
         renamed = [e.entity_id for e in listing if known.get(e.entity_id, e.name) != e.name]
+        if not full and kind.name == "performer" and self.queuer.config.fields.performer_photos:
+            renamed = [e.entity_id for e in listing]  # a new photo bumps only the performer: its scenes re-hash
         for batch in self.stash.scene_batches(self.stash.scenes_using(kind, renamed)):
             enqueued.add(self.queuer.enqueue_raw(batch))
         present = {e.entity_id for e in listing}

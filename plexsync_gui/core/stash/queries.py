@@ -108,12 +108,15 @@ class EntityKind:
         return "Changed" + self.results.capitalize()
 
 
-# Group names do not reach Plex (no Plex field takes them), so their renames need no polling.
 ENTITY_KINDS = (
     EntityKind("tag", "findTags", "tag_filter", "tags", "tags", hierarchical=True),
     EntityKind("performer", "findPerformers", "performer_filter", "performers", "performers", hierarchical=False),
     EntityKind("studio", "findStudios", "studio_filter", "studios", "studios", hierarchical=True),
 )
+# Group names become Plex collections (fields.groups). Stash v0.27+ has groups (nestable, so the scene filter is
+# hierarchical); older servers only movies. The schema probe picks one (StashClient.entity_kinds).
+GROUP_KIND = EntityKind("group", "findGroups", "group_filter", "groups", "groups", hierarchical=True)
+LEGACY_GROUP_KIND = EntityKind("group", "findMovies", "movie_filter", "movies", "movies", hierarchical=False)
 
 
 def find_scenes_by_ids(has_groups: bool, ids_argument: str) -> str:

@@ -124,6 +124,24 @@ CREATE TABLE IF NOT EXISTS coverage_ignored (
     ignored_at REAL NOT NULL
 ) WITHOUT ROWID;
 
+-- Which Plex item each scene of a Stash group is, with its place in the group: the group collection's order.
+CREATE TABLE IF NOT EXISTS group_members (
+    scene_id    TEXT NOT NULL,
+    collection  TEXT NOT NULL,
+    section_key TEXT NOT NULL,
+    rating_key  TEXT NOT NULL,
+    scene_index INTEGER,
+    PRIMARY KEY (scene_id, collection)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS group_members_collection ON group_members (section_key, collection);
+
+-- Group collections whose order Plex may not show yet: put in order after a round's edits, kept until done.
+CREATE TABLE IF NOT EXISTS collection_order_due (
+    section_key TEXT NOT NULL,
+    collection  TEXT NOT NULL,
+    PRIMARY KEY (section_key, collection)
+) WITHOUT ROWID;
+
 CREATE TABLE IF NOT EXISTS kv (
     key   TEXT PRIMARY KEY,
     value TEXT NOT NULL
@@ -806,6 +824,41 @@ class Store:
                 return sum(db.execute("INSERT OR IGNORE INTO coverage_ignored (ref, ignored_at) VALUES (?, ?)",
                                       (ref, now)).rowcount for ref in refs)
             return sum(db.execute("DELETE FROM coverage_ignored WHERE ref = ?", (ref,)).rowcount for ref in refs)
+
+    # ---- group collections -------------------------------------------------------------------------------------
+
+    def set_group_members(self, scene_id: str, section_key: str, rating_key: str,
+                          groups: Iterable[tuple[str, int | None]]) -> None:
+        """Record the scene's groups (name, place) on its Plex item; each collection it joined, left for another
+        place, or now reaches on another item is due to be put in order."""
+        rows = {name: (section_key, rating_key, index) for name, index in groups}
+        with self._tx() as db:
+            before = {row[0]: (row[1], row[2], row[3]) for row in db.execute(
+                "SELECT collection, section_key, rating_key, scene_index FROM group_members WHERE scene_id = ?",
+                (scene_id,))}
+            if before == rows:
+                return
+            db.execute("DELETE FROM group_members WHERE scene_id = ?", (scene_id,))
+            db.executemany("INSERT INTO group_members VALUES (?, ?, ?, ?, ?)",
+                           [(scene_id, name, *row) for name, row in rows.items()])
+            due = {(row[0], name) for name, row in rows.items() if before.get(name) != row}
+            db.executemany("INSERT OR IGNORE INTO collection_order_due VALUES (?, ?)", sorted(due))
+
+    def group_members(self, section_key: str, collection: str) -> list[tuple[str, int | None, str]]:
+        """(ratingKey, place in the group, scene id) of every scene PlexSync put in this collection."""
+        rows = self._db.execute("SELECT rating_key, scene_index, scene_id FROM group_members "
+                                "WHERE section_key = ? AND collection = ?", (section_key, collection))
+        return [(row[0], row[1], row[2]) for row in rows]
+
+    def collections_due(self) -> list[tuple[str, str]]:
+        """(section key, collection) of the group collections still to be put in order."""
+        return [(row[0], row[1]) for row in self._db.execute(
+            "SELECT section_key, collection FROM collection_order_due ORDER BY section_key, collection")]
+
+    def collection_ordered(self, section_key: str, collection: str) -> None:
+        with self._tx() as db:
+            db.execute("DELETE FROM collection_order_due WHERE section_key = ? AND collection = ?",
+                       (section_key, collection))
 
     # ---- key/value and activity --------------------------------------------------------------------------------
 

@@ -23,6 +23,7 @@ from plexsync_gui.core.stash.client import StashClient
 from plexsync_gui.core.storage.keys import AUTH_PAUSE_KEY, BREAKER_KEY
 from plexsync_gui.core.storage.store import DiskFullError, Job, OwnedItem, Store
 from plexsync_gui.core.sync.breaker import BreakerState, CircuitBreaker
+from plexsync_gui.core.sync.collection_order import order_due_collections
 from plexsync_gui.core.sync.failures import Action, BreakerEffect, Decision, FailureContext, decide
 from plexsync_gui.core.sync.health import StashHealth
 from plexsync_gui.core.sync.paths import map_path, normalise
@@ -141,6 +142,7 @@ class SyncEngine:
             self._release_stranded()
             with LanePool(self._active_lanes(), push) as pool:
                 self._run(pool, should_stop, summary)
+            self._order_collections(summary, should_stop)
         except DiskFullError as exc:
             summary.stopped_reason = str(exc)
             log.error("%s", exc)
@@ -165,6 +167,13 @@ class SyncEngine:
             with contextlib.suppress(DiskFullError):
                 self._release_stranded()
             raise
+
+    def _order_collections(self, summary: ProcessSummary, should_stop: Callable[[], bool]) -> None:
+        """After the round's edits (Plex makes a collection on its first tag): the group collections it touched,
+        in their Stash order; skipped while processing is stopped or stopping, the collections stay due."""
+        if (self.config.fields.groups and summary.stopped_reason is None and self.breaker.allows_requests()
+                and not should_stop()):
+            order_due_collections(self.plex, self.store)
 
     def _release_stranded(self) -> None:
         """Put back the claimed jobs an earlier round could not record (they are still `in_progress`)."""
@@ -252,6 +261,8 @@ class SyncEngine:
             job, {"rating_key": rating_key, "pushed_hash": job.payload_hash, "synced_at": self.clock()},
             (Outcome.SYNCED.value, result.detail),
             OwnedItem(rating_key, normalise(done.task.plex_path), result.written, result.poster_sha1))
+        if self.config.fields.groups and result.section_key is not None:
+            self.store.set_group_members(job.scene_id, result.section_key, rating_key, done.task.scene.groups)
         outcome = Outcome.UNCHANGED if result.detail == "no change" else Outcome.SYNCED
         return JobOutcome(job.id, job.scene_id, job.title, outcome, result.detail)
 

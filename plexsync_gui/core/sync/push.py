@@ -71,6 +71,7 @@ class PushResult:
     error: SyncError | None = None
     forget_rating_key: bool = False
     rating_key: str | None = None
+    section_key: str | None = None  # the item's library section (where its group collections live)
     written: dict[str, Any] = field(default_factory=dict)
     poster_sha1: str | None = None
     detail: str = ""
@@ -145,6 +146,7 @@ def _push(lane: Lane, task: PushTask, result: PushResult) -> None:
     detail += "".join(f"; {note}" for note in notes)
     result.rating_key, result.written, result.poster_sha1, result.detail = (
         item.rating_key, plan.written, poster_sha1, detail)
+    result.section_key = item.section_key
 
 
 def _fields_for(item: PlexItem, want: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:

@@ -18,6 +18,7 @@ from typing import Any
 from plexsync_gui.core.errors import PermanentError
 from plexsync_gui.core.setup.config import FieldToggles
 from plexsync_gui.core.sync.paths import basename
+from plexsync_gui.core.sync.people import GroupEntry, photo_url, scene_groups
 
 MAX_TITLE = 255
 MAX_SUMMARY = 10_000  # every field travels in one PUT's query string; keep it well under server URL limits
@@ -47,6 +48,9 @@ class SceneMetadata:
     performers: tuple[str, ...]
     tags: tuple[str, ...]
     screenshot_url: str | None
+    # Added after the first release: payloads queued by an older version have neither, hence the defaults.
+    groups: tuple[GroupEntry, ...] = ()  # (group name, the scene's index in it), for collections and their order
+    performer_photos: tuple[str | None, ...] = ()  # each performer's photo address (Plex fetches it), or None
 
     @property
     def display_title(self) -> str:
@@ -61,6 +65,8 @@ class SceneMetadata:
         data = json.loads(text)
         data["performers"] = tuple(data["performers"])
         data["tags"] = tuple(data["tags"])
+        data["groups"] = tuple((name, index) for name, index in data.get("groups", ()))
+        data["performer_photos"] = tuple(data.get("performer_photos", ()))
         return cls(**data)
 
 
@@ -124,14 +130,20 @@ def _clean_name(value: str) -> str | None:
 
 def clean_names(values: Any) -> tuple[str, ...]:
     """Names from a list of `{name: …}` objects: cleaned, de-duplicated case-insensitively, capped."""
-    names: list[str] = []
+    return tuple(name for name, _ in named_entries(values))
+
+
+def named_entries(values: Any) -> list[tuple[str, dict[str, Any]]]:
+    """The `{name: …}` objects of a list with their cleaned names, the first of each name (case-insensitively),
+    capped: one pass for a performer's name and its photo."""
+    entries: list[tuple[str, dict[str, Any]]] = []
     seen: set[str] = set()
     for item in _list(values):
         name = clean_name(item.get("name") if isinstance(item, dict) else None)
         if name and name.casefold() not in seen:
             seen.add(name.casefold())
-            names.append(name)
-    return tuple(names[:MAX_TAGS])
+            entries.append((name, item))
+    return entries[:MAX_TAGS]
 
 
 def parse_date(value: Any) -> str | None:
@@ -161,6 +173,7 @@ def scene_from_stash(raw: dict[str, Any]) -> SceneMetadata:
     studio: dict[str, Any] = raw["studio"] if isinstance(raw.get("studio"), dict) else {}
     paths: dict[str, Any] = raw["paths"] if isinstance(raw.get("paths"), dict) else {}
     screenshot = _plain(paths.get("screenshot"))
+    performers = named_entries(raw.get("performers"))
     return SceneMetadata(
         scene_id=_scene_id(raw.get("id")),
         updated_at=_plain(raw.get("updated_at")),
@@ -170,9 +183,11 @@ def scene_from_stash(raw: dict[str, Any]) -> SceneMetadata:
         summary=clean_text(raw.get("details"), MAX_SUMMARY, keep_newlines=True, max_bytes=MAX_SUMMARY_BYTES),
         date=parse_date(raw.get("date")),
         rating=parse_rating(raw.get("rating100")),
-        performers=clean_names(raw.get("performers")),
+        performers=tuple(name for name, _ in performers),
         tags=clean_names(raw.get("tags")),
         screenshot_url=screenshot or None,
+        groups=scene_groups(raw, clean_name, MAX_TAGS),
+        performer_photos=tuple(photo_url(performer.get("image_path")) for _, performer in performers),
     )
 
 
@@ -207,14 +222,25 @@ def desired_fields(scene: SceneMetadata, toggles: FieldToggles) -> dict[str, Any
         want["genre"] = list(scene.tags)
     if toggles.collection:
         want["collection"] = scene.studio
+    if toggles.groups:
+        want["groups"] = [name for name, _ in scene.groups]
+    if toggles.performers and toggles.performer_photos:
+        want["actor_thumb"] = {name: url for name, url in zip(scene.performers, scene.performer_photos, strict=False)
+                               if url}
     return want
+
+
+# Wanted fields left out of the hash while empty, so a scene without groups or photos keeps the hash it had before
+# they existed (no library-wide re-sync after an upgrade); a scene that loses its last group still changes hash.
+_HASHED_WHEN_SET = ("groups", "actor_thumb")
 
 
 def payload_hash(scene: SceneMetadata, toggles: FieldToggles, fill_empty: frozenset[str] = frozenset()) -> str:
     """Fingerprint of everything a sync would push; equal to the stored one means nothing to do. `fill_empty` (the
     Plex fields written only while empty, `[rules.fields]`) counts for the fields this scene writes, and only when
     set, so a library synced before the rules keeps its hashes."""
-    fields = desired_fields(scene, toggles)
+    fields = {name: value for name, value in desired_fields(scene, toggles).items()
+              if value or name not in _HASHED_WHEN_SET}
     material: dict[str, Any] = {
         "fields": fields,
         "poster": scene.screenshot_url if toggles.poster else None,
@@ -223,5 +249,7 @@ def payload_hash(scene: SceneMetadata, toggles: FieldToggles, fill_empty: frozen
     filling = sorted(name for name in fill_empty if name in fields)
     if filling:
         material["fill_empty"] = filling
+    if toggles.groups and scene.groups:  # a new place in a group re-syncs the scene, so its collection is reordered
+        material["group_order"] = [list(entry) for entry in scene.groups]
     encoded = _HASH_JSON.encode(material).encode("utf-8")
     return hashlib.sha256(encoded).hexdigest()

@@ -58,6 +58,8 @@ class SettingsDialog(QDialog):
         self.matching = MatchingPage(config, self.connections.detect_target)
         self.fields = FieldsPage(config)
         self.rules = RulesPage(config)
+        self.fields.set_stash_key(self.connections.stash_key.text())
+        self.connections.stash_key.textChanged.connect(self.fields.set_stash_key)
         self.behaviour = BehaviourPage(config, autostart)
         self.plex_to_stash = PlexToStashPage(config)
         self.tabs = QTabWidget()

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 from plexsync_gui.core.setup.config import LIMITS, Config
 from plexsync_gui.core.setup.connection_check import CheckResult
 from plexsync_gui.core.setup.path_detect import PathDetection, PathProposal, Server, detect_path_rule
+from plexsync_gui.core.sync.people import PHOTOS_NEED_KEY, photos_blocked
 from plexsync_gui.ui.settings.connection_tester import ConnectionTester
 from plexsync_gui.ui.settings.launch_at_login import LaunchAtLogin
 from plexsync_gui.ui.settings.path_map_model import PathMapModel
@@ -47,6 +48,13 @@ FIELD_LABELS: dict[str, str] = {
     "collection": "Studio collection",
     "poster": "Poster (scene cover)",
     "rating": "Rating (as your Plex rating)",
+    "groups": "Groups as collections",
+    "performer_photos": "Performer photos",
+}
+# What the less obvious toggles do, in their tooltip (one line, before the config key).
+FIELD_HINTS: dict[str, str] = {
+    "groups": "Each Stash group becomes a Plex collection, in the group's scene order",
+    "performer_photos": "Plex fetches each performer's photo from Stash by its address",
 }
 
 
@@ -197,13 +205,34 @@ class FieldsPage(QWidget):
         for position, (name, checkbox) in enumerate(self.toggles.items()):
             checkbox.setChecked(getattr(config.fields, name))
             config_key(checkbox, f"fields.{name}")
+            if name in FIELD_HINTS:
+                checkbox.setToolTip(f"{FIELD_HINTS[name]}. {checkbox.toolTip()}")
             grid.addWidget(checkbox, 1 + position // 2, position % 2)
+        self._photos_wanted = config.fields.performer_photos  # kept while a Stash key forces the option off
+        self.photos_reason = hint_label(f"Performer photos are off: {PHOTOS_NEED_KEY}.")
+        self.photos_reason.setVisible(False)
+        grid.addWidget(self.photos_reason, 2 + len(self.toggles) // 2, 0, 1, 2)
         layout = QVBoxLayout(self)
         layout.addWidget(box)
         layout.addStretch(1)
 
+    @Slot(str)
+    def set_stash_key(self, key: str) -> None:
+        """Performer photos need a Stash that Plex can read without a key: off, with the reason, while one is set."""
+        photos = self.toggles["performer_photos"]
+        blocked = photos_blocked(key.strip() or None) is not None
+        if blocked == (not photos.isEnabled()):
+            return
+        if blocked:
+            self._photos_wanted = photos.isChecked()
+        photos.setEnabled(not blocked)
+        photos.setChecked(False if blocked else self._photos_wanted)
+        self.photos_reason.setVisible(blocked)
+
     def apply(self, data: dict[str, Any]) -> None:
         data["fields"].update({name: box.isChecked() for name, box in self.toggles.items()})
+        if not self.toggles["performer_photos"].isEnabled():
+            data["fields"]["performer_photos"] = self._photos_wanted  # the choice returns when the key goes
 
 
 class BehaviourPage(QWidget):
