@@ -32,7 +32,7 @@ def group(name, index=None, legacy=False):
 
 def snapshot(collections=(), actors=(), thumbs=None):
     return PlexItemSnapshot("100", {}, {"collection": list(collections), "actor": list(actors)}, frozenset(),
-                            dict(thumbs or {}))
+                            actor_thumbs=dict(thumbs or {}))
 
 
 # ---- reading Stash --------------------------------------------------------------------------------------------
