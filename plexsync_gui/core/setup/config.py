@@ -96,6 +96,15 @@ class DesktopSettings:
 
 
 @dataclass
+class EventSettings:
+    """Push on top of polling: Plex's and Stash's websockets wake the sync early; polls and retries stay the
+    fallback, so turning this off only makes changes wait for the next poll or retry."""
+
+    listen: bool = True  # Plex's notifications and Stash's job subscription
+    scan_missing: bool = True  # ask Plex to scan the folder of a scene it has no item for yet
+
+
+@dataclass
 class Config:
     stash: StashSettings = field(default_factory=StashSettings)
     plex: PlexSettings = field(default_factory=PlexSettings)
@@ -103,6 +112,7 @@ class Config:
     fields: FieldToggles = field(default_factory=FieldToggles)
     path_map: list[PathRule] = field(default_factory=list)
     desktop: DesktopSettings = field(default_factory=DesktopSettings)
+    events: EventSettings = field(default_factory=EventSettings)
 
 
 _SECTIONS: dict[str, type] = {
@@ -111,6 +121,7 @@ _SECTIONS: dict[str, type] = {
     "sync": SyncSettings,
     "fields": FieldToggles,
     "desktop": DesktopSettings,
+    "events": EventSettings,
 }
 SECRET_KEYS = frozenset({"plex.token", "stash.api_key"})
 LIMITS: dict[str, tuple[float, float]] = {
@@ -156,7 +167,8 @@ def config_from_dict(data: dict[str, Any]) -> Config:
                 raise ConfigError(f"{name}: must be a table ([{name}])")
             setattr(config, name, _section(name, _SECTIONS[name], value))
         else:
-            raise ConfigError(f"{name}: unknown section (expected stash, plex, sync, fields, desktop or path_map)")
+            raise ConfigError(f"{name}: unknown section "
+                              "(expected stash, plex, sync, fields, desktop, events or path_map)")
     _check_urls(config)
     _check_tls(config)
     return config

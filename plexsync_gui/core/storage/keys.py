@@ -4,3 +4,4 @@ status` reads them without loading the sync engine and its network stack."""
 AUTH_PAUSE_KEY = "plex_auth_error"  # why processing is paused for the Plex token (None: not paused)
 BREAKER_KEY = "breaker"  # the circuit breaker's state, as JSON
 WATERMARK_KEY = "stash_watermark"  # the Stash poll's cursor
+EVENTS_KEY = "events_state"  # whether the syncing process hears Plex and Stash push events, as JSON (absent: off)

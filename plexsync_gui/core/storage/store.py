@@ -215,6 +215,15 @@ class DeadLetterDetail(DeadLetter):
 
 
 @dataclass(frozen=True)
+class AwaitingScan:
+    """A job or dead letter waiting for Plex to have an item with its (Stash-side) file."""
+
+    dead_letter: bool  # True: `id` is a dead letter's, else a live job's
+    id: int
+    path: str
+
+
+@dataclass(frozen=True)
 class ActivityEntry:
     """One line of the activity log: what happened to a scene, and when (epoch seconds)."""
 
@@ -540,6 +549,18 @@ class Store:
         now = time.time() if now is None else now
         with self._tx() as db:
             return db.execute("DELETE FROM dead_letters WHERE failed_at < ?", (now - older_than_seconds,)).rowcount
+
+    def awaiting_scan(self, error_type: str, limit: int = 1000) -> list[AwaitingScan]:
+        """The scenes whose last failure was `error_type` (no Plex item has their file yet): the jobs waiting for
+        a retry, then the dead letters, newest first, at most `limit` of each. An item Plex announces, or a
+        periodic look-up, may end their wait early."""
+        rows = self._db.execute(
+            "SELECT 'job' AS kind, id, path FROM jobs WHERE status = 'retry_wait' AND last_error_type = ?1 "
+            "AND path IS NOT NULL ORDER BY id DESC LIMIT ?2", (error_type, limit)).fetchall()
+        rows += self._db.execute(
+            "SELECT 'dead_letter' AS kind, id, path FROM dead_letters WHERE error_type = ?1 AND path IS NOT NULL "
+            "ORDER BY failed_at DESC, id DESC LIMIT ?2", (error_type, limit)).fetchall()
+        return [AwaitingScan(row["kind"] == "dead_letter", row["id"], row["path"]) for row in rows]
 
     # ---- per-scene sync state ----------------------------------------------------------------------------------
 
