@@ -50,6 +50,10 @@ class EventInbox:
             self._jobs.append(description)
         self._wake()
 
+    def state_changed(self) -> None:
+        """A listener went live or lost its connection: a round records it, so every status view says so."""
+        self._wake()
+
     def drain(self) -> Heard:
         with self._lock:
             heard = Heard(tuple(self._items), self._many, tuple(self._jobs))

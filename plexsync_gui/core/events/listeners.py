@@ -15,6 +15,7 @@ from plexsync_gui.core.events.plex_events import PlexEventListener
 from plexsync_gui.core.events.stash_events import StashJobListener
 from plexsync_gui.core.events.websocket_listener import WebSocketListener
 from plexsync_gui.core.setup.config import Config
+from plexsync_gui.core.setup.secrets import Secrets
 
 
 @dataclass(frozen=True)
@@ -52,12 +53,15 @@ class Listeners:
         return EventsState(servers)
 
 
-def start_listeners(config: Config, plex_token: str | None, stash_api_key: str | None,
-                    inbox: EventInbox) -> Listeners | None:
+def start_listeners(config: Config, secrets: Secrets | None, inbox: EventInbox) -> Listeners | None:
     """Both listeners, running; None when `[events] listen` is off."""
     if not config.events.listen:
         return None
+    plex_token = secrets.plex_token if secrets else None
+    stash_api_key = secrets.stash_api_key if secrets else None
     return Listeners({
-        "plex": PlexEventListener(config.plex.url, plex_token, inbox.item_appeared, config.plex.verify),
-        "stash": StashJobListener(config.stash.url, stash_api_key, inbox.stash_job_finished, config.stash.verify),
+        "plex": PlexEventListener(config.plex.url, plex_token, inbox.item_appeared, config.plex.verify,
+                                  inbox.state_changed),
+        "stash": StashJobListener(config.stash.url, stash_api_key, inbox.stash_job_finished, config.stash.verify,
+                                  inbox.state_changed),
     }).start()

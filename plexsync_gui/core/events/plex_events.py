@@ -61,9 +61,10 @@ class PlexEventListener(WebSocketListener):
     name = "Plex"
 
     def __init__(self, plex_url: str, token: str | None, on_item: Callable[[str, str], None],
-                 verify: bool | str = True) -> None:
+                 verify: bool | str = True, on_state: Callable[[], None] = lambda: None) -> None:
         headers = {"X-Plex-Token": token} if token else {}
-        super().__init__(websocket_url(plex_url, NOTIFICATIONS_PATH), headers, verify, secrets=(token or "",))
+        super().__init__(websocket_url(plex_url, NOTIFICATIONS_PATH), headers, verify, secrets=(token or "",),
+                         on_state=on_state)
         self._on_item = on_item
 
     def _message(self, ws: websocket.WebSocket, text: str) -> None:

@@ -48,9 +48,10 @@ class StashJobListener(WebSocketListener):
     subprotocols = (PROTOCOL,)
 
     def __init__(self, stash_url: str, api_key: str | None, on_finished: Callable[[str], None],
-                 verify: bool | str = True) -> None:
+                 verify: bool | str = True, on_state: Callable[[], None] = lambda: None) -> None:
         headers = {"ApiKey": api_key} if api_key else {}
-        super().__init__(websocket_url(stash_url, "/graphql"), headers, verify, secrets=(api_key or "",))
+        super().__init__(websocket_url(stash_url, "/graphql"), headers, verify, secrets=(api_key or "",),
+                         on_state=on_state)
         self._on_finished = on_finished
         self._reported: list[str] = []
 

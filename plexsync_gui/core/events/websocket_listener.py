@@ -18,6 +18,7 @@ import random
 import socket
 import ssl
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -54,8 +55,10 @@ class WebSocketListener:
 
     def __init__(self, url: str, headers: dict[str, str], verify: bool | str = True,
                  secrets: tuple[str, ...] = (), rng: random.Random | None = None,
-                 backoff: Backoff = RECONNECT) -> None:
+                 backoff: Backoff = RECONNECT, on_state: Callable[[], None] = lambda: None) -> None:
+        """`on_state` is called (on this listener's thread) when it goes live or stops being live."""
         self.url = url
+        self._on_state = on_state
         self._headers = [f"{name}: {value}" for name, value in headers.items()]
         self._verify = verify
         self._secrets = [s for s in secrets if s]  # masked in any message this module logs or shows
@@ -172,7 +175,10 @@ class WebSocketListener:
 
     def _set_state(self, live: bool, problem: str | None, failures: int) -> None:
         with self._lock:
+            changed = self._state.live != live or (self._state.problem is None) != (problem is None)
             self._state = ListenerState(live, problem, failures)
+        if changed and problem != "stopped":
+            self._on_state()
 
     # ---- the protocol, in subclasses ---------------------------------------------------------------------------
 

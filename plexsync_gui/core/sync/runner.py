@@ -25,7 +25,8 @@ from dataclasses import dataclass
 
 from plexsync_gui.core.errors import Cancelled, StashError
 from plexsync_gui.core.events.inbox import EventInbox, Heard
-from plexsync_gui.core.events.listeners import Listeners
+from plexsync_gui.core.events.listeners import Listeners, start_listeners
+from plexsync_gui.core.setup.secrets import Secrets
 from plexsync_gui.core.stash.poller import ChangePoller
 from plexsync_gui.core.storage.keys import EVENTS_KEY
 from plexsync_gui.core.storage.store import DiskFullError
@@ -78,9 +79,9 @@ class Runner:
             self._sleep(stop, result.wait)
         log.info("stopped")
 
-    def listen(self, listeners: Listeners | None) -> None:
-        """Take the running listeners (built on `self.inbox`); `close` stops them."""
-        self.listeners = listeners
+    def listen(self, secrets: Secrets | None) -> None:
+        """Start the event listeners when the config asks for them, feeding `self.inbox`; `close` stops them."""
+        self.listeners = start_listeners(self.engine.config, secrets, self.inbox)
 
     def close(self) -> None:
         """Stop the listeners and clear their state from the store (no process hears events any more)."""
