@@ -188,7 +188,8 @@ def test_listeners_reconnect_after_the_servers_drop_them(
         key = plex.add_item(movies, "/media/movies/b.mp4")
         stash.jobs.run_job("Scanning...")
         heard: list[Heard] = []
-        wait_for(lambda: heard.append(inbox.drain()) or (any(h.items for h in heard) and any(h.stash_jobs for h in heard)),
+        wait_for(lambda: heard.append(inbox.drain()) or (any(h.items for h in heard)
+                                                           and any(h.stash_jobs for h in heard)),
                  "the new item and the finished job heard")
     finally:
         listeners.stop()
