@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 
 RECONNECT = Backoff(1.0, 60.0, jitter=0.5)  # a server restart is back within seconds; a long outage costs 1/min
 CONNECT_TIMEOUT = 10.0  # seconds for TCP connect, TLS and the HTTP upgrade together
+STOP_WAIT = 1.0  # seconds a stop waits for the thread: quitting must not hang on an unanswered connect
 IDLE_PING = 30.0  # seconds without a frame before a ping asks whether the connection still lives
 
 
@@ -76,8 +77,9 @@ class WebSocketListener:
         self._thread = threading.Thread(target=self._run, name=f"plexsync-{self.name}-events", daemon=True)
         self._thread.start()
 
-    def stop(self, timeout: float = 5.0) -> None:
-        """End the loop: a blocked connect or read is cut by closing the socket under it."""
+    def stop(self, timeout: float = STOP_WAIT) -> None:
+        """End the loop: a blocked handshake or read is cut by shutting the socket under it. A TCP connect still
+        in progress cannot be cut: the thread (a daemon) ends at its deadline, unwaited after `timeout`."""
         self._stop.set()
         with self._lock:
             ws = self._ws
