@@ -220,3 +220,22 @@ def test_refused_websockets_leave_polling_working_and_say_so(
     refusals = [r for r in stash.requests if r.status == 503]
     assert refusals and all(STASH_KEY not in r.path for r in refusals)
     assert PLEX_TOKEN not in caplog.text and STASH_KEY not in caplog.text
+
+
+def test_an_announced_item_plexsync_already_wrote_to_costs_no_plex_request(
+        session: Session, runners: Callable[..., tuple[Runner, Clock]], stash: StashEmulator, plex: PlexEmulator,
+        movies: int) -> None:
+    stash.add_scene(title="Synced", files=["/data/movies/s.mp4"])
+    synced_key = plex.add_item(movies, "/media/movies/s.mp4")
+    stash.add_scene(title="Waiting", files=["/data/movies/w.mp4"])
+    runner, _ = runners(listen=False)
+    step(runner)()  # one synced, one waiting for a scan
+    assert session.store.counts()["retry_wait"] == 1
+    plex.clear_log()
+    runner.inbox.item_appeared(synced_key)  # as Plex announces an edit PlexSync made
+    step(runner)()
+    assert plex.count("GET", "/library/metadata") == 0
+    runner.inbox.item_appeared(plex.add_item(movies, "/media/movies/other.mp4"))  # new, but not the waited file
+    step(runner)()
+    assert plex.count("GET", "/library/metadata") == 1
+    assert session.store.counts()["retry_wait"] == 1

@@ -562,6 +562,16 @@ class Store:
             "ORDER BY failed_at DESC, id DESC LIMIT ?2", (error_type, limit)).fetchall()
         return [AwaitingScan(row["kind"] == "dead_letter", row["id"], row["path"]) for row in rows]
 
+    def known_items(self, rating_keys: list[str]) -> set[str]:
+        """The ones of these Plex items PlexSync has written to: Plex announces its own edits too, and those are
+        not the new items a waiting scene hopes for."""
+        known: set[str] = set()
+        for chunk in _chunks(rating_keys, 500):
+            marks = ",".join("?" * len(chunk))
+            known.update(r[0] for r in self._db.execute(
+                f"SELECT rating_key FROM plex_items WHERE rating_key IN ({marks})", chunk))
+        return known
+
     # ---- per-scene sync state ----------------------------------------------------------------------------------
 
     def sync_state(self, scene_id: str) -> SyncState | None:

@@ -100,7 +100,11 @@ class ScanWatch:
         if many:  # a big scan: every waiting job tries now, each with its own look-up
             self._release([w for w in waiting if not w.dead_letter], "Plex scanned many items")
             return
+        known = self.store.known_items(list(rating_keys))
+        rating_keys = tuple(key for key in rating_keys if key not in known)
         files: set[str] = set()
+        if not rating_keys:
+            return
         try:
             for start in range(0, len(rating_keys), ITEMS_PER_READ):
                 found = self.plex.files_of(list(rating_keys[start:start + ITEMS_PER_READ]))
