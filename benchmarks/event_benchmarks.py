@@ -38,6 +38,8 @@ def _appeared_to_synced(ctx: Context, library: Library, database: str, listen: b
         if listen:
             _wait_for(lambda: runner.runner is not None and runner.runner.listeners is not None
                       and runner.runner.listeners.state().live, 10)
+        runner.wait_next_poll(interval + 30)  # the start's full pass over every scene id, then idle polls only
+        runner.wait_next_poll(interval + 30)
         for _ in range(SAMPLES):
             _, file, title = _new_scene(library, "waiting")
             runner.wait_next_poll(interval + 30)  # the poll queued it and its look-up found no item
