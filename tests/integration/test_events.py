@@ -154,7 +154,8 @@ def test_without_websockets_a_periodic_check_brings_the_dead_letter_back(
     step(runner)()
     assert session.store.counts()["dlq"] == 1  # not yet: the check runs every FALLBACK_EVERY seconds
     clock.now += FALLBACK_EVERY + 1
-    step(runner)()  # the check finds the file and puts the scene back in the queue
+    revived = runner.step(lambda: False)  # the check finds the file and puts the scene back in the queue
+    assert revived.enqueued == 1  # so the app reloads its queue and failed views
     step(runner)()
     assert plex_title(plex, "/media/movies/quiet.mp4") == "Quiet Scene"
     assert session.store.counts()["dlq"] == 0

@@ -45,7 +45,7 @@ STOP_CHECK = 0.2  # seconds: how often a wait that events may cut short also loo
 class RoundResult:
     wait: float  # seconds until the next round is worth running
     outcomes: tuple[JobOutcome, ...]  # the jobs recorded this round, in order
-    enqueued: int  # jobs queued or dropped by this round's poll (0 without one): the app reloads its queue view
+    enqueued: int  # jobs queued or dropped by the poll, or whose wait for a Plex scan ended: views reload
     status: SyncStatus  # as of the end of the round
 
 
@@ -110,27 +110,27 @@ class Runner:
 
         The desktop worker calls this from a timer, the headless loop from `run`; both share one schedule.
         """
-        enqueued = 0
-        self._hear(self.inbox.drain())
+        enqueued = self._hear(self.inbox.drain())  # scenes whose wait ended: the queue and failed views change
         if self._next_poll is None or self.clock() >= self._next_poll:
-            enqueued = self._poll()
+            enqueued += self._poll()
             if self.engine.auth_problem:
                 self.engine.check_auth_recovered()
         summary = self.engine.process_due(should_stop)
         missing = [o.job_id for o in summary.outcomes if o.error_type == NOT_FOUND]
         self._guarded("asking Plex to scan", lambda: self.scan_watch.request_scans(missing))
-        self._guarded("looking up scenes waiting for a Plex scan", self.scan_watch.fallback_check)
+        enqueued += self._guarded("looking up scenes waiting for a Plex scan", self.scan_watch.fallback_check)
         self._show_events()
         return RoundResult(self._wait_seconds(), tuple(summary.outcomes), enqueued, self.status())
 
-    def _hear(self, heard: Heard) -> None:
-        """Act on what the listeners reported since the last round."""
+    def _hear(self, heard: Heard) -> int:
+        """Act on what the listeners reported since the last round; returns how many waiting scenes are due now."""
         if heard.stash_jobs:
             log.info("Stash finished %s: polling now", ", ".join(heard.stash_jobs[:3]))
             self.poll_soon()
-        if heard.items or heard.many_items:
-            self._guarded("checking the items Plex announced",
-                          lambda: self.scan_watch.items_appeared(heard.items, heard.many_items))
+        if not (heard.items or heard.many_items):
+            return 0
+        return self._guarded("checking the items Plex announced",
+                             lambda: self.scan_watch.items_appeared(heard.items, heard.many_items))
 
     def _show_events(self) -> None:
         """Keep the listeners' state in the store, where every status view (another process too) reads it."""
@@ -142,12 +142,14 @@ class Runner:
             self._guarded("recording the events state", lambda: self.engine.store.set(EVENTS_KEY, shown))
 
     @staticmethod
-    def _guarded(action: str, work: Callable[[], object]) -> None:
-        """Event work only shortens waits: a failure (a bug, a full disk) is logged and the round goes on."""
+    def _guarded(action: str, work: Callable[[], int | None]) -> int:
+        """Event work only shortens waits: a failure (a bug, a full disk) is logged and the round goes on. Returns
+        how many waiting scenes the work made due (0 on failure)."""
         try:
-            work()
+            return work() or 0
         except Exception:
             log.exception("internal error while %s", action)
+            return 0
 
     def status(self) -> SyncStatus:
         return read_status(self.engine.store, self.engine.breaker, self.health, self.last_poll_at)

@@ -91,38 +91,38 @@ class ScanWatch:
 
     # ---- ending the wait ---------------------------------------------------------------------------------------
 
-    def items_appeared(self, rating_keys: tuple[str, ...], many: bool = False) -> None:
+    def items_appeared(self, rating_keys: tuple[str, ...], many: bool = False) -> int:
         """Plex announced these items (or, `many`, more than can be read): end the wait of the scenes with their
-        files. Nothing is read from Plex when no scene waits."""
+        files; returns how many. Nothing is read from Plex when no scene waits."""
         waiting = self.store.awaiting_scan(NOT_FOUND)
         if not waiting or not (rating_keys or many):
-            return
+            return 0
         if many:  # a big scan: every waiting job tries now, each with its own look-up
-            self._release([w for w in waiting if not w.dead_letter], "Plex scanned many items")
-            return
+            return self._release([w for w in waiting if not w.dead_letter], "Plex scanned many items")
         known = self.store.known_items(list(rating_keys))
         rating_keys = tuple(key for key in rating_keys if key not in known)
         files: set[str] = set()
         if not rating_keys:
-            return
+            return 0
         try:
             for start in range(0, len(rating_keys), ITEMS_PER_READ):
                 found = self.plex.files_of(list(rating_keys[start:start + ITEMS_PER_READ]))
                 files.update(normalise(file) for item_files in found.values() for file in item_files)
         except SyncError as exc:
             log.info("could not read the items Plex announced: %s", exc)
-            return
-        self._release([w for w in waiting if self._plex_key(w.path) in files], "Plex has the file now")
+            return 0
+        return self._release([w for w in waiting if self._plex_key(w.path) in files], "Plex has the file now")
 
-    def fallback_check(self) -> None:
-        """Every FALLBACK_EVERY seconds: look up the newest FALLBACK_LIMIT no-item dead letters in Plex."""
+    def fallback_check(self) -> int:
+        """Every FALLBACK_EVERY seconds: look up the newest FALLBACK_LIMIT no-item dead letters in Plex; returns how
+        many went back to the queue."""
         now = self.clock()
         if now < self._next_fallback:
-            return
+            return 0
         self._next_fallback = now + FALLBACK_EVERY
         waiting = [w for w in self.store.awaiting_scan(NOT_FOUND, FALLBACK_LIMIT) if w.dead_letter]
         if not waiting:
-            return
+            return 0
         found: list[AwaitingScan] = []
         try:
             sections = self.plex.target_sections(self.config.plex.libraries)
@@ -131,9 +131,9 @@ class ScanWatch:
                     found.append(entry)
         except SyncError as exc:
             log.info("could not look up the scenes waiting for a Plex scan: %s", exc)
-        self._release(found, "Plex has the file now (periodic check)")
+        return self._release(found, "Plex has the file now (periodic check)")
 
-    def _release(self, entries: list[AwaitingScan], why: str) -> None:
+    def _release(self, entries: list[AwaitingScan], why: str) -> int:
         jobs = [e.id for e in entries if not e.dead_letter]
         dead_letters = [e.id for e in entries if e.dead_letter]
         released = (self.store.retry_now(jobs) if jobs else 0) + (
@@ -141,6 +141,7 @@ class ScanWatch:
         if released:
             self.revived += released
             log.info("%s: %d waiting scene(s) due now", why, released)
+        return released
 
     def _plex_key(self, stash_path: str) -> str:
         return normalise(map_path(stash_path, self.config.path_map))
