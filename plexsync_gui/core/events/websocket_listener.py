@@ -18,6 +18,7 @@ import random
 import socket
 import ssl
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -31,6 +32,7 @@ log = logging.getLogger(__name__)
 
 RECONNECT = Backoff(1.0, 60.0, jitter=0.5)  # a server restart is back within seconds; a long outage costs 1/min
 CONNECT_TIMEOUT = 10.0  # seconds for TCP connect, TLS and the HTTP upgrade together
+STABLE_AFTER = 30.0  # seconds a connection must last before a close by the server starts the backoff over
 STOP_WAIT = 1.0  # seconds a stop waits for the thread: quitting must not hang on an unanswered connect
 IDLE_PING = 30.0  # seconds without a frame before a ping asks whether the connection still lives
 
@@ -100,10 +102,13 @@ class WebSocketListener:
     def _run(self) -> None:
         failures = 0
         while not self._stop.is_set():
+            started = time.monotonic()
             try:
                 self._connect_and_listen()
-                failures = 0  # it was live and the server closed it: reconnect soon, from the first step
-                self._set_state(False, f"{self.name} closed the connection", 0)
+                # Closed by the server: after a stable connection reconnect from the first step; a server that
+                # closes at once keeps backing off, like a failure.
+                failures = 0 if time.monotonic() - started >= STABLE_AFTER else failures + 1
+                self._set_state(False, f"{self.name} closed the connection", failures)
             except ListenerStopped:
                 break
             except Exception as exc:  # every failure is a reason to wait and try again, never to end the thread
