@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
+from plexsync_gui.core.errors import PlexNotFound
 from plexsync_gui.core.events.inbox import EventInbox, Heard
 from plexsync_gui.core.events.listeners import start_listeners
 from plexsync_gui.core.setup.config import Config
@@ -240,3 +241,15 @@ def test_an_announced_item_plexsync_already_wrote_to_costs_no_plex_request(
     step(runner)()
     assert plex.count("GET", "/library/metadata") == 1
     assert session.store.counts()["retry_wait"] == 1
+
+
+def test_scan_folder_asks_for_one_folder_and_says_which_section_failed(session: Session, plex: PlexEmulator,
+                                                                       movies: int) -> None:
+    section = session.plex.target_sections(["Movies"])[0]
+    session.plex.scan_folder(section, "/media/movies/Ünïcode & spaces")
+    refresh = [r for r in plex.requests if r.path == f"/library/sections/{movies}/refresh"]
+    assert [r.params.get("path") for r in refresh] == [["/media/movies/Ünïcode & spaces"]]
+    assert PLEX_TOKEN not in refresh[0].query
+    plex.remove_section(movies)
+    with pytest.raises(PlexNotFound, match="asking 'Movies' to scan 'Ünïcode & spaces'"):
+        session.plex.scan_folder(section, "/media/movies/Ünïcode & spaces")
