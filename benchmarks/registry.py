@@ -11,8 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-MODULES = ("benchmarks.sync_benchmarks", "benchmarks.run_benchmark", "benchmarks.gui_benchmarks",
-           "benchmarks.preview_benchmarks", "benchmarks.coverage_benchmark")
+MODULES = ("benchmarks.sync_benchmarks", "benchmarks.event_benchmarks", "benchmarks.run_benchmark",
+           "benchmarks.gui_benchmarks", "benchmarks.preview_benchmarks", "benchmarks.coverage_benchmark")
 
 
 @dataclass

@@ -40,6 +40,17 @@ class RemotePlex:
     def title(self, rating_key: str) -> str | None:
         return self._emulator.item_state(rating_key)["title"]
 
+    def add_unscanned_file(self, section_key: int, file: str, scan_delay: float) -> None:
+        """A file Plex finds only when asked to scan its folder, `scan_delay` seconds after being asked."""
+        self._emulator.notifications.scan_delay = scan_delay
+        self._emulator.add_unscanned_file(section_key, file)
+
+    def title_of_file(self, file: str) -> str | None:
+        """The title of the item holding `file`, None while there is none (benchmarks wait for it)."""
+        with self._emulator._lock:
+            items = [item for item in self._emulator._items.values() if item.file == file]
+        return str(items[0].fields["title"]) if items else None
+
     def errors(self) -> list[str]:
         return list(self._emulator.errors)
 
@@ -64,6 +75,10 @@ class RemoteStash:
 
     def advance(self, seconds: float) -> None:
         self._emulator.advance(seconds)
+
+    def run_job(self, description: str, scene_id: str, title: str) -> None:
+        """A finished Stash job (identify, say) that changed one scene's title."""
+        self._emulator.jobs.run_job(description, work=lambda: self._emulator.update_scene(scene_id, title=title))
 
     def scene(self, scene_id: str) -> dict[str, Any]:
         return self._emulator.scene(scene_id)

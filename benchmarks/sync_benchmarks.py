@@ -197,8 +197,10 @@ class _RunnerThread:
     """`Runner.run` (the loop behind `plexsync run`) on its own thread, with its own session and database
     connection, as the store requires."""
 
-    def __init__(self, ctx: Context, library: Library, database_name: str, poll_interval: float) -> None:
+    def __init__(self, ctx: Context, library: Library, database_name: str, poll_interval: float,
+                 listen: bool = False, scan_missing: bool = True) -> None:
         self.ctx, self.library, self.name, self.poll_interval = ctx, library, database_name, poll_interval
+        self.listen, self.scan_missing = listen, scan_missing  # [events]: push events on, folder scans asked
         self.stop = threading.Event()
         self.ready = threading.Event()
         self.runner: Runner | None = None
@@ -207,12 +209,16 @@ class _RunnerThread:
     def _run(self) -> None:
         config = self.library.config()
         config.sync.poll_interval = self.poll_interval
+        config.events.listen, config.events.scan_missing = self.listen, self.scan_missing
         session = self.ctx.open_session(self.library, self.name, config)
         try:
             self.runner = Runner(session.engine, session.poller, self.poll_interval)
+            self.runner.listen(session.secrets)
             self.ready.set()
             self.runner.run(self.stop)
         finally:
+            if self.runner is not None:
+                self.runner.close()
             session.close()
             session.store.close()
 

@@ -254,7 +254,11 @@ def cmd_run(session: Session, args: argparse.Namespace) -> int:
         with ProcessLock(session.store.path.parent), _stop_on_signals(stop):
             session.store.recover_interrupted()
             runner = Runner(session.engine, session.poller, session.config.sync.poll_interval)
-            runner.run(stop, on_round=RoundReport())
+            runner.listen(session.secrets)
+            try:
+                runner.run(stop, on_round=RoundReport())
+            finally:
+                runner.close()
     finally:
         finished.set()
         stop.set()  # also when the loop ended with an error: the canceller ends with it
@@ -347,6 +351,9 @@ def cmd_status(store: Store, args: argparse.Namespace) -> int:
               f"{problem.get('message')}")
     if status["database_notice"]:
         _say(f"note ({status['database_notice'].get('at')}): {status['database_notice'].get('message')}")
+    events = status["events"]
+    _say("events: " + ("; ".join(f"{name} {state}" for name, state in events.items()) if events
+                       else "not listening (polling only)"))
     return EXIT_OK
 
 

@@ -41,7 +41,9 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from plexsync_gui.emulators import plex_xml
 from plexsync_gui.emulators.plex_collections import SORTS, Collection, Collections
 from plexsync_gui.emulators.plex_history import VIEW_FIELDS, PlayHistory
+from plexsync_gui.emulators.plex_notifications import NOTIFICATIONS_PATH, PlexNotifications
 from plexsync_gui.emulators.plex_xml import TAG_ELEMENTS
+from plexsync_gui.emulators.websocket_server import is_upgrade
 
 PMS_VERSION = "1.41.3.9314-emulated"
 FIRST_RATING_KEY = 1000
@@ -479,6 +481,7 @@ class PlexEmulator:
         self._lock = threading.RLock()
         self._started_at = int(time.time())
         self._routes = self._route_table()
+        self.notifications = PlexNotifications()  # the notification websocket and unscanned files (scans)
         self._clear_state()
 
     def _clear_state(self) -> None:
@@ -614,7 +617,24 @@ class PlexEmulator:
                 self._items[rating_key] = item
                 added.append(rating_key)
             self._file_index = None
+            self.notifications.items_added(section_key, [(key, self._items[key].type,
+                                                          str(self._items[key].fields["title"])) for key in added])
             return added
+
+    def add_unscanned_file(self, section_key: int, file: str, title: str | None = None, **attrs: Any) -> None:
+        """A file on disk Plex has not scanned yet: it becomes an item (announced on the notification socket) only
+        when a refresh of its section covers its folder. Same attrs as add_item."""
+        with self._lock:
+            self._section(str(section_key))
+        self.notifications.add_unscanned(section_key, {"file": file, "title": title, **attrs})
+
+    def drop_websockets(self) -> None:
+        """Cut every notification socket, as a PMS restart does; clients must reconnect."""
+        self.notifications.hub.drop_all()
+
+    def refuse_websockets(self, refuse: bool = True) -> None:
+        """Answer notification upgrades with HTTP 503 (a proxy that does not pass websockets), or stop doing so."""
+        self.notifications.hub.refusing = refuse
 
     def edit_item(self, rating_key: str, **attrs: Any) -> None:
         """Simulate a user editing the item in Plex: same attrs as add_item; lists and `locks` replace."""
@@ -923,10 +943,26 @@ class PlexEmulator:
         return Response.xml(root)
 
     def _refresh(self, request: _Request, groups: dict[str, str]) -> Response:
-        """Scans are instant no-ops here; the request log shows that one was asked for."""
-        if groups["section"] != "all":
-            self._section(groups["section"])
+        """A scan of the section (of its folder `path=` only, when given): the unscanned files it covers become
+        items (see plex_notifications). Answered at once with an empty 200, as PMS 1.43.1 does (captured)."""
+        sections = list(self._sections.values()) if groups["section"] == "all" else [self._section(groups["section"])]
+        if request.method == "GET":
+            for section in sections:
+                self.notifications.scan(section.key, request.param("path"), self.add_items)
         return Response(200)
+
+    def _websocket(self, handler: _Handler, request: _Request) -> None:
+        """The notification socket: authenticated like every route, then held open by the handler's thread."""
+        with self._lock:
+            status = 101 if self._authorized(request) else 401
+            if status == 101 and self.notifications.hub.refusing:
+                status = 503
+            self._log(request, status)
+        handler.close_connection = True
+        if status != 101:
+            handler._write(Response.html(status))
+            return
+        self.notifications.serve(handler.connection, request.headers, request.path, handler.server.released)
 
     # --- routes: listing and the full item -------------------------------------------------------------------
 
@@ -1255,6 +1291,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _serve(self) -> None:
         request = self._read_request()
+        if request.path == NOTIFICATIONS_PATH and is_upgrade(request.headers):
+            self.server.emulator._websocket(self, request)
+            return
         latency = self.server.emulator.latency
         if latency and self.server.released.wait(latency):
             self._drop()

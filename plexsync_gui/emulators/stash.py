@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+import socket
 import ssl
 import threading
 import urllib.parse
@@ -38,6 +39,7 @@ from plexsync_gui.emulators.stash_graphql import (
 )
 from plexsync_gui.emulators.stash_http import QuietServer, Request, Response, image_response, json_response
 from plexsync_gui.emulators.stash_images import PERFORMER_PLACEHOLDER_PNG, SCENE_PLACEHOLDER_SVG, sniff_content_type
+from plexsync_gui.emulators.stash_jobs import StashJobs
 from plexsync_gui.emulators.stash_store import DATE_MODIFIERS, ENTITY_FILTERS, Clock, SceneStore, atoi
 
 _VERSIONS = {24: "v0.24.3", 25: "v0.25.1", 26: "v0.26.2", 27: "v0.27.2", 28: "v0.28.1", 29: "v0.29.3",
@@ -139,6 +141,7 @@ class StashEmulator:
         self._status = "OK"
         self._server: QuietServer | None = None
         self._stopping = threading.Event()
+        self.jobs = StashJobs()  # the job queue and its jobsSubscribe websocket (run_job plays a job's life)
 
     # ------------------------------------------------------------------------------------------------ lifecycle
     @property
@@ -176,7 +179,7 @@ class StashEmulator:
 
     def _listen(self) -> None:
         if self._server is None:
-            self._server = QuietServer((self._host, self._port), self._handle)
+            self._server = QuietServer((self._host, self._port), self._handle, self._websocket)
             if self._ssl_context is not None:
                 self._server.socket = self._ssl_context.wrap_socket(self._server.socket, server_side=True)
             self._port = self._server.server_address[1]
@@ -359,6 +362,28 @@ class StashEmulator:
             self._log.append(RequestRecord(request.method, request.target, operation, variables,
                                            dict(request.raw_headers), response.status))
         return response
+
+    def _websocket(self, request: Request, sock: socket.socket) -> Response | None:
+        """A websocket upgrade: only `/graphql` has one, authenticated like the route itself."""
+        denied = self._authenticate(request) if request.path == "/graphql" else Response(404)
+        if denied is None and self.jobs.hub.refusing:
+            denied = Response(503)
+        with self._lock:
+            self._log.append(RequestRecord(request.method, request.target, None, None, dict(request.raw_headers),
+                                           denied.status if denied else 101))
+        if denied is not None:
+            return denied
+        server = self._server
+        self.jobs.serve(sock, request.raw_headers, request.target, server.released if server else self._stopping)
+        return None
+
+    def drop_websockets(self) -> None:
+        """Cut every subscription socket, as a Stash restart does."""
+        self.jobs.hub.drop_all()
+
+    def refuse_websockets(self, refuse: bool = True) -> None:
+        """Answer upgrades with HTTP 503 (a proxy without websockets), or stop doing so."""
+        self.jobs.hub.refusing = refuse
 
     @staticmethod
     def _peek_body(request: Request) -> tuple[str | None, dict[str, Any] | None]:

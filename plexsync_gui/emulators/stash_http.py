@@ -6,6 +6,7 @@ Separate from the Stash behaviour so that file reads as protocol rules; this one
 from __future__ import annotations
 
 import json
+import socket
 import threading
 import traceback
 import urllib.parse
@@ -15,6 +16,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from plexsync_gui.emulators.stash_images import etag
+from plexsync_gui.emulators.websocket_server import is_upgrade
 
 
 @dataclass
@@ -65,8 +67,13 @@ class QuietServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, address: tuple[str, int], handle: Callable[[Request], Response]) -> None:
+    def __init__(self, address: tuple[str, int], handle: Callable[[Request], Response],
+                 upgrade: Callable[[Request, socket.socket], Response | None] | None = None) -> None:
+        """`upgrade` takes websocket upgrade requests: it answers with a Response (a refusal), or keeps the socket
+        and returns None once the websocket ended."""
         self.respond = handle
+        self.upgrade = upgrade
+        self.released = threading.Event()  # set on close: held websockets end
         super().__init__(address, _Handler)
         self._thread: threading.Thread | None = None
 
@@ -78,6 +85,7 @@ class QuietServer(ThreadingHTTPServer):
 
     def close(self) -> None:
         """Stop accepting and close the listening socket; in-flight handlers finish on their own."""
+        self.released.set()
         self.shutdown()
         self.server_close()
         if self._thread is not None:
@@ -101,7 +109,14 @@ class _Handler(BaseHTTPRequestHandler):
         request = Request(self.command, self.path, {k.lower(): v for k, v in raw_headers.items()}, raw_headers,
                           body)
         try:
-            response = self.server.respond(request)
+            if self.server.upgrade is not None and is_upgrade(raw_headers):
+                upgraded = self.server.upgrade(request, self.connection)
+                self.close_connection = True
+                if upgraded is None:
+                    return
+                response = upgraded
+            else:
+                response = self.server.respond(request)
         except Exception:  # an emulator bug: show it to the test instead of hanging up
             response = Response(500, traceback.format_exc().encode(), "text/plain; charset=utf-8")
         self.send_response(response.status)

@@ -293,6 +293,7 @@ class MainWindow(QMainWindow):
         self.in_step_label = QLabel()
         self.tls_label = QLabel()
         self.tls_label.hide()
+        self.events_label = QLabel()
         self.progress_bar = QProgressBar()
         self.progress_bar.setMaximumWidth(360)
         self.progress_bar.setTextVisible(True)
@@ -301,6 +302,7 @@ class MainWindow(QMainWindow):
         for label in (self.stash_label, self.plex_label, self.breaker_label, self.tls_label):
             bar.addWidget(label)
         bar.addPermanentWidget(self.progress_bar)
+        bar.addPermanentWidget(self.events_label)
         bar.addPermanentWidget(self.in_step_label)
         bar.addPermanentWidget(self.summary_label)
 
@@ -344,6 +346,9 @@ class MainWindow(QMainWindow):
         self.summary_label.setText(("Paused · " if status.get("paused") else "") + summary)
         last = status.get("last_synced_at")
         self.summary_label.setToolTip(f"Last sync: {local_time(last)}" if last else "")
+        events_text, events_tip = wording.events_state(status.get("events"))
+        self.events_label.setText(events_text)
+        self.events_label.setToolTip(events_tip)
         self.in_step_label.setText(f"{status.get('synced', 0):,} scenes in step")
         self.in_step_label.setToolTip("Scenes whose Plex item has everything Stash knows")
         self._show_progress(status)

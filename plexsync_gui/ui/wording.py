@@ -109,6 +109,19 @@ def plex_state(status: dict[str, Any], now: float | None = None) -> str | None:
     return f"Plex is unreachable; next try {when}"
 
 
+def events_state(events: dict[str, str] | None) -> tuple[str, str]:
+    """The status bar's word on push events, and its tooltip: live, or polling as the fallback (and why)."""
+    if not events:
+        return ("Polling", "Changes are noticed at each poll; turn on “Listen for changes” in Settings to hear "
+                           "Stash and Plex at once")
+    down = {name.capitalize(): state.removeprefix("polling only: ") for name, state in events.items()
+            if state != "live"}
+    if not down:
+        return "Live updates", "Stash and Plex tell PlexSync about changes as they happen; polling stays the fallback"
+    why = "; ".join(f"{name}: {reason}" for name, reason in down.items())
+    return "Polling (live updates unavailable)", f"Waiting for {' and '.join(down)} to accept live updates ({why})"
+
+
 def activity(outcome: str, detail: str) -> str:
     """An activity row's detail; a failure is stored as "<error type>: <message>" and shown as the sentence."""
     error_type, separator, rest = detail.partition(": ")

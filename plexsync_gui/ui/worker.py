@@ -73,6 +73,7 @@ class SyncWorker(QObject):
     undo_done = Signal(object)  # an UndoReport, or a one-line str saying why nothing could be undone
     plays_imported = Signal(str)  # the one-time import of Plex's plays finished: its summary line, or why not
     stopped = Signal()
+    _events_arrived = Signal()  # emitted on a listener's thread; queued to the worker's, where a round starts
 
     def __init__(self, locations: Locations, config: Config, secrets: Secrets, stop_event: threading.Event,
                  cancellation: Cancellation) -> None:
@@ -95,6 +96,7 @@ class SyncWorker(QObject):
         self._timer: QTimer | None = None
         self._last_synced_at: float | None = None
         self._round_started = 0.0
+        self._events_arrived.connect(self._on_events, Qt.ConnectionType.QueuedConnection)
 
     # ---- lifecycle (slots run in the worker thread) ------------------------------------------------------------
 
@@ -374,6 +376,8 @@ class SyncWorker(QObject):
         return self._details_plex
 
     def _close_session(self) -> None:
+        if self._runner is not None:
+            self._runner.close()
         if self._details_plex is not None:
             self._details_plex.close()
         if self._session is not None:
@@ -383,7 +387,15 @@ class SyncWorker(QObject):
     def _open_session(self) -> None:
         assert self._store is not None
         self._session = open_session(self._config, self._secrets, self._store, self._cancellation)
-        self._runner = Runner(self._session.engine, self._session.poller, self._config.sync.poll_interval)
+        self._runner = Runner(self._session.engine, self._session.poller, self._config.sync.poll_interval,
+                              on_event=self._events_arrived.emit)
+        self._runner.listen(self._secrets)
+
+    @Slot()
+    def _on_events(self) -> None:
+        """Stash or Plex reported something: the next round starts now and acts on it."""
+        if self._runner is not None and not self._paused:
+            self._schedule(0)
 
     def _should_stop(self) -> bool:
         return (self._stop_event.is_set() or self._paused
@@ -474,6 +486,7 @@ class SyncWorker(QObject):
             "stash_error": status.stash_error["message"] if status.stash_error else None,
             "last_synced_at": self._last_synced_at,
             "last_poll_at": status.last_poll_at,
+            "events": dict(status.events) if status.events else None,
         }
         report["plex_error"] = wording.plex_state(report)  # in words: "Plex is unreachable; next try in 30 s"
         self.status_changed.emit(report)

@@ -221,6 +221,16 @@ def test_changed_poll_interval_is_saved(make_dialog, config_path, memory_keyring
     assert load_config(config_path).sync.poll_interval == 300
 
 
+def test_live_updates_are_on_by_default_and_saved_when_turned_off(make_dialog, config_path, memory_keyring) -> None:
+    dialog = make_dialog()
+    assert dialog.behaviour.listen.isChecked() and dialog.behaviour.scan_missing.isChecked()
+    dialog.behaviour.listen.setChecked(False)
+    dialog.behaviour.scan_missing.setChecked(False)
+    dialog.save_button.click()
+    events = load_config(config_path).events
+    assert (events.listen, events.scan_missing) == (False, False)
+
+
 def test_secrets_go_to_the_keyring_and_not_the_file(make_dialog, config_path, memory_keyring) -> None:
     config = sample_config()
     config.plex.token = "plaintext-from-before"  # a file written on a machine without a keyring

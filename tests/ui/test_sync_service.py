@@ -118,3 +118,16 @@ def test_shutdown_always_closes_the_database_and_frees_the_lock(qtbot, make_serv
         service.shutdown()
         with ProcessLock(locations.data_dir):
             pass
+
+
+def test_a_finished_stash_job_reaches_plex_through_the_worker_and_the_status_says_live(
+        qtbot, make_service, config, stash, plex, movies) -> None:
+    config.sync.poll_interval = 3600  # only the job's event can bring the change in time
+    scene = stash.add_scene(title="Before", files=["/data/movies/event.mp4"])
+    rating_key = plex.add_item(movies, "/media/movies/event.mp4")
+    service = make_service()
+    qtbot.waitUntil(lambda: plex.item_state(rating_key)["title"] == "Before" and stash.jobs.subscribed == 1
+                    and service.status.get("events") == {"plex": "live", "stash": "live"}, timeout=15000)
+    stash.advance(5)
+    stash.jobs.run_job("Identifying...", work=lambda: stash.update_scene(scene, title="After"))
+    qtbot.waitUntil(lambda: plex.item_state(rating_key)["title"] == "After", timeout=15000)

@@ -130,9 +130,11 @@ def test_settings_labels_are_words_with_the_key_on_hover(qtbot) -> None:
             text = widget.text() if isinstance(widget, QAbstractButton) else ""
             assert "_" not in text and "." not in text.rstrip("…")
             if widget.toolTip().startswith("In config.toml:"):
-                assert widget.toolTip().split(": ")[1].split(".")[0] in ("sync", "fields", "desktop")
+                assert widget.toolTip().split(": ")[1].split(".")[0] in ("sync", "fields", "desktop", "events")
     assert pages[0].strict.toolTip() == "In config.toml: sync.strict_matching"
     assert pages[2].retries.toolTip() == "In config.toml: sync.max_retries"
+    assert pages[2].listen.toolTip() == "In config.toml: events.listen"
+    assert pages[2].scan_missing.toolTip() == "In config.toml: events.scan_missing"
 
 
 def test_activity_says_a_failure_in_words() -> None:

@@ -112,6 +112,15 @@ class PlexToStashSettings:
 
 
 @dataclass
+class EventSettings:
+    """Push on top of polling: Plex's and Stash's websockets wake the sync early; polls and retries stay the
+    fallback, so turning this off only makes changes wait for the next poll or retry."""
+
+    listen: bool = True  # Plex's notifications and Stash's job subscription
+    scan_missing: bool = True  # ask Plex to scan the folder of a scene it has no item for yet
+
+
+@dataclass
 class Config:
     stash: StashSettings = field(default_factory=StashSettings)
     plex: PlexSettings = field(default_factory=PlexSettings)
@@ -121,6 +130,7 @@ class Config:
     desktop: DesktopSettings = field(default_factory=DesktopSettings)
     rules: RuleSettings = field(default_factory=RuleSettings)  # [rules], read by rules_config
     plex_to_stash: PlexToStashSettings = field(default_factory=PlexToStashSettings)
+    events: EventSettings = field(default_factory=EventSettings)
 
 
 _SECTIONS: dict[str, type] = {
@@ -130,6 +140,7 @@ _SECTIONS: dict[str, type] = {
     "fields": FieldToggles,
     "desktop": DesktopSettings,
     "plex_to_stash": PlexToStashSettings,
+    "events": EventSettings,
 }
 CHOICES: dict[str, tuple[str, ...]] = {"plex_to_stash.rating_wins": ("plex", "stash")}
 SECRET_KEYS = frozenset({"plex.token", "stash.api_key"})

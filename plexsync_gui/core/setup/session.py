@@ -149,6 +149,7 @@ class Session:
     engine: SyncEngine  # processes jobs
     poller: ChangePoller
     cancellation: Cancellation  # cuts every request of these clients (and their clones) when a front end stops
+    secrets: Secrets | None = None  # what the clients were built with (the event listeners need the same)
 
     def close(self) -> None:
         """Close the network clients; the store belongs to whoever opened it."""
@@ -181,4 +182,4 @@ def open_session(config: Config, secrets: Secrets, store: Store, cancellation: C
     queuer = Queuer(config, store, stash)
     engine = SyncEngine(config, store, stash, plex, health)
     return Session(config, store, stash, plex, health, queuer, engine, ChangePoller(stash, store, queuer),
-                   cancellation)
+                   cancellation, secrets)

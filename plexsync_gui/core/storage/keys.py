@@ -5,3 +5,4 @@ AUTH_PAUSE_KEY = "plex_auth_error"  # why processing is paused for the Plex toke
 BREAKER_KEY = "breaker"  # the circuit breaker's state, as JSON
 WATERMARK_KEY = "stash_watermark"  # the Stash poll's cursor
 PLEX_TO_STASH_NOTICE_KEY = "plex_to_stash.notice"  # what Stash lacks for Plex -> Stash; absent when nothing
+EVENTS_KEY = "events_state"  # whether the syncing process hears Plex and Stash push events, as JSON (absent: off)

@@ -272,6 +272,15 @@ class DeadLetterDetail(DeadLetter):
 
 
 @dataclass(frozen=True)
+class AwaitingScan:
+    """A job or dead letter waiting for Plex to have an item with its (Stash-side) file."""
+
+    dead_letter: bool  # True: `id` is a dead letter's, else a live job's
+    id: int
+    path: str
+
+
+@dataclass(frozen=True)
 class ActivityEntry:
     """One line of the activity log: what happened to a scene, and when (epoch seconds)."""
 
@@ -605,6 +614,28 @@ class Store:
         now = time.time() if now is None else now
         with self._tx() as db:
             return db.execute("DELETE FROM dead_letters WHERE failed_at < ?", (now - older_than_seconds,)).rowcount
+
+    def awaiting_scan(self, error_type: str, limit: int = 1000) -> list[AwaitingScan]:
+        """The scenes whose last failure was `error_type` (no Plex item has their file yet): the jobs waiting for
+        a retry, then the dead letters, newest first, at most `limit` of each. An item Plex announces, or a
+        periodic look-up, may end their wait early."""
+        rows = self._db.execute(
+            "SELECT 'job' AS kind, id, path FROM jobs WHERE status = 'retry_wait' AND last_error_type = ?1 "
+            "AND path IS NOT NULL ORDER BY id DESC LIMIT ?2", (error_type, limit)).fetchall()
+        rows += self._db.execute(
+            "SELECT 'dead_letter' AS kind, id, path FROM dead_letters WHERE error_type = ?1 AND path IS NOT NULL "
+            "ORDER BY failed_at DESC, id DESC LIMIT ?2", (error_type, limit)).fetchall()
+        return [AwaitingScan(row["kind"] == "dead_letter", row["id"], row["path"]) for row in rows]
+
+    def known_items(self, rating_keys: list[str]) -> set[str]:
+        """The ones of these Plex items PlexSync has written to: Plex announces its own edits too, and those are
+        not the new items a waiting scene hopes for."""
+        known: set[str] = set()
+        for chunk in _chunks(rating_keys, 500):
+            marks = ",".join("?" * len(chunk))
+            known.update(r[0] for r in self._db.execute(
+                f"SELECT rating_key FROM plex_items WHERE rating_key IN ({marks})", chunk))
+        return known
 
     # ---- per-scene sync state ----------------------------------------------------------------------------------
 

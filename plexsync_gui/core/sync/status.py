@@ -7,12 +7,13 @@ values unless the store could not be written (a full disk), when the live ones a
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
-from plexsync_gui.core.storage.keys import AUTH_PAUSE_KEY, BREAKER_KEY, WATERMARK_KEY
+from plexsync_gui.core.storage.keys import AUTH_PAUSE_KEY, BREAKER_KEY, EVENTS_KEY, WATERMARK_KEY
 from plexsync_gui.core.storage.store import Store
 from plexsync_gui.core.sync.breaker import BreakerState, CircuitBreaker
 from plexsync_gui.core.sync.health import StashHealth, database_notice
@@ -27,6 +28,17 @@ class SyncStatus:
     stash_error: Mapping[str, Any] | None  # {message, at, since, failures} while Stash polls fail
     database_notice: Mapping[str, Any] | None  # {message, moved_to, at} when an unreadable database was replaced
     last_poll_at: float | None = None  # wall clock of this process's last successful poll, when it polls
+    events: Mapping[str, str] | None = None  # per server "live" or "polling only: why", while a process listens
+
+    @property
+    def events_summary(self) -> str:
+        """One phrase for every view: whether push events are live or polling is the fallback."""
+        if not self.events:
+            return "events off: polling only"
+        if all(state == "live" for state in self.events.values()):
+            return "events live"
+        down = [name.capitalize() for name, state in self.events.items() if state != "live"]
+        return f"{' and '.join(down)} events unavailable: polling"
 
     @property
     def waiting(self) -> int:
@@ -46,7 +58,7 @@ class SyncStatus:
         """The object `plexsync status --json` prints (its keys and values are a published interface)."""
         return {**self.counts, "breaker": self.breaker.value, "paused": self.paused,
                 "stash_cursor": self.stash_cursor, "stash_error": _plain(self.stash_error),
-                "database_notice": _plain(self.database_notice)}
+                "database_notice": _plain(self.database_notice), "events": _plain(self.events)}
 
 
 def read_status(store: Store, breaker: CircuitBreaker | None = None, stash: StashHealth | None = None,
@@ -57,7 +69,18 @@ def read_status(store: Store, breaker: CircuitBreaker | None = None, stash: Stas
     return SyncStatus(
         counts=MappingProxyType(dict(store.counts())), breaker=breaker.state, paused=store.get(AUTH_PAUSE_KEY),
         stash_cursor=store.get(WATERMARK_KEY), stash_error=_frozen(problem),
-        database_notice=_frozen(database_notice(store)), last_poll_at=last_poll_at)
+        database_notice=_frozen(database_notice(store)), last_poll_at=last_poll_at, events=_events(store))
+
+
+def _events(store: Store) -> Mapping[str, str] | None:
+    """The listening process's record (absent: no process listens, or listening is off)."""
+    try:
+        record = json.loads(store.get(EVENTS_KEY) or "null")
+    except ValueError:
+        return None
+    if not isinstance(record, dict):
+        return None
+    return MappingProxyType({str(k): str(v) for k, v in record.items()})
 
 
 def _frozen(record: dict[str, Any] | None) -> Mapping[str, Any] | None:

@@ -251,7 +251,12 @@ class BehaviourPage(QWidget):
         self.start_hidden = QCheckBox("Start hidden in the tray")
         self.start_hidden.setChecked(desktop.start_hidden)
         self.launch = LaunchAtLogin(autostart) if autostart is not None else None
+        self.listen = QCheckBox("Listen for changes as they happen")
+        self.listen.setChecked(config.events.listen)
+        self.scan_missing = QCheckBox("Ask Plex to scan a new file's folder")
+        self.scan_missing.setChecked(config.events.scan_missing)
         for widget, key in ((self.poll, "sync.poll_interval"), (self.retries, "sync.max_retries"),
+                            (self.listen, "events.listen"), (self.scan_missing, "events.scan_missing"),
                             (self.notify_failures, "desktop.notify_failures"),
                             (self.notify_connection, "desktop.notify_connection"),
                             (self.notify_success, "desktop.notify_success"),
@@ -260,6 +265,7 @@ class BehaviourPage(QWidget):
 
         layout = QVBoxLayout(self)
         layout.addWidget(self._sync_box())
+        layout.addWidget(self._events_box())
         layout.addWidget(self._box("Notify me", self.notify_failures, self.notify_connection, self.notify_success))
         layout.addWidget(self._box("Startup", self.start_hidden, *([self.launch] if self.launch else [])))
         layout.addStretch(1)
@@ -275,6 +281,15 @@ class BehaviourPage(QWidget):
         self.retries.setFixedWidth(width)
         return box
 
+    def _events_box(self) -> QGroupBox:
+        box = QGroupBox("Live updates")
+        layout = QVBoxLayout(box)
+        _explained(self.listen, "Stash and Plex tell PlexSync about finished scans and new files at once; the "
+                                "checks above stay the fallback.", layout)
+        _explained(self.scan_missing, "When Plex has no item for a scene's file yet, PlexSync asks Plex to scan "
+                                      "just that folder (at most once every 10 minutes).", layout)
+        return box
+
     @staticmethod
     def _box(title: str, *widgets: QWidget) -> QGroupBox:
         box = QGroupBox(title)
@@ -287,6 +302,7 @@ class BehaviourPage(QWidget):
         unchanged = self.poll.value() == round(self._poll_interval)
         data["sync"]["poll_interval"] = self._poll_interval if unchanged else self.poll.value()
         data["sync"]["max_retries"] = self.retries.value()
+        data["events"].update(listen=self.listen.isChecked(), scan_missing=self.scan_missing.isChecked())
         data["desktop"].update(notify_failures=self.notify_failures.isChecked(),
                                notify_connection=self.notify_connection.isChecked(),
                                notify_success=self.notify_success.isChecked(),
