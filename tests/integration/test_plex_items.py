@@ -72,6 +72,8 @@ def test_edit_is_the_put_plexapi_sends(plex, movies, client, reference, params):
     ours = plex.requests[-1]
     assert (ours.method, ours.path, ours.query) == (by_plexapi.method, by_plexapi.path, by_plexapi.query)
     assert ours.method == "PUT" and ours.status == 200
+    assert headers_of(ours) == headers_of(by_plexapi)  # the edit is prepared by PlexSync, not by plexapi's query
+    assert PLEX_TOKEN not in ours.query and headers_of(ours)["x-plex-token"] == PLEX_TOKEN
 
 
 def test_poster_upload_is_the_post_plexapi_sends(plex, movies, client, reference):
@@ -84,6 +86,12 @@ def test_poster_upload_is_the_post_plexapi_sends(plex, movies, client, reference
     assert (ours.method, ours.path, ours.query, ours.body_len) == (
         by_plexapi.method, by_plexapi.path, by_plexapi.query, by_plexapi.body_len)
     assert ours.status in (200, 201) and ours.body_len == len(data)
+    assert headers_of(ours) == headers_of(by_plexapi)
+
+
+def headers_of(record) -> dict[str, str]:
+    """The request's headers by lower-cased name (HTTP names are case-insensitive; the order carries nothing)."""
+    return {name.lower(): value for name, value in record.headers.items()}
 
 
 def video(**attrs: str) -> ET.Element:
