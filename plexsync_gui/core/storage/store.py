@@ -272,12 +272,18 @@ class Store:
 
     @contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:
-        self._db.execute("BEGIN IMMEDIATE")
+        """One write: its own transaction, or inside `batch()` a savepoint of the batch's, so it still applies
+        whole or not at all."""
+        nested = self._db.in_transaction
+        self._db.execute("SAVEPOINT write" if nested else "BEGIN IMMEDIATE")
         try:
             yield self._db
-            self._db.execute("COMMIT")
+            self._db.execute("RELEASE write" if nested else "COMMIT")
         except BaseException as exc:
-            if self._db.in_transaction:
+            if nested:
+                self._db.execute("ROLLBACK TO write")
+                self._db.execute("RELEASE write")
+            elif self._db.in_transaction:
                 self._db.execute("ROLLBACK")
             if isinstance(exc, sqlite3.OperationalError) and getattr(exc, "sqlite_errorname", "") == "SQLITE_FULL":
                 raise DiskFullError(
@@ -285,6 +291,14 @@ class Store:
                     "queued and is retried once space is freed"
                 ) from None
             raise
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Every write inside in one transaction: one commit for the jobs the engine records together, instead of
+        one per job (a commit costs about as much CPU as the writes of a job, profiled in issue 13). Each write keeps
+        its own all-or-nothing savepoint; a failure that escapes rolls the whole batch back."""
+        with self._tx():
+            yield
 
     # ---- queue -------------------------------------------------------------------------------------------------
 
