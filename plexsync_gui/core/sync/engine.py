@@ -280,7 +280,9 @@ class SyncEngine:
         return self._lanes[:self.config.sync.workers]
 
     def close(self) -> None:
-        """Close the extra lanes' clients; the session closes its own."""
+        """Close the extra lanes' clients (the session closes its own) and every lane's download thread."""
+        for lane in self._lanes:
+            lane.stop_downloads()
         for lane in self._lanes[1:]:
             lane.plex.close()
             lane.stash.close()
