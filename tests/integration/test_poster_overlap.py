@@ -1,6 +1,6 @@
-"""Issue 13: with posters on, a scene's cover is downloaded from Stash while its Plex item is found and edited, so
-the scene waits for two requests in a row (edit, then upload), not three; each scene still costs one download, one
-edit and one upload, in that per-scene order on the Plex side."""
+"""Issue 13: with posters on, a scene's cover is downloaded from Stash while its Plex item is edited, so the scene
+waits for two requests in a row (edit, then upload), not three; each scene still costs one download, one edit and
+one upload, in that per-scene order on the Plex side, and a job that cannot reach Plex costs Stash nothing."""
 
 from __future__ import annotations
 
@@ -68,3 +68,13 @@ def test_a_stash_outage_after_the_edit_still_waits_for_stash(session, library, p
     summary = session.engine.process_due()
     assert [o.outcome for o in summary.outcomes] == [Outcome.RELEASED]
     assert plex.count("PUT") == 1 and plex.count("POST") == 0
+
+
+def test_a_job_that_cannot_find_its_item_downloads_nothing(config, session, library, stash):
+    config.sync.workers = 1
+    scene_id, _ = library.add(in_plex=False, title="Not scanned yet")
+    session.queuer.sync_scenes([scene_id])
+    stash.clear_log()
+    summary = session.engine.process_due()
+    assert [o.outcome for o in summary.outcomes] == [Outcome.RETRY]
+    assert stash.count(path="/scene/") == 0

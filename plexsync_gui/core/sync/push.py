@@ -104,19 +104,21 @@ def push(lane: Lane, task: PushTask) -> PushResult:
 
 
 def _push(lane: Lane, task: PushTask, result: PushResult) -> None:
-    """Download the poster (when one is wanted) while the item is found and edited; the upload follows the edit."""
+    """Once the item is found, download the poster (when one is wanted) while the item is edited; the upload
+    follows the edit. Not before: a job that cannot reach Plex (an outage, the breaker's trial) costs Stash nothing."""
+    item = _item_for(lane, task, result)
     url = task.scene.screenshot_url if task.config.fields.poster else None
     download = lane.download(url) if url else None
     try:
-        _edit(lane, task, result, download)
+        _edit(lane, task, item, result, download)
     finally:
         if download is not None:
             wait([download])  # never left running into the lane's next job, or past a stop
 
 
-def _edit(lane: Lane, task: PushTask, result: PushResult, download: Future[bytes | None] | None) -> None:
+def _edit(lane: Lane, task: PushTask, item: PlexItem, result: PushResult,
+          download: Future[bytes | None] | None) -> None:
     config = task.config
-    item = _item_for(lane, task, result)
     # What PlexSync wrote belongs to the item it wrote to; an item found by a new lookup has no record yet.
     owned = task.owned if task.owned is not None and task.owned.rating_key == item.rating_key else None
     last_written = (owned.written if owned else None) or {}
