@@ -9,7 +9,7 @@ import pytest
 import requests
 from plexapi.server import PlexServer
 
-from plexsync_gui.core.errors import PlexPermanentError
+from plexsync_gui.core.errors import PlexPermanentError, PlexTemporaryError
 from plexsync_gui.core.plex.client import PlexClient, read_item
 from tests.servers import PLEX_TOKEN
 
@@ -114,3 +114,17 @@ def test_unparsable_dates_and_numbers_read_as_empty():
 def test_items_that_cannot_be_edited_are_a_permanent_error(attrs, message):
     with pytest.raises(PlexPermanentError, match=message):
         read_item(video(**attrs))
+
+
+@pytest.mark.parametrize("send", ["edit", "poster"])
+def test_a_200_that_is_no_plex_answer_fails_the_write(plex, movies, client, send):
+    """A proxy's login page answers 200 and edits nothing: the write fails (and is retried), as plexapi's query
+    fails it, instead of reading as done."""
+    item = client.fetch_full(seeded(plex, movies))
+    plex.html_next()
+    with pytest.raises(PlexTemporaryError, match="not XML"):
+        if send == "edit":
+            client.apply(item, {"title.value": "Never applied", "title.locked": 1})
+        else:
+            client.upload_poster(item, b"\x89PNG\r\n\x1a\n")
+    assert plex.item_state(item.rating_key)["title"] == "Full Item"

@@ -25,7 +25,7 @@ import plexapi
 import requests
 from plexapi.exceptions import PlexApiException
 from plexapi.server import PlexServer
-from plexapi.utils import joinArgs
+from plexapi.utils import joinArgs, parseXMLString
 from requests.structures import CaseInsensitiveDict
 
 from plexsync_gui import __version__
@@ -427,7 +427,7 @@ class PlexClient:
         (profiled, issue 13). The wire request is the same: the session's and plexapi's headers, the token in a
         header, the URL as `Session.request` would leave it. It goes through the same guarded session, so the
         adapter's deadline, size cap and cancellation and `Session.send`'s refusal of redirects all apply. Any status
-        but 200, 201 or 204 fails, as plexapi's `query` fails it."""
+        but 200, 201 or 204 fails, and so does an answer that is not XML, as plexapi's `query` fails them."""
         request = requests.PreparedRequest()
         request.method = method
         request.url = self.url + path
@@ -438,8 +438,9 @@ class PlexClient:
         request.body = body
         with self._translated(action):
             response = self._session.send(request, timeout=self.timeout)
-        if response.status_code not in (200, 201, 204):
-            raise self._from_status(response.status_code, action, None)
+            if response.status_code not in (200, 201, 204):
+                raise self._from_status(response.status_code, action, None)
+            parseXMLString(response.text)  # a 200 that is no Plex answer (a proxy's login page) edited nothing
 
 
 def edit_query(rating_key: str, item_type: int, params: dict[str, Any]) -> str:
