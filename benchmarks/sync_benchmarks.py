@@ -82,19 +82,22 @@ def first_sync_posters(ctx: Context) -> Result:
             library.plex.clear_log()
             started = time.perf_counter()
             session.poller.poll()
+            polled, cpu_started = time.perf_counter(), time.process_time()
             summary = session.engine.process_due()
-            seconds = time.perf_counter() - started
+            seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu_started
         finally:
             session.close()
             session.store.close()
         counts = plex_counts(library)
         rate = summary.synced / seconds
-        figures = {"scenes": n, "seconds": seconds, "scenes_per_second": rate, "synced": summary.synced,
-                   "plex_requests": counts, "plex_requests_per_scene": counts["total"] / n,
-                   "stash_requests": library.stash.count(), "prior_art_scenes_per_second": PRIOR_ART}
+        figures = {"scenes": n, "seconds": seconds, "poll_seconds": polled - started, "scenes_per_second": rate,
+                   "synced": summary.synced, "plex_requests": counts, "plex_requests_per_scene": counts["total"] / n,
+                   "stash_requests": library.stash.count(), "prior_art_scenes_per_second": PRIOR_ART,
+                   "process_cpu_ms_per_scene": 1000 * cpu_seconds / n}
         return Result(
             f"first sync of {n:,} scenes with posters",
-            f"{rate:.0f} scenes/s ({seconds:.1f} s, {rate / PRIOR_ART:.0f} × the prior art's {PRIOR_ART} scenes/s); "
+            f"{rate:.0f} scenes/s ({seconds:.1f} s, {rate / PRIOR_ART:.0f} × the prior art's {PRIOR_ART} scenes/s; "
+            f"{1000 * cpu_seconds / n:.2f} ms CPU/scene syncing); "
             f"{counts['total'] / n:.2f} Plex requests/scene ({counts['uploads']} uploads)",
             f"≥ 50 × the prior art ({50 * PRIOR_ART:.0f} scenes/s)",
             rate >= 50 * PRIOR_ART and summary.synced == n, figures,
@@ -340,20 +343,22 @@ def enqueue(ctx: Context) -> Result:
     raws = _raw_scenes(library, n)
     batches = [{raw["id"]: raw for raw in raws[i:i + BATCH_SIZE]} for i in range(0, n, BATCH_SIZE)]
     probe = _StoreProbe(session)
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     queued = sum(session.queuer.enqueue_raw(batch).queued for batch in batches)
-    seconds = time.perf_counter() - started
+    seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu_started
     begun, writing = probe.transactions, probe.enqueue_seconds
     started = time.perf_counter()
     unchanged = sum(session.queuer.enqueue_raw(batch).unchanged for batch in batches)
     again_seconds = time.perf_counter() - started
     size = database_bytes(session)
-    figures = {"scenes": n, "seconds": seconds, "store_seconds": writing, "transactions": begun,
+    figures = {"scenes": n, "seconds": seconds, "cpu_seconds": cpu_seconds, "store_seconds": writing,
+               "transactions": begun,
                "batches": len(batches), "queued": queued, "unchanged_again_seconds": again_seconds,
                "unchanged_again": unchanged, "database_bytes": size}
     return Result(
         f"enqueue {n:,} scenes",
-        f"{seconds:.2f} s ({writing:.2f} s writing, {seconds - writing:.2f} s mapping and hashing) in {begun} "
+        f"{seconds:.2f} s ({cpu_seconds:.2f} s CPU; {writing:.2f} s writing, {seconds - writing:.2f} s mapping and "
+        f"hashing) in {begun} "
         f"transactions ({len(batches)} batches); unchanged again {again_seconds:.2f} s",
         f"< 2 s, one transaction per batch ({len(batches)} batches of {BATCH_SIZE})",
         seconds < 2 and queued == n and begun == len(batches), figures,

@@ -9,7 +9,7 @@ import pytest
 import requests
 from plexapi.server import PlexServer
 
-from plexsync_gui.core.errors import PlexPermanentError
+from plexsync_gui.core.errors import PlexPermanentError, PlexTemporaryError
 from plexsync_gui.core.plex.client import PlexClient, read_item
 from tests.servers import PLEX_TOKEN
 
@@ -72,6 +72,8 @@ def test_edit_is_the_put_plexapi_sends(plex, movies, client, reference, params):
     ours = plex.requests[-1]
     assert (ours.method, ours.path, ours.query) == (by_plexapi.method, by_plexapi.path, by_plexapi.query)
     assert ours.method == "PUT" and ours.status == 200
+    assert headers_of(ours) == headers_of(by_plexapi)  # the edit is prepared by PlexSync, not by plexapi's query
+    assert PLEX_TOKEN not in ours.query and headers_of(ours)["x-plex-token"] == PLEX_TOKEN
 
 
 def test_poster_upload_is_the_post_plexapi_sends(plex, movies, client, reference):
@@ -84,6 +86,12 @@ def test_poster_upload_is_the_post_plexapi_sends(plex, movies, client, reference
     assert (ours.method, ours.path, ours.query, ours.body_len) == (
         by_plexapi.method, by_plexapi.path, by_plexapi.query, by_plexapi.body_len)
     assert ours.status in (200, 201) and ours.body_len == len(data)
+    assert headers_of(ours) == headers_of(by_plexapi)
+
+
+def headers_of(record) -> dict[str, str]:
+    """The request's headers by lower-cased name (HTTP names are case-insensitive; the order carries nothing)."""
+    return {name.lower(): value for name, value in record.headers.items()}
 
 
 def video(**attrs: str) -> ET.Element:
@@ -106,3 +114,17 @@ def test_unparsable_dates_and_numbers_read_as_empty():
 def test_items_that_cannot_be_edited_are_a_permanent_error(attrs, message):
     with pytest.raises(PlexPermanentError, match=message):
         read_item(video(**attrs))
+
+
+@pytest.mark.parametrize("send", ["edit", "poster"])
+def test_a_200_that_is_no_plex_answer_fails_the_write(plex, movies, client, send):
+    """A proxy's login page answers 200 and edits nothing: the write fails (and is retried), as plexapi's query
+    fails it, instead of reading as done."""
+    item = client.fetch_full(seeded(plex, movies))
+    plex.html_next()
+    with pytest.raises(PlexTemporaryError, match="not XML"):
+        if send == "edit":
+            client.apply(item, {"title.value": "Never applied", "title.locked": 1})
+        else:
+            client.upload_poster(item, b"\x89PNG\r\n\x1a\n")
+    assert plex.item_state(item.rating_key)["title"] == "Full Item"

@@ -238,3 +238,30 @@ def test_a_batch_without_unchanged_scenes_checks_no_dead_letters_in_a_transactio
     monkeypatch.setattr(store, "_tx", lambda *a, **k: opened.append(1) or transaction(*a, **k))
     assert store.drop_stale_dead_letters([]) == []
     assert opened == []
+
+
+def test_a_batch_is_one_transaction_and_each_write_in_it_stays_whole(store):
+    """`Store.batch` (issue 13): one commit for many writes; a write that fails inside is undone alone."""
+    store.enqueue([job("1"), job("2")])
+    first, second = store.claim_next(), store.claim_next()
+    opened = []
+    store._db.set_trace_callback(lambda sql: opened.append(sql) if sql.startswith("BEGIN") else None)
+    with store.batch():
+        store.finish(first, {"rating_key": "71"}, None, OwnedItem("71", "/p/1.mp4", {"title": "T"}))
+        with pytest.raises(sqlite3.IntegrityError), store._tx() as db:
+            db.execute("UPDATE jobs SET status = 'in_progress' WHERE id = ?", (second.id,))
+            db.execute("INSERT INTO jobs (scene_id) VALUES ('3')")  # NOT NULL columns missing: fails
+        store.release(second)
+    assert opened == ["BEGIN IMMEDIATE"]
+    assert store.sync_state("1").rating_key == "71"
+    assert [(j.scene_id, j.status) for j in store.list_jobs()] == [("2", JobStatus.PENDING)]
+
+
+def test_a_failure_escaping_a_batch_undoes_all_of_it(store):
+    store.enqueue([job("1")])
+    claimed = store.claim_next()
+    with pytest.raises(RuntimeError), store.batch():
+        store.finish(claimed, {"rating_key": "71"}, None)
+        raise RuntimeError("interrupted")
+    assert store.sync_state("1") is None
+    assert [(j.scene_id, j.status) for j in store.list_jobs()] == [("1", JobStatus.IN_PROGRESS)]

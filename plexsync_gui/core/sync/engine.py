@@ -8,6 +8,7 @@ how to wait. A round's outcomes come back in its `ProcessSummary`, as plain data
 from __future__ import annotations
 
 import contextlib
+import itertools
 import logging
 import random
 import time
@@ -71,6 +72,14 @@ class ProcessSummary:
         self.failed += outcome.outcome == Outcome.FAILED
         self.released += outcome.outcome == Outcome.RELEASED
         self.outcomes.append(outcome)
+
+
+def _succeeded(done: Done[PushTask, PushResult]) -> bool:
+    """Whether a worker's push named its Plex item without an error (what `_commit` records as synced)."""
+    if done.future.exception() is not None:
+        return False
+    result = done.result()
+    return result.error is None and result.rating_key is not None
 
 
 class SyncEngine:
@@ -158,8 +167,8 @@ class SyncEngine:
                     return
                 finished = pool.wait()
                 while finished:
-                    summary.add(self._commit(finished[0]))
-                    finished.pop(0)
+                    for outcome in self._record(finished):
+                        summary.add(outcome)
         except BaseException:
             # An error here (a full disk, an interrupt): the jobs not recorded go back untouched, now or next round.
             self._stranded += [done.task.job for done in finished + pool.drain()]
@@ -174,6 +183,15 @@ class SyncEngine:
         if (self.config.fields.groups and summary.stopped_reason is None and self.breaker.allows_requests()
                 and not should_stop()):
             order_due_collections(self.plex, self.store)
+    def _record(self, finished: list[Done[PushTask, PushResult]]) -> list[JobOutcome]:
+        """Record the first jobs of `finished` (in order) and take them off it once recorded. Successes in a row
+        share one transaction (`Store.batch`: one commit, not one per job); a failure is recorded on its own, as
+        deciding it may ask Plex first, a request no open transaction should wait on."""
+        run = list(itertools.takewhile(_succeeded, finished)) or finished[:1]
+        with self.store.batch() if len(run) > 1 else contextlib.nullcontext():
+            outcomes = [self._commit(done) for done in run]
+        del finished[:len(run)]
+        return outcomes
 
     def _release_stranded(self) -> None:
         """Put back the claimed jobs an earlier round could not record (they are still `in_progress`)."""
@@ -274,7 +292,9 @@ class SyncEngine:
         return self._lanes[:self.config.sync.workers]
 
     def close(self) -> None:
-        """Close the extra lanes' clients; the session closes its own."""
+        """Close the extra lanes' clients (the session closes its own) and every lane's download thread."""
+        for lane in self._lanes:
+            lane.stop_downloads()
         for lane in self._lanes[1:]:
             lane.plex.close()
             lane.stash.close()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -44,11 +45,24 @@ class Lane:
     plex: PlexClient
     stash: StashClient
     sections: list[SectionInfo] | None = None
+    _downloads: ThreadPoolExecutor | None = None  # one thread: the lane's Stash client is never used twice at once
 
     def forget_sections(self) -> None:
         """Drop plexapi's cached server and the sections (after the token changed, say)."""
         self.plex.reconnect()
         self.sections = None
+
+    def download(self, url: str) -> Future[bytes | None]:
+        """Start fetching an image from Stash on the lane's download thread, so it arrives while the lane's Plex
+        client sends the edit: a scene with a poster then waits for two requests in a row, not three."""
+        if self._downloads is None:
+            self._downloads = ThreadPoolExecutor(max_workers=1, thread_name_prefix="plexsync-poster")
+        return self._downloads.submit(self.stash.download_image, url)
+
+    def stop_downloads(self) -> None:
+        if self._downloads is not None:
+            self._downloads.shutdown(wait=True)
+            self._downloads = None
 
 
 @dataclass(frozen=True)
@@ -122,7 +136,20 @@ def find_item(lane: Lane, task: PushTask) -> PlexItem:
 
 
 def _push(lane: Lane, task: PushTask, result: PushResult) -> None:
+    """Once the item is found, download the poster (when one is wanted) while the item is edited; the upload
+    follows the edit. Not before: a job that cannot reach Plex (an outage, the breaker's trial) costs Stash nothing."""
     item = _item_for(lane, task, result)
+    url = task.scene.screenshot_url if task.config.fields.poster else None
+    download = lane.download(url) if url else None
+    try:
+        _edit(lane, task, item, result, download)
+    finally:
+        if download is not None:
+            wait([download])  # never left running into the lane's next job, or past a stop
+
+
+def _edit(lane: Lane, task: PushTask, item: PlexItem, result: PushResult,
+          download: Future[bytes | None] | None) -> None:
     planned = plan_for(task, item)
     owned, not_applicable, plan = planned.owned, planned.not_applicable, planned.plan
     last_written = (owned.written if owned else None) or {}
@@ -132,7 +159,7 @@ def _push(lane: Lane, task: PushTask, result: PushResult) -> None:
         result.originals.update(originals_before(item.snapshot, plan.params))
     notes: list[str] = []
     last_sha1 = owned.poster_sha1 if owned else None
-    poster_sha1 = _sync_poster(lane, task, item, result, last_sha1, notes)
+    poster_sha1 = _sync_poster(lane, item, result, last_sha1, notes, download)
     changed = plan.changed + (["poster"] if poster_sha1 != last_sha1 else [])
     detail = describe_fields(changed) + " changed" if changed else "no change"
     if plan.preserved:
@@ -189,17 +216,17 @@ def _match(lane: Lane, task: PushTask) -> Candidate:
     return candidates[0]
 
 
-def _sync_poster(lane: Lane, task: PushTask, item: PlexItem, result: PushResult, last_sha1: str | None,
-                 notes: list[str]) -> str | None:
-    """Upload the scene's screenshot when its bytes changed; Stash placeholders are never uploaded.
+def _sync_poster(lane: Lane, item: PlexItem, result: PushResult, last_sha1: str | None, notes: list[str],
+                 download: Future[bytes | None] | None) -> str | None:
+    """Upload the scene's screenshot (`download`, None when no poster is wanted) when its bytes changed; Stash
+    placeholders are never uploaded.
 
     The hash recorded is the screenshot's, as Stash serves it, so a scaled one is not scaled again next time. A poster
     Plex will not take (too large to scale, or refused as this item's problem) becomes a note, not a failed job."""
-    scene: SceneMetadata = task.scene
-    if not task.config.fields.poster or not scene.screenshot_url:
+    if download is None:
         return last_sha1
     try:
-        data = lane.stash.download_image(scene.screenshot_url)
+        data = download.result()
     except StashError as exc:
         raise StashDownError(f"could not download the poster from Stash: {exc}") from None
     result.stash_answered = True

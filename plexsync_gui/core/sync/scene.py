@@ -28,9 +28,10 @@ MAX_TAGS = 100  # per list (genres, actors): more would bloat the PUT and no Ple
 
 _PARTIAL_DATE = re.compile(r"^(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?$")
 # Encoders made once: `json.dumps` with options builds a new one per call, a tenth of enqueueing's CPU (issue 13).
-# Their output is exactly `json.dumps`'s with the same options, so stored payloads and hashes stay comparable.
-_COMPACT_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
-_HASH_JSON = json.JSONEncoder(ensure_ascii=False, sort_keys=True)
+# Their output is exactly `json.dumps`'s with the same options, so stored payloads and hashes stay comparable. No
+# circular check: the values are flat dicts, lists and strings made here (the check only guards against a cycle).
+_COMPACT_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False)
+_HASH_JSON = json.JSONEncoder(ensure_ascii=False, sort_keys=True, check_circular=False)
 
 
 @dataclass(frozen=True)
@@ -139,17 +140,22 @@ def named_entries(values: Any) -> list[tuple[str, dict[str, Any]]]:
     entries: list[tuple[str, dict[str, Any]]] = []
     seen: set[str] = set()
     for item in _list(values):
-        name = clean_name(item.get("name") if isinstance(item, dict) else None)
-        if name and name.casefold() not in seen:
-            seen.add(name.casefold())
+        raw = item.get("name") if isinstance(item, dict) else None
+        name = _clean_name(raw) if isinstance(raw, str) else None
+        if name and (folded := name.casefold()) not in seen:
+            seen.add(folded)
             entries.append((name, item))
     return entries[:MAX_TAGS]
 
 
 def parse_date(value: Any) -> str | None:
     """`YYYY`, `YYYY-MM` or `YYYY-MM-DD` as Plex's `YYYY-MM-DD`; anything invalid becomes None."""
-    if not isinstance(value, str):
-        return None
+    return _parse_date(value) if isinstance(value, str) else None
+
+
+@lru_cache(maxsize=4096)
+def _parse_date(value: str) -> str | None:
+    """Dates repeat across a library (a few thousand days), so each is parsed once."""
     match = _PARTIAL_DATE.match(value.strip())
     if not match:
         return None
