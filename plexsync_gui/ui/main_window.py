@@ -335,7 +335,8 @@ class MainWindow(QMainWindow):
         if not status:
             self.stash_label.setText("Starting…")
             return
-        self.stash_label.setText(_connection_text("Stash", status.get("stash_error"), status.get("last_poll_at")))
+        self.stash_label.setText(_connection_text("Stash", status.get("stash_error"), status.get("last_poll_at"),
+                                                  bool(status.get("stash_config_problem"))))
         self.stash_label.setToolTip(status.get("stash_error") or "")
         plex_problem = status.get("plex_error")
         self.plex_label.setText(_connection_text("Plex", plex_problem, True))
@@ -702,8 +703,11 @@ def _scenes(count: int) -> str:
     return f"{count:,} scene{'s' if count != 1 else ''}"
 
 
-def _connection_text(server: str, error: str | None, reached: Any) -> str:
-    """A coloured dot and a word; the full error is in the label's tooltip."""
+def _connection_text(server: str, error: str | None, reached: Any, config_problem: bool = False) -> str:
+    """A coloured dot and a word; the full error is in the label's tooltip. A config problem (the server answered,
+    the config names something it lacks) says its reason: "unreachable" would send the user to the wrong fix."""
+    if error and config_problem:
+        return f"<span style='color:{WARNING_COLOUR}'>●</span> {html.escape(wording.config_problem(error))}"
     if error:
         return f"<span style='color:#c62828'>●</span> {server}: unreachable"
     if reached:
