@@ -16,7 +16,8 @@ from plexsync_gui.core.setup.session import Session
 
 EXIT_OK, EXIT_INPUT = 0, 2
 REASON_WORDS = [reason.value for reason in Reason] + [IGNORED]
-COLUMNS = ("ref", "reason", "scene_id", "plex_items", "title", "path", "plex_path", "library", "ignored", "action")
+COLUMNS = ("ref", "reason", "scene_id", "plex_items", "title", "path", "plex_path", "library", "ignored", "action",
+           "detail")  # detail last: scripts reading the earlier columns by position keep working
 
 
 class CoverageInputError(Exception):
@@ -124,7 +125,8 @@ def summary(report: CoverageReport) -> dict[str, Any]:
 
 
 def row_cells(row: CoverageRow) -> dict[str, Any]:
-    return {"ref": row.ref, "reason": row.reason.value, "scene_id": row.scene_id, "plex_items": list(row.rating_keys),
+    return {"ref": row.ref, "reason": row.reason.value, "detail": row.detail, "scene_id": row.scene_id,
+            "plex_items": list(row.rating_keys),
             "title": row.title, "path": row.path, "plex_path": row.plex_path, "library": row.section,
             "ignored": row.ignored, "action": row.action_text, "actions": [a.value for a in row.actions]}
 
@@ -150,7 +152,7 @@ def _print_text(report: CoverageReport, rows: list[CoverageRow]) -> None:
     print("\t".join(("ref", "reason", "title", "path", "library", "action")))
     for row in rows:
         action = row.action_text + (f" (items {', '.join(row.rating_keys)})" if row.reason == Reason.AMBIGUOUS
-                                    else "")
+                                    else f" ({row.detail})" if row.detail else "")
         cells = (row.ref, row.reason.value, row.title, row.path or "", row.section or "", action)
         print("\t".join(visible(cell[:160]) for cell in cells))
 

@@ -132,5 +132,10 @@ class StashQueryError(StashError):
     """Stash understood the request but answered with GraphQL errors (a locked database, a schema mismatch)."""
 
 
+class StashConfigError(StashQueryError):
+    """Stash answered, but the config names something Stash does not have (the tag of a sync rule): the user's
+    config to fix, not an outage, so status views say the reason instead of "unreachable"."""
+
+
 # No retry is ever scheduled further ahead than this; a retry time beyond it means the wall clock went back.
 LONGEST_BACKOFF = max(TRANSIENT_BACKOFF.cap, NOT_FOUND_BACKOFF.cap)

@@ -28,7 +28,8 @@ _TAGS = ["Outdoor", "Interview", "Travel", "Behind the Scenes", "Night", "Music"
 
 def seed_demo(stash: StashEmulator, plex: PlexEmulator, scenes: int = 40) -> None:
     """Scenes in Stash under /data/, the same files in a Plex "Movies" library under /media/, plus failures:
-    a scene without a file (permanent), two files Plex has not scanned (not found, retried), and one file Plex
+    a scene without a file (permanent), two files on disk Plex has not scanned yet (not found at first; with
+    events on, PlexSync asks Plex to scan their folder and they sync once Plex announces them), and one file Plex
     lists twice (ambiguous under strict_matching); and two Plex files no scene has. The first six scenes form a
     group, numbered backwards, and were played once in Plex."""
     movies = plex.add_section("Movies", "movie", ["/media/movies"])
@@ -45,10 +46,12 @@ def seed_demo(stash: StashEmulator, plex: PlexEmulator, scenes: int = 40) -> Non
             files=[f"/data/movies/{name}"],
             groups=[("Demo series", 7 - i)] if i <= 6 else [],  # a group whose order is not the scenes' order
         )
-        if i not in (scenes - 1, scenes):  # the last two are not scanned into Plex yet
-            rating_key = plex.add_item(movies, f"/media/movies/{name}", title=name.removesuffix(".mp4"))
-            if i <= 6:  # watched in Plex: what Settings › Plex → Stash › "Import past plays now" brings over
-                plex.add_play(rating_key, _FIRST_PLAY + i * 86_400)
+        if i in (scenes - 1, scenes):  # on disk but not scanned into Plex yet: the folder scan brings them in
+            plex.add_unscanned_file(movies, f"/media/movies/{name}", title=name.removesuffix(".mp4"))
+            continue
+        rating_key = plex.add_item(movies, f"/media/movies/{name}", title=name.removesuffix(".mp4"))
+        if i <= 6:  # watched in Plex: what Settings › Plex → Stash › "Import past plays now" brings over
+            plex.add_play(rating_key, _FIRST_PLAY + i * 86_400)
     stash.add_scene(title="Scene without a file", details="Created in Stash without a file.")
     stash.add_scene(title="Duplicated in Plex", files=["/data/movies/duplicate.mp4"])
     plex.add_item(movies, "/media/movies/duplicate.mp4", title="duplicate", duration=5_409_000, size=2_147_483_648)

@@ -302,9 +302,12 @@ class MainWindow(QMainWindow):
         for label in (self.stash_label, self.plex_label, self.breaker_label, self.tls_label):
             bar.addWidget(label)
         bar.addPermanentWidget(self.progress_bar)
-        bar.addPermanentWidget(self.events_label)
-        bar.addPermanentWidget(self.in_step_label)
-        bar.addPermanentWidget(self.summary_label)
+        # The right-hand parts are separate labels: a "·" between them, as within the summary, so that "Live
+        # updates" and "38 scenes in step" do not read as one phrase.
+        self.part_separators = [_part_separator(), _part_separator()]
+        for widget in (self.events_label, self.part_separators[0], self.in_step_label, self.part_separators[1],
+                       self.summary_label):
+            bar.addPermanentWidget(widget)
 
     def show_unverified_tls(self, servers: list[str]) -> None:
         """Certificate checks turned off stay in sight for as long as they are off, not only in the log."""
@@ -321,7 +324,7 @@ class MainWindow(QMainWindow):
         change has reached Plex."""
         self.not_set_up = not_set_up
         self.queue_page.empty.setText(NOT_SET_UP if not_set_up else QUEUE_EMPTY)
-        for label in (self.plex_label, self.breaker_label, self.summary_label):
+        for label in (self.plex_label, self.breaker_label, self.summary_label, *self.part_separators):
             label.setVisible(not not_set_up)
         for action in (self.sync_action, self.pause_action, self.preview_action, self.undo_all_action):
             action.setEnabled(not not_set_up)
@@ -335,7 +338,8 @@ class MainWindow(QMainWindow):
         if not status:
             self.stash_label.setText("Starting…")
             return
-        self.stash_label.setText(_connection_text("Stash", status.get("stash_error"), status.get("last_poll_at")))
+        self.stash_label.setText(_connection_text("Stash", status.get("stash_error"), status.get("last_poll_at"),
+                                                  bool(status.get("stash_config_problem"))))
         self.stash_label.setToolTip(status.get("stash_error") or "")
         plex_problem = status.get("plex_error")
         self.plex_label.setText(_connection_text("Plex", plex_problem, True))
@@ -702,8 +706,16 @@ def _scenes(count: int) -> str:
     return f"{count:,} scene{'s' if count != 1 else ''}"
 
 
-def _connection_text(server: str, error: str | None, reached: Any) -> str:
-    """A coloured dot and a word; the full error is in the label's tooltip."""
+def _part_separator() -> QLabel:
+    """The "·" between two status-bar parts: the summary's own separator, so the bar reads as one list."""
+    return QLabel("·")
+
+
+def _connection_text(server: str, error: str | None, reached: Any, config_problem: bool = False) -> str:
+    """A coloured dot and a word; the full error is in the label's tooltip. A config problem (the server answered,
+    the config names something it lacks) says its reason: "unreachable" would send the user to the wrong fix."""
+    if error and config_problem:
+        return f"<span style='color:{WARNING_COLOUR}'>●</span> {html.escape(wording.config_problem(error))}"
     if error:
         return f"<span style='color:#c62828'>●</span> {server}: unreachable"
     if reached:

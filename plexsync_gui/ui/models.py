@@ -145,13 +145,14 @@ REASON_LABELS = {
     Reason.NO_PATH_MAPPING: "No path mapping",
     Reason.NOT_SCANNED: "Not scanned",
     Reason.AMBIGUOUS: "Several Plex items",
-    Reason.EXCLUDED: "Library not synced",
+    Reason.EXCLUDED: "Not synced",
     Reason.NO_FILE: "No file in Stash",
     Reason.NO_STASH_SCENE: "Not in Stash",
 }
 COVERAGE_COLUMNS = (
     Column("Problem", "reason", lambda r: REASON_LABELS[r.reason], width=140,
-           hover=lambda r: DESCRIPTIONS[r.reason]),
+           hover=lambda r: r.detail or DESCRIPTIONS[r.reason]),
+    Column("Why", "detail", width=220),
     Column("Scene", "scene_id", width=60),
     Column("Title", "title", width=200),
     Column("File", "path", width=280, elide_middle=True),

@@ -50,14 +50,18 @@ class NotificationPolicy(QObject):
             return
         if self.settings.notify_connection:
             for server, key in (("Stash", "stash_error"), ("Plex", "plex_error")):
-                self._connection_change(server, previous.get(key), status.get(key))
+                self._connection_change(server, previous.get(key), status.get(key),
+                                        bool(key == "stash_error" and status.get("stash_config_problem")))
         gained = (status.get("synced") or 0) - (previous.get("synced") or 0)
         if self.settings.notify_success and gained > 0:
             self._synced += gained
             self._start()
 
-    def _connection_change(self, server: str, before: str | None, now: str | None) -> None:
-        if now and not before:
+    def _connection_change(self, server: str, before: str | None, now: str | None,
+                           config_problem: bool = False) -> None:
+        if now and not before and config_problem:  # the server answered: the config names something it lacks
+            self.notifier.notify("PlexSync needs a config fix", f"{now}.")
+        elif now and not before:
             self.notifier.notify(f"{server} is unreachable", f"{now}. PlexSync keeps the changes and retries.")
         elif before and not now:
             self.notifier.notify(f"{server} is back", "Syncing continues.")

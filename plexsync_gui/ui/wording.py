@@ -109,6 +109,12 @@ def plex_state(status: dict[str, Any], now: float | None = None) -> str | None:
     return f"Plex is unreachable; next try {when}"
 
 
+def config_problem(message: str) -> str:
+    """A config error's reason for the status bar: its first clause ("rules.genre_parent_tag: Stash has no tag
+    named 'Genres'"), which names the key; what follows from it is in the tooltip."""
+    return "Config problem: " + message.split(";", 1)[0].strip()
+
+
 def events_state(events: dict[str, str] | None) -> tuple[str, str]:
     """The status bar's word on push events, and its tooltip: live, or polling as the fallback (and why)."""
     if not events:

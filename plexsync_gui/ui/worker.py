@@ -484,6 +484,7 @@ class SyncWorker(QObject):
             "next_plex_try_at": self._next_plex_try(),
             "plex_paused": status.paused,
             "stash_error": status.stash_error["message"] if status.stash_error else None,
+            "stash_config_problem": bool(status.stash_error and status.stash_error.get("config")),
             "last_synced_at": self._last_synced_at,
             "last_poll_at": status.last_poll_at,
             "events": dict(status.events) if status.events else None,

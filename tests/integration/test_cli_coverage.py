@@ -39,7 +39,7 @@ def test_json_shape(cli, stash, plex, movies) -> None:
         "ref": f"scene:{lib.ambiguous}", "reason": "ambiguous", "scene_id": lib.ambiguous,
         "plex_items": lib.candidates, "title": "Twice", "path": "/data/movies/twice.mp4",
         "plex_path": "/media/movies/twice.mp4", "library": "Movies", "ignored": False,
-        "action": "pick the right Plex item, or ignore", "actions": ["pick", "ignore"]}]
+        "action": "pick the right Plex item, or ignore", "actions": ["pick", "ignore"], "detail": None}]
 
 
 def test_csv_shape(cli, stash, plex, movies) -> None:
@@ -54,7 +54,7 @@ def test_csv_shape(cli, stash, plex, movies) -> None:
     assert by_ref[f"item:{lib.orphan}"] == {
         "ref": f"item:{lib.orphan}", "reason": "no_stash_scene", "scene_id": "", "plex_items": lib.orphan,
         "title": "Only in Plex", "path": "/media/movies/only-in-plex.mp4", "plex_path": "", "library": "Movies",
-        "ignored": "no", "action": "ignore"}
+        "ignored": "no", "action": "ignore", "detail": ""}
 
 
 def test_ignore_and_unignore_persist_across_commands(cli, stash, plex, movies) -> None:

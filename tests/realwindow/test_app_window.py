@@ -22,7 +22,8 @@ with startup_environment(parse_args(["--demo"])) as startup:
     def poll():
         status = plexsync.service.status
         geometry = plexsync.tray.tray.geometry()
-        if geometry.isEmpty() or not plexsync.window.isVisible() or status.get("failed") != 2 or status.get("due"):
+        if geometry.isEmpty() or not plexsync.window.isVisible() or status.get("failed") != 2 or status.get("due") \
+                or status.get("synced") != 40:  # 38, and the two that wait for the folder scan PlexSync asks for
             return
         timer.stop()
         plexsync.service.flush()
@@ -57,5 +58,5 @@ def test_demo_app_shows_tray_and_populated_window(tray_display, tmp_path: Path) 
     assert all(size > 0 for size in report["tray"])
     assert report["state"] == "error"  # the demo's two dead letters
     assert "2 failed" in report["tooltip"]
-    assert report["tabs"] == ["Queue (2)", "Failed (2)", "Activity (40)"]
+    assert report["tabs"] == ["Queue", "Failed (2)", "Activity (42)"]  # the two unscanned files were scanned
     assert screenshot.stat().st_size > 10_000

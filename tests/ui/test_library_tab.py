@@ -4,7 +4,7 @@ and the filter, and each row action (scan, pick, ignore, show again)."""
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import QItemSelectionModel
+from PySide6.QtCore import QItemSelectionModel, Qt
 
 from plexsync_gui.core.coverage.report import CoverageReport, CoverageRow, Reason
 from plexsync_gui.core.storage.store import Store
@@ -116,6 +116,29 @@ def test_the_model_shows_words_not_codes(qapp) -> None:
     model.replace_all([CoverageRow(1, Reason.AMBIGUOUS, "7", ("11", "12"), "Twice", "/data/t.mp4", "/media/t.mp4",
                                    "Movies")])
     cells = [model.index(0, column).data() for column in range(model.columnCount())]
-    assert cells == ["Several Plex items", "7", "Twice", "/data/t.mp4", "Movies", "11, 12",
+    assert cells == ["Several Plex items", "", "7", "Twice", "/data/t.mp4", "Movies", "11, 12",
                      "pick the right Plex item, or ignore"]
     assert model.index(0, 0).data(3) == "ambiguous: several Plex items have the file"  # the tooltip
+
+
+def test_scenes_the_sync_rules_leave_out_show_the_rule(qtbot, make_service, config, stash, plex, movies) -> None:
+    config.rules.require_tag = "Keep"
+    stash.add_scene(title="Kept", tags=["Keep"], files=["/data/movies/kept.mp4"])
+    plex.add_item(movies, "/media/movies/kept.mp4", title="kept")
+    left_out = stash.add_scene(title="Left out", files=["/data/movies/left-out.mp4"])
+    plex.add_item(movies, "/media/movies/left-out.mp4", title="left out")
+    service = make_service()
+    window = MainWindow(service, confirm=lambda _title, _question: True)
+    qtbot.addWidget(window)
+    window.show()
+    page = window.library_page
+    window.tabs.setCurrentWidget(page)
+    qtbot.waitUntil(lambda: service.coverage.report is not None, timeout=15000)
+    assert [page.model.row(i).scene_id for i in page.model.ids()] == [left_out]
+    headers = [page.model.headerData(c, Qt.Orientation.Horizontal) for c in range(page.model.columnCount())]
+    cells = dict(zip(headers, (page.model.index(0, c).data() for c in range(len(headers))), strict=True))
+    assert cells["Problem"] == "Not synced"
+    assert cells["Why"] == "does not have the tag 'Keep' (rules.require_tag)"
+    assert cells["What to do"] == "change the sync rules in Settings, or ignore"
+    assert page.model.index(0, 0).data(Qt.ItemDataRole.ToolTipRole) == cells["Why"]
+    assert page.reason_box.findText("Not synced (1)") >= 0  # the filter's entry for excluded rows

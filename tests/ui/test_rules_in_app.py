@@ -6,8 +6,10 @@ from __future__ import annotations
 import pytest
 
 from plexsync_gui.core.setup.rules_config import FILL_EMPTY
+from plexsync_gui.ui.main_window import MainWindow
 from plexsync_gui.ui.settings.dialog import SettingsDialog
 from tests.ui.conftest import settled
+from tests.ui.test_main_window import Answers
 
 pytestmark = pytest.mark.integration
 
@@ -40,3 +42,18 @@ def test_rules_saved_in_the_settings_resync_the_affected_scenes(qtbot, make_serv
     service.sync_now()
     qtbot.waitUntil(lambda: plex.item_state(tagged_key)["tags"]["genre"] == ["Drama"], timeout=15000)
     assert plex.item_state(tagged_key)["title"] == "Tagged"  # the template's title only fills an empty one
+
+
+def test_a_rule_naming_a_missing_tag_is_shown_as_a_config_problem_not_an_outage(qtbot, make_service, config,
+                                                                                  library) -> None:
+    config.rules.genre_parent_tag = "No Such Tag"
+    library.add(title="Waits", tags=["Drama"])
+    service = make_service()
+    window = MainWindow(service, confirm=Answers(True))
+    qtbot.addWidget(window)
+    qtbot.waitUntil(lambda: bool(service.status.get("stash_error")), timeout=15000)
+    text = window.stash_label.text()
+    assert "Config problem: rules.genre_parent_tag: Stash has no tag named &#x27;No Such Tag&#x27;" in text
+    assert "unreachable" not in text and "nothing is synced" not in text  # the rest is in the tooltip
+    assert "nothing is synced until it exists" in window.stash_label.toolTip()
+    assert service.status["synced"] == 0

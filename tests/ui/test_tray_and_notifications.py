@@ -113,3 +113,13 @@ def test_failure_notifications_can_be_turned_off() -> None:
     policy.on_failures(["A"])
     policy.flush()
     assert notifier.messages == []
+
+
+def test_a_config_problem_is_notified_as_one_not_as_an_outage() -> None:
+    notifier = RecordingNotifier()
+    policy = NotificationPolicy(notifier, DesktopSettings())
+    policy.on_status(status())
+    policy.on_status(status(stash_error="rules.genre_parent_tag: Stash has no tag named 'X'",
+                            stash_config_problem=True))
+    assert notifier.messages == [("PlexSync needs a config fix",
+                                  "rules.genre_parent_tag: Stash has no tag named 'X'.")]

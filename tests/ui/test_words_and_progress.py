@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from PySide6.QtCore import Qt
 
@@ -168,3 +170,23 @@ def test_the_queue_and_failed_tables_show_attempts_against_their_limit() -> None
     column = [c.title for c in FAILED_COLUMNS].index("Attempts")
     assert failed.index(0, column).data() == "5 of 5"
     assert "of the 5 set in Settings" in failed.index(0, column).data(Qt.ItemDataRole.ToolTipRole)
+
+
+def test_status_bar_parts_are_kept_apart_by_a_separator(qtbot, make_service) -> None:
+    service = make_service(start=False)
+    window = MainWindow(service, confirm=Answers(True))
+    qtbot.addWidget(window)
+    window.resize(1180, 660)
+    window.show()
+    service._on_status({"pending": 2, "due": 0, "failed": 2, "synced": 38, "paused": False, "syncing": False,
+                        "breaker": "closed", "stash_error": None, "plex_error": None, "last_synced_at": None,
+                        "last_poll_at": NOW, "events": {"stash": "live", "plex": "live"}})
+    parts = [window.events_label, window.part_separators[0], window.in_step_label, window.part_separators[1],
+             window.summary_label]
+    qtbot.waitUntil(lambda: all(part.isVisible() and part.width() > 0 for part in parts))
+    qtbot.wait(50)  # the status bar lays out the new texts
+    assert [part.text() for part in parts[:3]] == ["Live updates", "·", "38 scenes in step"]
+    for left, right in itertools.pairwise(parts):
+        assert left.geometry().right() < right.geometry().left(), (left.text(), right.text())
+    window.show_not_set_up(True)
+    assert not any(separator.isVisible() for separator in window.part_separators)

@@ -5,7 +5,9 @@ Memory stays bounded for 100,000 scenes and items: the Plex listing keeps per it
 scene claimed. Stash scenes are streamed (id, title, first file) and only the problem rows are kept. The items no
 scene claimed are then listed once more, to give their rows a title and a file without having held 100,000 of
 them. Matching follows the sync's own rules (`find_candidates`): the mapped path in the sections whose folder holds
-it, then its file name; so "matched" here means a sync would find one item.
+it, then its file name; so "matched" here means a sync would find one item. Scenes the sync rules leave out
+(`rules.only_organized`, `rules.require_tag`) are reported as excluded, naming the rule: the listing asks Stash for
+their organized flag and tags only while such a rule is on.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from plexsync_gui.core.setup.config import Config
 from plexsync_gui.core.stash.client import StashClient
 from plexsync_gui.core.storage.store import Store
 from plexsync_gui.core.sync.paths import basename, map_path, normalise
+from plexsync_gui.core.sync.rules import leaves_scenes_out, skip_reason
 
 PAGE_SIZE = 1000  # items (and scenes) per listing request
 Progress = Callable[[str, int], None]  # (what is being listed, how many so far)
@@ -110,44 +113,54 @@ class _Rows:
         self._ignored = ignored
 
     def add(self, reason: Reason, scene_id: str | None, rating_keys: tuple[str, ...], title: str, path: str | None,
-            plex_path: str | None, section: str | None) -> None:
+            plex_path: str | None, section: str | None, detail: str | None = None, rule: bool = False) -> None:
         ref = f"scene:{scene_id}" if scene_id is not None else f"item:{rating_keys[0]}"
         self.rows.append(CoverageRow(len(self.rows) + 1, reason, scene_id, rating_keys, title, path, plex_path,
-                                     section, ref in self._ignored))
+                                     section, ref in self._ignored, detail, rule))
 
 
 def check_coverage(stash: StashClient, plex: PlexClient, config: Config, store: Store,
                    progress: Progress | None = None, page_size: int = PAGE_SIZE) -> CoverageReport:
     """List the chosen libraries and every Stash scene once and classify them (see the module docstring). An
     ambiguous scene whose pick is remembered (the duplicate picker's, or `coverage pick`) counts as matched, since
-    its sync uses that item. Raises the clients' errors (Plex or Stash unreachable, a library missing) for the
-    front end to show in one line."""
+    its sync uses that item. A scene the sync rules leave out (`skip_reason`) is `excluded` with the rule in its
+    detail, whatever Plex has; its items still count as having a scene. Raises the clients' errors (Plex or Stash
+    unreachable, a library missing) for the front end to show in one line."""
     sections = plex.target_sections(config.plex.libraries)
     chosen = {s.key for s in sections}
     others = [s for s in plex.sections() if s.type in SEARCH_TYPES and s.key not in chosen]
     files = PlexFiles.build(plex, sections, page_size, progress)
     rows = _Rows(store.coverage_ignored())
     scenes = matched = 0
-    for scene_id, title, path in stash.scene_paths(page_size):
+    rules = config.rules
+    rule_fields = leaves_scenes_out(rules)
+    for listed in stash.scene_paths(page_size, rule_fields):
+        scene_id, path = listed.id, listed.path
         scenes += 1
         if progress is not None and scenes % page_size == 0:
             progress("stash", scenes)
-        shown = title or (basename(path) if path else f"scene {scene_id}")
+        shown = listed.title or (basename(path) if path else f"scene {scene_id}")
+        skipped = skip_reason(listed.raw, rules) if rule_fields else None
         if path is None:
-            rows.add(Reason.NO_FILE, scene_id, (), shown, None, None, None)
+            rows.add(Reason.EXCLUDED if skipped else Reason.NO_FILE, scene_id, (), shown, None, None, None, skipped,
+                     rule=skipped is not None)
             continue
         plex_path = map_path(path, config.path_map)
         found = files.candidates(plex_path)
         for number in found:
             files.claimed[number] = 1
         keys = tuple(files.rating_key(n) for n in found)
-        if len(found) == 1 or (found and _picked(store, scene_id) in keys):
+        if skipped:
+            rows.add(Reason.EXCLUDED, scene_id, keys, shown, path, plex_path, _holding(plex_path, [*sections, *others]),
+                     skipped, rule=True)
+        elif len(found) == 1 or (found and _picked(store, scene_id) in keys):
             matched += 1
         elif found:
             rows.add(Reason.AMBIGUOUS, scene_id, keys, shown, path, plex_path, _holding(plex_path, sections))
         else:
             reason, section = _missing_reason(plex_path, sections, others)
-            rows.add(reason, scene_id, (), shown, path, plex_path, section)
+            detail = f"in the Plex library {section!r}, not in plex.libraries" if reason == Reason.EXCLUDED else None
+            rows.add(reason, scene_id, (), shown, path, plex_path, section, detail)
     for rating_key, item_title, file, section_title in _unclaimed(plex, files, page_size):
         rows.add(Reason.NO_STASH_SCENE, None, (rating_key,), item_title or basename(file), file, None, section_title)
     return CoverageReport(scenes, len(files.keys), matched, tuple(s.title for s in sections), tuple(rows.rows))

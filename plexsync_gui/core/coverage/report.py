@@ -18,7 +18,7 @@ class Reason(StrEnum):
     NO_PATH_MAPPING = "no_path_mapping"  # the mapped path lies under no library folder of Plex
     NOT_SCANNED = "not_scanned"  # under a chosen library's folder, but no item has the file (yet)
     AMBIGUOUS = "ambiguous"  # several items have the file
-    EXCLUDED = "excluded"  # under the folder of a library PlexSync is not set to sync
+    EXCLUDED = "excluded"  # in a library PlexSync is not set to sync, or left out by the sync rules (`detail`)
     NO_FILE = "no_file"  # the scene has no file in Stash
     NO_STASH_SCENE = "no_stash_scene"  # a Plex item of a chosen library whose file no Stash scene has
 
@@ -36,7 +36,7 @@ DESCRIPTIONS = {
     Reason.NO_PATH_MAPPING: "no path mapping: the file lies under no Plex library folder",
     Reason.NOT_SCANNED: "not scanned: in a library folder, but Plex has no item with the file",
     Reason.AMBIGUOUS: "ambiguous: several Plex items have the file",
-    Reason.EXCLUDED: "excluded: in a library PlexSync does not sync",
+    Reason.EXCLUDED: "excluded: in a library PlexSync does not sync, or left out by the sync rules",
     Reason.NO_FILE: "no file in Stash",
     Reason.NO_STASH_SCENE: "Plex item without a Stash scene",
 }
@@ -52,6 +52,7 @@ ACTION_TEXT = {
     Reason.NO_FILE: "ignore",
     Reason.NO_STASH_SCENE: "ignore",
 }
+RULE_ACTION_TEXT = "change the sync rules in Settings, or ignore"
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +68,8 @@ class CoverageRow:
     plex_path: str | None  # a scene's file as Plex would see it (after the path mapping)
     section: str | None  # the Plex library the file lies in (or the item's)
     ignored: bool = False
+    detail: str | None = None  # why, naming the setting: the sync rule (`skip_reason`) or plex.libraries (excluded)
+    rule: bool = False  # excluded by a sync rule, not by the libraries chosen: the fix is in the rules
 
     @property
     def ref(self) -> str:
@@ -79,7 +82,9 @@ class CoverageRow:
 
     @property
     def action_text(self) -> str:
-        return "ignored (show it again to act on it)" if self.ignored else ACTION_TEXT[self.reason]
+        if self.ignored:
+            return "ignored (show it again to act on it)"
+        return RULE_ACTION_TEXT if self.rule else ACTION_TEXT[self.reason]
 
 
 @dataclass(frozen=True)

@@ -58,6 +58,17 @@ class EntityName:
 
 
 @dataclass(frozen=True)
+class ScenePath:
+    """One scene of the coverage listing: its id, title (may be empty) and first file (None without one); `raw` is
+    the listed scene as Stash answered it, which the sync rules read (`skip_reason`) when their fields were asked."""
+
+    id: str
+    title: str
+    path: str | None
+    raw: dict[str, Any]
+
+
+@dataclass(frozen=True)
 class TagTree:
     """A tag and the ids of every tag under it (children, their children, …), not including itself."""
 
@@ -209,20 +220,23 @@ class StashClient:
         return [file["path"] for scene in scenes if isinstance(scene, dict) for file in scene.get("files") or []
                 if isinstance(file, dict) and isinstance(file.get("path"), str) and file["path"]]
 
-    def scene_paths(self, page_size: int = 1000) -> Iterator[tuple[str, str, str | None]]:
-        """Every scene as (id, title, first file path or None), one page at a time in id order, so a caller can keep
-        what it needs of 100,000 scenes without holding their pages. The first file is the one a sync matches
-        (`scene_from_stash`). Ends at a short page; a scene added meanwhile may be missed, one removed may shift
+    def scene_paths(self, page_size: int = 1000, rule_fields: bool = False) -> Iterator[ScenePath]:
+        """Every scene as a ScenePath, one page at a time in id order, so a caller can keep what it needs of 100,000
+        scenes without holding their pages. The first file is the one a sync matches (`scene_from_stash`).
+        `rule_fields` also asks what the sync rules that leave scenes out read (organized, tag names); without it
+        the listing stays light. Ends at a short page; a scene added meanwhile may be missed, one removed may shift
         another onto the page already read: ids are not repeated."""
+        operation, query = ("ScenePathsRulesPage", q.SCENE_PATHS_RULES_PAGE) if rule_fields \
+            else ("ScenePathsPage", q.SCENE_PATHS_PAGE)
         seen: set[int] = set()
         page = 1
         while True:
             variables = {"filter": {"page": page, "per_page": page_size, "sort": "id", "direction": "ASC"}}
-            data = self._graphql("ScenePathsPage", q.SCENE_PATHS_PAGE, variables)
+            data = self._graphql(operation, query, variables)
             scenes = (data.get("findScenes") or {}).get("scenes") or []
             for scene in scenes:
                 row = _scene_path(scene)
-                if row is not None and (number := int(row[0]) if row[0].isdigit() else hash(row[0])) not in seen:
+                if row is not None and (number := int(row.id) if row.id.isdigit() else hash(row.id)) not in seen:
                     seen.add(number)
                     yield row
             if len(scenes) < page_size:
@@ -399,10 +413,11 @@ def _stamps(data: dict[str, Any]) -> list[SceneStamp]:
     return [SceneStamp(str(s["id"]), str(s["updated_at"])) for s in scenes if s.get("updated_at")]
 
 
-def _scene_path(scene: Any) -> tuple[str, str, str | None] | None:
-    """(id, title, first file path) of one listed scene; None for a row without an id."""
+def _scene_path(scene: Any) -> ScenePath | None:
+    """One listed scene; None for a row without an id."""
     if not isinstance(scene, dict) or scene.get("id") is None:
         return None
     files = [f["path"] for f in scene.get("files") or [] if isinstance(f, dict) and isinstance(f.get("path"), str)]
     title = scene.get("title")
-    return str(scene["id"]), title if isinstance(title, str) else "", files[0] if files and files[0] else None
+    path = files[0] if files and files[0] else None
+    return ScenePath(str(scene["id"]), title if isinstance(title, str) else "", path, scene)

@@ -65,6 +65,14 @@ query ScenePathsPage($filter: FindFilterType!) {
 }
 """
 
+# The same listing with what the sync rules that leave scenes out read (`rules.only_organized`, `rules.require_tag`):
+# asked only while such a rule is on, so the usual listing stays light.
+SCENE_PATHS_RULES_PAGE = """
+query ScenePathsRulesPage($filter: FindFilterType!) {
+  findScenes(filter: $filter) { count scenes { id title organized tags { name } files { path } } }
+}
+"""
+
 # Every scene id; also used (per_page 1, sort updated_at DESC) to read the newest server timestamp.
 ALL_SCENE_IDS = """
 query AllSceneIds($filter: FindFilterType!) {

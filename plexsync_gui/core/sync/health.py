@@ -47,8 +47,9 @@ class StashHealth:
         """Polls failed in a row (0 while polls work)."""
         return int((self.problem or {}).get("failures") or 0)
 
-    def poll_failed(self, message: str, now: float, persist: bool = True) -> int:
-        """Note a failed poll: the latest message and time, when the failures began, how many in a row. Not
+    def poll_failed(self, message: str, now: float, persist: bool = True, config: bool = False) -> int:
+        """Note a failed poll: the latest message and time, when the failures began, how many in a row, and
+        whether the config is the cause (`config`: Stash answered, so status views must not say it is down). Not
         persisted when the store itself is what failed (a full disk); returns the failures in a row."""
         previous = self.problem or {}
         self.problem = {
@@ -57,6 +58,8 @@ class StashHealth:
             "since": previous.get("since") or iso_utc(now),
             "failures": int(previous.get("failures") or 0) + 1,
         }
+        if config:
+            self.problem["config"] = True
         if persist:
             self._save(json.dumps(self.problem))
         return self.poll_failures
@@ -88,7 +91,8 @@ class StashHealth:
 
 
 def stash_error(store: Store) -> dict[str, Any] | None:
-    """{message, at, since, failures} while Stash polls fail, else None."""
+    """{message, at, since, failures[, config]} while Stash polls fail, else None (`config`: the config is the
+    cause, not Stash)."""
     return _json(store.get(STASH_ERROR_KEY))
 
 

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from plexsync_gui.core.errors import StashQueryError
+from plexsync_gui.core.errors import StashConfigError
 from plexsync_gui.core.setup.config import Config
 from plexsync_gui.core.stash.client import StashClient
 from plexsync_gui.core.stash.stamps import shift_stamp
@@ -59,7 +59,7 @@ class Queuer:
 
     def refresh_rules(self) -> ActiveRules:
         """Resolve `config.rules` against Stash now (the tags under genre_parent_tag: one request, once per poll
-        round). StashQueryError naming the key when the parent tag does not exist: every genre would go."""
+        round). StashConfigError naming the key when the parent tag does not exist: every genre would go."""
         settings = copy.deepcopy(self.config.rules)
         genre_ids = None
         name = settings.genre_parent_tag
@@ -67,7 +67,7 @@ class Queuer:
             known = self._parent[1] if self._parent and self._parent[0] == name else None
             tree = self.stash.tags_under(name, known)
             if tree is None:
-                raise StashQueryError(f"rules.genre_parent_tag: Stash has no tag named {name!r}; nothing is synced "
+                raise StashConfigError(f"rules.genre_parent_tag: Stash has no tag named {name!r}; nothing is synced "
                                       "until it exists or the rule is changed (every genre would go otherwise)")
             self._parent = (name, tree.parent_id)
             genre_ids = tree.descendant_ids

@@ -73,12 +73,17 @@ def scene_under_rules(raw: dict[str, Any], rules: ActiveRules) -> tuple[SceneMet
 
 
 def skip_reason(raw: dict[str, Any], settings: RuleSettings) -> str | None:
-    """Why the scene is not synced under the rules, or None when it is."""
+    """Why the scene is not synced under the rules, naming the rule's key, or None when it is."""
     if settings.only_organized and raw.get("organized") is not True:
         return "not organized in Stash (rules.only_organized)"
     if settings.require_tag and _key(settings.require_tag) not in {_key(t["name"]) for t in _tags(raw)}:
         return f"does not have the tag {settings.require_tag!r} (rules.require_tag)"
     return None
+
+
+def leaves_scenes_out(settings: RuleSettings) -> bool:
+    """Whether a rule `skip_reason` reads is on: only then do listings need each scene's organized flag and tags."""
+    return settings.only_organized or bool(settings.require_tag)
 
 
 def _tags(raw: dict[str, Any]) -> list[dict[str, Any]]:

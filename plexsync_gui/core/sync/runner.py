@@ -24,7 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from plexsync_gui.core.activity.plex_to_stash import PlexActivity
-from plexsync_gui.core.errors import Cancelled, StashError, SyncError
+from plexsync_gui.core.errors import Cancelled, StashConfigError, StashError, SyncError
 from plexsync_gui.core.events.inbox import EventInbox, Heard
 from plexsync_gui.core.events.listeners import Listeners, start_listeners
 from plexsync_gui.core.setup.secrets import Secrets
@@ -177,7 +177,7 @@ class Runner:
             self._poll_failed(str(exc), persist=False)
             return 0
         except StashError as exc:
-            self._poll_failed(str(exc))
+            self._poll_failed(str(exc), config=isinstance(exc, StashConfigError))
             return 0
         except Exception as exc:  # a bug in one poll must not end the service; the cursor did not move
             log.exception("internal error while polling Stash")
@@ -208,9 +208,9 @@ class Runner:
             return ""
         return summary.line()
 
-    def _poll_failed(self, message: str, persist: bool = True) -> None:
+    def _poll_failed(self, message: str, persist: bool = True, config: bool = False) -> None:
         """Back off exponentially (jittered, capped) and note why in the Stash health record."""
-        failures = self.health.poll_failed(message, self.engine.clock(), persist)
+        failures = self.health.poll_failed(message, self.engine.clock(), persist, config)
         wait = self._poll_backoff.delay(failures, self.engine.rng)
         self._next_poll = self.clock() + wait
         log.warning("Stash poll failed (%s); next try in %.0f s", message, wait)

@@ -64,7 +64,8 @@ def config_key(widget: QWidget, key: str) -> QWidget:
     return widget
 
 
-def _explained(checkbox: QCheckBox, explanation: str, layout: QVBoxLayout) -> None:
+def explained(checkbox: QCheckBox, explanation: str, layout: QVBoxLayout) -> None:
+    """A checkbox with its one-line explanation under it: settings pages share this look."""
     layout.addWidget(checkbox)
     hint = hint_label(explanation)
     hint.setContentsMargins(24, 0, 0, 6)  # under the checkbox text, not its box
@@ -104,9 +105,9 @@ class MatchingPage(QWidget):
         self.remove = QPushButton("Remove")
 
         behaviour = QVBoxLayout()
-        _explained(self.strict, "When several Plex items have the scene's file, report it instead of taking the "
+        explained(self.strict, "When several Plex items have the scene's file, report it instead of taking the "
                                 "first.", behaviour)
-        _explained(self.preserve, "A field someone changed in Plex since the last sync is kept, not overwritten.",
+        explained(self.preserve, "A field someone changed in Plex since the last sync is kept, not overwritten.",
                    behaviour)
         match_box = QGroupBox("Matching")
         match_box.setLayout(behaviour)
@@ -284,9 +285,9 @@ class BehaviourPage(QWidget):
     def _events_box(self) -> QGroupBox:
         box = QGroupBox("Live updates")
         layout = QVBoxLayout(box)
-        _explained(self.listen, "Stash and Plex tell PlexSync about finished scans and new files at once; the "
+        explained(self.listen, "Stash and Plex tell PlexSync about finished scans and new files at once; the "
                                 "checks above stay the fallback.", layout)
-        _explained(self.scan_missing, "When Plex has no item for a scene's file yet, PlexSync asks Plex to scan "
+        explained(self.scan_missing, "When Plex has no item for a scene's file yet, PlexSync asks Plex to scan "
                                       "just that folder (at most once every 10 minutes).", layout)
         return box
 

@@ -13,7 +13,7 @@ from PySide6.QtCore import Signal, Slot
 from PySide6.QtWidgets import QCheckBox, QComboBox, QFormLayout, QGroupBox, QPushButton, QVBoxLayout, QWidget
 
 from plexsync_gui.core.setup.config import Config
-from plexsync_gui.ui.settings.pages import _explained, config_key
+from plexsync_gui.ui.settings.pages import config_key, explained
 from plexsync_gui.ui.widgets import WrappingLabel, hint_label, set_result
 
 RATING_RULES = {"plex": "Plex wins: a rating changed in Plex replaces Stash's",
@@ -46,7 +46,7 @@ class PlexToStashPage(QWidget):
         self.import_result = WrappingLabel()
 
         layout = QVBoxLayout(self)
-        _explained(self.enabled, "Off by default: PlexSync otherwise only reads Stash. Checked at every poll.",
+        explained(self.enabled, "Off by default: PlexSync otherwise only reads Stash. Checked at every poll.",
                    layout)
         layout.addWidget(self._parts_box())
         layout.addWidget(self._import_box())
@@ -58,9 +58,9 @@ class PlexToStashPage(QWidget):
     def _parts_box(self) -> QGroupBox:
         self.parts = QGroupBox("What comes from Plex")
         box = QVBoxLayout(self.parts)
-        _explained(self.plays, "Each Plex play is added to the scene's play history once, at its real date.", box)
-        _explained(self.resume, "A resume point set in Plex becomes the scene's resume time in Stash.", box)
-        _explained(self.rating, "Plex's 0-10 stars become Stash's 1-100 rating.", box)
+        explained(self.plays, "Each Plex play is added to the scene's play history once, at its real date.", box)
+        explained(self.resume, "A resume point set in Plex becomes the scene's resume time in Stash.", box)
+        explained(self.rating, "Plex's 0-10 stars become Stash's 1-100 rating.", box)
         form = QFormLayout()
         form.addRow("When both have a rating:", self.rating_wins)
         box.addLayout(form)
