@@ -185,10 +185,12 @@ class SyncEngine:
             order_due_collections(self.plex, self.store)
     def _record(self, finished: list[Done[PushTask, PushResult]]) -> list[JobOutcome]:
         """Record the first jobs of `finished` (in order) and take them off it once recorded. Successes in a row
-        share one transaction (`Store.batch`: one commit, not one per job); a failure is recorded on its own, as
+        share one transaction (`Store.batch`: one commit, not one per job, and a job's writes — its state, what
+        was overwritten, its group places — land together); a failure is recorded on its own, outside a batch, as
         deciding it may ask Plex first, a request no open transaction should wait on."""
-        run = list(itertools.takewhile(_succeeded, finished)) or finished[:1]
-        with self.store.batch() if len(run) > 1 else contextlib.nullcontext():
+        succeeded = list(itertools.takewhile(_succeeded, finished))
+        run = succeeded or finished[:1]
+        with self.store.batch() if succeeded else contextlib.nullcontext():
             outcomes = [self._commit(done) for done in run]
         del finished[:len(run)]
         return outcomes
