@@ -23,7 +23,7 @@ def preview_undo(ctx: Context) -> Result:
         session = ctx.open_session(library, "preview")
         try:
             plex = library.plex
-            scenes, _ = fetch_scenes(session.stash, library.scene_ids)
+            scenes = fetch_scenes(session.stash, library.scene_ids, session.queuer.refresh_rules()).scenes
             plex.clear_log()
             started = time.perf_counter()
             first = preview(scenes, session.config, session.store, session.plex, session.stash)

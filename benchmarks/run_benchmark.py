@@ -23,6 +23,7 @@ from benchmarks.registry import Result, benchmark
 from plexsync_gui.core.setup.config import save_config
 from plexsync_gui.core.stash.poller import WATERMARK_KEY
 from plexsync_gui.core.storage.store import ACTIVITY_LIMIT, Store
+from plexsync_gui.core.sync.paths import map_path, normalise
 from plexsync_gui.core.sync.scene import desired_fields, payload_hash, scene_from_stash
 
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
@@ -63,10 +64,13 @@ def seed_database(path: Path, library: Library, count: int) -> int:
         meta = scene_from_stash(raw)
         rows.append((scene_id, str(100_000 + index), payload_hash(meta, config.fields),
                      json.dumps(desired_fields(meta, config.fields), ensure_ascii=False), None,
-                     spec["updated_at"], time.time()))
+                     spec["updated_at"], time.time(), normalise(map_path(spec["files"][0], config.path_map))))
     Store(path).close()  # the schema, exactly as the app creates it
     with sqlite3.connect(path) as db:
-        db.executemany("INSERT INTO sync_state VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+        db.executemany("INSERT INTO sync_state (scene_id, rating_key, pushed_hash, seen_updated_at, synced_at) "
+                       "VALUES (?, ?, ?, ?, ?)", [(r[0], r[1], r[2], r[5], r[6]) for r in rows])
+        db.executemany("INSERT INTO plex_items (rating_key, path_key, written, poster_sha1) VALUES (?, ?, ?, ?)",
+                       [(r[1], r[7], r[3], r[4]) for r in rows])
         db.executemany("INSERT INTO activity (at, scene_id, title, outcome, detail) VALUES (?, ?, ?, ?, ?)",
                        [(time.time(), r[0], f"Scene {r[0]}", "synced", "title, studio changed")
                         for r in rows[-ACTIVITY_LIMIT:]])
