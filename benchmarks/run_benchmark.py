@@ -60,6 +60,9 @@ def seed_database(path: Path, library: Library, count: int) -> int:
     for index, scene_id in enumerate(library.scene_ids[:count]):
         spec = stash_scene(index)
         raw = dict(template, id=scene_id, title=spec["title"], details=spec["details"], date=spec["date"],
+                   rating100=spec["rating100"], studio={"name": spec["studio"]},
+                   performers=[{"name": name} for name in spec["performers"]],
+                   tags=[{"name": name} for name in spec["tags"]],
                    updated_at=spec["updated_at"], files=[dict(template["files"][0], path=spec["files"][0])])
         meta = scene_from_stash(raw)
         rows.append((scene_id, str(100_000 + index), payload_hash(meta, config.fields),

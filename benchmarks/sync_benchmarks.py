@@ -282,7 +282,7 @@ def idle_edit(ctx: Context) -> Result:
         f"{sum(idle_poll.values())} light queries; edit cost {edit_requests['stash']} Stash + "
         f"{edit_requests['plex']} Plex requests",
         f"≤ poll interval + 1 s ({interval + 1:g} s); the poll is one light query per kind (scenes, tags, "
-        "performers, studios)",
+        "performers, studios, groups)",
         worst <= interval + 1 and light, figures,
     )
 
