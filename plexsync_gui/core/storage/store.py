@@ -346,10 +346,12 @@ class Store:
             yield self._db
             self._db.execute("RELEASE write" if nested else "COMMIT")
         except BaseException as exc:
-            if nested:
+            # SQLite may already have rolled the whole transaction back (a full disk does): then there is no
+            # savepoint left to return to, and the batch around this write fails as a whole.
+            if nested and self._db.in_transaction:
                 self._db.execute("ROLLBACK TO write")
                 self._db.execute("RELEASE write")
-            elif self._db.in_transaction:
+            elif not nested and self._db.in_transaction:
                 self._db.execute("ROLLBACK")
             if isinstance(exc, sqlite3.OperationalError) and getattr(exc, "sqlite_errorname", "") == "SQLITE_FULL":
                 raise DiskFullError(
