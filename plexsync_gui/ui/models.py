@@ -152,13 +152,13 @@ REASON_LABELS = {
 COVERAGE_COLUMNS = (
     Column("Problem", "reason", lambda r: REASON_LABELS[r.reason], width=140,
            hover=lambda r: r.detail or DESCRIPTIONS[r.reason]),
-    Column("Why", "detail", width=220),
     Column("Scene", "scene_id", width=60),
     Column("Title", "title", width=200),
     Column("File", "path", width=280, elide_middle=True),
     Column("Library", "section", width=100),
     Column("Plex items", "rating_keys", lambda r: ", ".join(r.rating_keys), width=90),
     Column("What to do", "reason", lambda r: r.action_text, width=240),
+    Column("Why", "detail", width=300),  # last: empty for most rows, so it never pushes the action out of view
 )
 TIME_COLUMNS = {"next_retry_at", "failed_at", "at"}  # shown relative to now: refreshed while the window is open
 

@@ -116,8 +116,8 @@ def test_the_model_shows_words_not_codes(qapp) -> None:
     model.replace_all([CoverageRow(1, Reason.AMBIGUOUS, "7", ("11", "12"), "Twice", "/data/t.mp4", "/media/t.mp4",
                                    "Movies")])
     cells = [model.index(0, column).data() for column in range(model.columnCount())]
-    assert cells == ["Several Plex items", "", "7", "Twice", "/data/t.mp4", "Movies", "11, 12",
-                     "pick the right Plex item, or ignore"]
+    assert cells == ["Several Plex items", "7", "Twice", "/data/t.mp4", "Movies", "11, 12",
+                     "pick the right Plex item, or ignore", ""]
     assert model.index(0, 0).data(3) == "ambiguous: several Plex items have the file"  # the tooltip
 
 
