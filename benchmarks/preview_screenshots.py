@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -17,20 +16,13 @@ REPO = Path(__file__).resolve().parents[1]
 def capture(out_dir: Path) -> None:
     from PySide6.QtWidgets import QApplication
 
+    from benchmarks.screenshots import settle
     from plexsync_gui.emulators.demo import demo_environment
     from plexsync_gui.ui.main_window import MainWindow
     from plexsync_gui.ui.preview_dialog import PreviewDialog
     from plexsync_gui.ui.service import SyncService
 
     app = QApplication([])
-
-    def wait(done: Callable[[], bool], timeout: float = 60.0) -> None:
-        deadline = time.monotonic() + timeout
-        while not done():
-            if time.monotonic() > deadline:
-                raise TimeoutError("the demo did not settle")
-            app.processEvents()
-            time.sleep(0.02)
 
     with demo_environment() as (locations, config, secrets):
         service = SyncService(locations, config, secrets)
@@ -43,23 +35,24 @@ def capture(out_dir: Path) -> None:
         dialog.start_requested.connect(lambda: service.set_paused(False))  # as the app connects it
         dialog.show()
         dialog.refresh()
-        wait(lambda: dialog.model.rowCount() > 0)
-        _settle(app)
+        settle(app, lambda: dialog.model.rowCount() > 0)
+        _pause(app)
         dialog.grab().save(str(out_dir / "preview.png"))
         if dialog.start_button is not None:
             dialog.start_button.click()
-        wait(lambda: bool(service.status) and not service.status["due"] and service.activity_model.rowCount() > 5)
+        settle(app, lambda: (bool(service.status) and not service.status["due"]
+                             and service.activity_model.rowCount() > 5))
         service.flush()
         window.tabs.setCurrentWidget(window.activity_page)
         window.activity_page.view.selectRow(0)
         window.undo_selected()
-        wait(lambda: window.undo_box is not None, 30.0)
-        _settle(app)
+        settle(app, lambda: window.undo_box is not None, 30.0)
+        _pause(app)
         window.grab().save(str(out_dir / "undo.png"))
         service.shutdown()
 
 
-def _settle(app: object, seconds: float = 0.5) -> None:
+def _pause(app: object, seconds: float = 0.5) -> None:
     end = time.monotonic() + seconds
     while time.monotonic() < end:
         app.processEvents()  # type: ignore[attr-defined]

@@ -9,12 +9,24 @@ from __future__ import annotations
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from benchmarks.display import xvfb_display
 
 REPO = Path(__file__).resolve().parents[1]
 SETTLE_TIMEOUT = 60.0
+
+
+def settle(app: Any, done: Callable[[], bool], timeout: float = SETTLE_TIMEOUT) -> None:
+    """Run Qt's events until `done()` holds; the demo is expected to get there within `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while not done():
+        if time.monotonic() > deadline:
+            raise TimeoutError("the demo did not settle")
+        app.processEvents()
+        time.sleep(0.02)
 
 
 def capture(out_dir: Path) -> None:
@@ -33,15 +45,7 @@ def capture(out_dir: Path) -> None:
         window.resize(1180, 660)
         window.show()
 
-        def wait(done, timeout: float = SETTLE_TIMEOUT) -> None:
-            deadline = time.monotonic() + timeout
-            while not done():
-                if time.monotonic() > deadline:
-                    raise TimeoutError("the demo did not settle")
-                app.processEvents()
-                time.sleep(0.02)
-
-        wait(lambda: bool(service.status) and not service.status["due"] and service.status["failed"] >= 2)
+        settle(app, lambda: bool(service.status) and not service.status["due"] and service.status["failed"] >= 2)
         service.flush()
         detail: list[object] = []
         service.detail_ready.connect(detail.append)
@@ -52,13 +56,13 @@ def capture(out_dir: Path) -> None:
             window.tabs.setCurrentWidget(page)
             if page is window.failed_page:  # the ambiguous match: its details pane has the most to show
                 page.select_id(service.failed_model.find(lambda r: "match" in r.error) or service.failed_model.ids()[0])
-                wait(lambda: bool(detail) and (not getattr(detail[-1], "candidates", ()) or bool(facts)), 15.0)
+                settle(app, lambda: bool(detail) and (not getattr(detail[-1], "candidates", ()) or bool(facts)), 15.0)
             end = time.monotonic() + 0.5
             while time.monotonic() < end:
                 app.processEvents()
             window.grab().save(str(out_dir / f"{name}.png"))
         window.tabs.setCurrentWidget(window.library_page)  # its first showing starts the coverage check
-        wait(lambda: service.coverage.report is not None and not service.coverage.busy, 30.0)
+        settle(app, lambda: service.coverage.report is not None and not service.coverage.busy, 30.0)
         window.library_page.select_id(service.coverage.model.find(lambda r: r.reason == "ambiguous") or 0)
         end = time.monotonic() + 0.5
         while time.monotonic() < end:
